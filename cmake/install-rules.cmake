@@ -1,0 +1,27 @@
+# Installs the library with an exported CMake package (deliveryhook::deliveryhook)
+# and a pkg-config file.
+include(CMakePackageConfigHelpers)
+
+install(TARGETS deliveryhook EXPORT deliveryhookTargets
+  LIBRARY DESTINATION ${CMAKE_INSTALL_LIBDIR}
+  ARCHIVE DESTINATION ${CMAKE_INSTALL_LIBDIR}
+  FILE_SET HEADERS DESTINATION ${CMAKE_INSTALL_INCLUDEDIR})
+
+set(deliveryhook_cmake_dir "${CMAKE_INSTALL_LIBDIR}/cmake/deliveryhook")
+install(EXPORT deliveryhookTargets NAMESPACE deliveryhook:: DESTINATION ${deliveryhook_cmake_dir})
+configure_package_config_file(
+  "${PROJECT_SOURCE_DIR}/cmake/deliveryhookConfig.cmake.in"
+  "${PROJECT_BINARY_DIR}/deliveryhookConfig.cmake"
+  INSTALL_DESTINATION ${deliveryhook_cmake_dir})
+write_basic_package_version_file("${PROJECT_BINARY_DIR}/deliveryhookConfigVersion.cmake"
+  COMPATIBILITY SameMinorVersion)
+install(FILES "${PROJECT_BINARY_DIR}/deliveryhookConfig.cmake"
+              "${PROJECT_BINARY_DIR}/deliveryhookConfigVersion.cmake"
+  DESTINATION ${deliveryhook_cmake_dir})
+install(FILES "${PROJECT_SOURCE_DIR}/third_party/cmake/FindRapidJSON.cmake"
+  DESTINATION ${deliveryhook_cmake_dir})
+
+configure_file("${PROJECT_SOURCE_DIR}/packaging/deliveryhook.pc.in"
+               "${PROJECT_BINARY_DIR}/deliveryhook.pc" @ONLY)
+install(FILES "${PROJECT_BINARY_DIR}/deliveryhook.pc"
+  DESTINATION ${CMAKE_INSTALL_LIBDIR}/pkgconfig)

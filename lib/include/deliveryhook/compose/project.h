@@ -1,0 +1,136 @@
+// Loading a Docker Compose project the way Docker Compose v2 loads it.
+//
+// The hook never runs `docker compose`; it reads the compose files itself so
+// that a container it recreates is indistinguishable from one `docker compose
+// up -d` would create: same labels, same config hash, same networks and
+// mounts. LoadProject() follows compose's pipeline: the files of the
+// `com.docker.compose.project.config_files` label are read in order,
+// interpolated with the project environment (process environment, then
+// `.env`), merged, normalized (short syntax to long syntax, defaults, absolute
+// paths) and each service's `env_file`s are folded into its `environment`.
+//
+// Example:
+//
+//   compose::LoadOptions options;
+//   options.config_files = {"/srv/app/compose.yaml", "/srv/app/compose.override.yaml"};
+//   options.working_dir = "/srv/app";
+//   options.project_name = "app";
+//   options.environment = compose::ProcessEnvironment();
+//   Result<compose::Project> project = compose::LoadProject(options);
+//   if (!project) { std::cerr << project.error() << "\n"; return; }
+//   const compose::Service* web = project->FindService("web");
+//   std::string hash = compose::ServiceConfigHash(*web, compose::ComposeVersion{2, 40, 3});
+#ifndef DELIVERYHOOK_COMPOSE_PROJECT_H_
+#define DELIVERYHOOK_COMPOSE_PROJECT_H_
+
+#include <map>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "deliveryhook/result.h"
+
+namespace deliveryhook::compose {
+
+using Environment = std::map<std::string, std::string>;
+
+// The environment of the current process, as a map.
+Environment ProcessEnvironment();
+
+struct LoadOptions {
+  // Absolute paths of the top-level compose files, in order; later files
+  // override earlier ones. Required, at least one.
+  std::vector<std::string> config_files;
+  // Absolute project directory: relative paths resolve against it and
+  // `.env` is read from it. Empty: the directory of the first file.
+  std::string working_dir;
+  // The project name. Empty: derived as compose does (COMPOSE_PROJECT_NAME,
+  // then the files' `name:`, then the working dir's base name, normalized).
+  std::string project_name;
+  // Variables for interpolation; they win over `.env` (as the OS
+  // environment does for compose).
+  Environment environment;
+  // Env files read instead of `<working_dir>/.env` (compose's --env-file).
+  std::vector<std::string> env_files;
+};
+
+// Where a key was written: "compose.yaml:12".
+struct SourceLocation {
+  std::string file;  // absolute path
+  int line = 0;      // 1-based
+};
+
+struct BuildSpec {
+  std::string context;     // absolute directory
+  std::string dockerfile;  // relative to context; default "Dockerfile"
+  std::map<std::string, std::string> args;
+  std::string target;
+};
+
+// A service after loading, in compose's canonical form.
+struct Service {
+  std::string name;            // the key under `services:`
+  std::string image;           // empty when only `build:` is given
+  std::string container_name;  // empty when not set
+  std::optional<BuildSpec> build;
+  // The service exactly as `docker compose config --format json` prints it
+  // (compose-go's field order, long syntax, absolute paths), except that
+  // env_file contents are already folded into `environment` and `env_file`
+  // is dropped: the state compose v2 hashes and creates containers from.
+  std::string canonical_json;
+  // Where each top-level key of the service was last defined (after merge).
+  std::map<std::string, SourceLocation> key_locations;
+};
+
+struct Network {
+  std::string key;   // the key under `networks:`, e.g. "default"
+  std::string name;  // the engine's name, e.g. "app_default"
+  bool external = false;
+  std::string canonical_json;  // as `docker compose config --format json`
+};
+
+struct Volume {
+  std::string key;
+  std::string name;  // e.g. "app_data"
+  bool external = false;
+  std::string canonical_json;
+};
+
+class Project {
+ public:
+  std::string name;
+  std::string working_dir;
+  std::vector<std::string> config_files;
+  Environment environment;  // the interpolation environment that was used
+  std::vector<Service> services;
+  std::map<std::string, Network> networks;  // by key; includes "default" when used
+  std::map<std::string, Volume> volumes;    // by key
+
+  const Service* FindService(std::string_view service_name) const;
+};
+
+Result<Project> LoadProject(const LoadOptions& options);
+
+// Fails with kUnsupported, naming the key, its file and line, when the service
+// (or a network or volume it uses) sets a key the deployer cannot honour.
+Status CheckSupported(const Project& project, const Service& service);
+
+// A compose release, read from the `com.docker.compose.version` label.
+struct ComposeVersion {
+  int major = 2;
+  int minor = 40;
+  int patch = 3;
+
+  static std::optional<ComposeVersion> Parse(std::string_view text);  // "2.40.3"
+  std::string ToString() const;
+  auto operator<=>(const ComposeVersion&) const = default;
+};
+
+// The `com.docker.compose.config-hash` that the given compose release writes
+// for this service: 64 lowercase hex characters.
+std::string ServiceConfigHash(const Service& service, const ComposeVersion& version);
+
+}  // namespace deliveryhook::compose
+
+#endif  // DELIVERYHOOK_COMPOSE_PROJECT_H_

@@ -1,0 +1,168 @@
+// A typed client for the Docker Engine REST API.
+//
+// Only the calls a deploy needs, each documented with its Engine API operation.
+// Every URL is versioned ("/v1.41/...") with the version negotiated through
+// `GET /_ping`, and every path segment and query value is escaped. Errors map
+// the Engine's status to an ErrorCode (404 kNotFound, 409 kConflict, 400
+// kInvalidArgument, 5xx kInternal, no answer kUnavailable) and carry the
+// Engine's own `message`.
+//
+// Example:
+//
+//   auto client = engine::Client::Connect({});   // $DOCKER_HOST or the default socket
+//   if (!client) return client.error();
+//   auto pulled = client->PullImage("127.0.0.1:5000/app:latest", {});
+//   auto image = client->InspectImage("127.0.0.1:5000/app:latest");  // image->id
+//
+// A Client is safe to use from several threads at once.
+#ifndef DELIVERYHOOK_ENGINE_CLIENT_H_
+#define DELIVERYHOOK_ENGINE_CLIENT_H_
+
+#include <functional>
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "deliveryhook/engine/transport.h"
+#include "deliveryhook/result.h"
+
+namespace deliveryhook::engine {
+
+// The oldest API the client speaks (Engine 20.10) and the newest it asks for.
+inline constexpr std::string_view kMinApiVersion = "1.41";
+inline constexpr std::string_view kMaxApiVersion = "1.51";
+
+// "1.41" < "1.44" as versions, not as strings.
+int CompareApiVersions(std::string_view a, std::string_view b);
+
+struct ClientOptions {
+  // A DOCKER_HOST value; empty means $DOCKER_HOST, then the default socket.
+  std::string docker_host;
+  // Pin the API version instead of negotiating it.
+  std::string api_version;
+  // Folder holding config.json for registry credentials; empty means
+  // $DOCKER_CONFIG, then $HOME/.docker.
+  std::string docker_config_dir;
+  TransportOptions transport;
+};
+
+struct ContainerSummary {
+  std::string id;
+  std::string name;  // without the leading "/"
+  std::string image;
+  std::string state;  // "running", "exited", ...
+  std::map<std::string, std::string> labels;
+};
+
+struct ContainerState {
+  std::string status;   // created, running, paused, restarting, removing, exited, dead
+  bool running = false;
+  int exit_code = 0;
+  std::string health;   // "", "starting", "healthy", "unhealthy"
+  std::string error;
+};
+
+struct ContainerInfo {
+  std::string id;
+  std::string name;   // without the leading "/"
+  std::string image;  // image id
+  ContainerState state;
+  std::map<std::string, std::string> labels;
+  std::string raw_json;  // the whole `GET /containers/{id}/json` answer
+};
+
+struct ImageInfo {
+  std::string id;  // "sha256:..."
+  std::vector<std::string> volumes;  // Config.Volumes keys of the image
+  std::string raw_json;
+};
+
+// One line of a pull or build stream, for progress reporting.
+struct ProgressEvent {
+  std::string id;       // layer id, may be empty
+  std::string status;   // "Downloading", "Step 1/3 : FROM base", ...
+  long long current = 0;
+  long long total = 0;
+};
+using ProgressCallback = std::function<void(const ProgressEvent&)>;
+
+struct BuildOptions {
+  std::string context_dir;   // absolute
+  std::string dockerfile;    // relative to context_dir; "" means "Dockerfile"
+  std::vector<std::string> tags;
+  std::map<std::string, std::string> build_args;
+  std::string target;
+  std::map<std::string, std::string> labels;
+  bool pull = false;
+};
+
+class Client {
+ public:
+  // Reads ClientOptions, makes the curl transport and negotiates the API
+  // version with GET /_ping. Fails with kUnavailable when no engine answers.
+  static Result<Client> Connect(const ClientOptions& options);
+
+  // For tests: a client over any transport, with a fixed API version.
+  Client(std::shared_ptr<Transport> transport, std::string api_version,
+         std::string docker_config_dir = {});
+
+  const std::string& api_version() const { return api_version_; }
+
+  // GET /_ping: the engine's API version (header "Api-Version").
+  Result<std::string> Ping();
+
+  // GET /containers/json?all=1&filters=...  label filters are "key" or "key=value".
+  Result<std::vector<ContainerSummary>> ListContainers(
+      const std::vector<std::string>& label_filters, bool all = true);
+  // GET /containers/{id}/json
+  Result<ContainerInfo> InspectContainer(std::string_view id_or_name);
+  // POST /containers/create?name=...  body is the JSON create config. Returns the id.
+  Result<std::string> CreateContainer(std::string_view name, std::string_view body_json);
+  // POST /containers/{id}/start  (304 "already started" is success)
+  Status StartContainer(std::string_view id);
+  // POST /containers/{id}/stop[?t=]  (304 "already stopped" is success)
+  Status StopContainer(std::string_view id, std::optional<int> timeout_seconds = {});
+  // DELETE /containers/{id}?force=&v=
+  Status RemoveContainer(std::string_view id, bool force = false, bool remove_volumes = false);
+  // POST /containers/{id}/rename?name=
+  Status RenameContainer(std::string_view id, std::string_view new_name);
+
+  // GET /images/{name}/json
+  Result<ImageInfo> InspectImage(std::string_view reference);
+  // POST /images/create?fromImage=&tag=  always names the tag or digest, sends
+  // X-Registry-Auth from the docker config, and fails on an error line inside
+  // a 200 stream.
+  Status PullImage(std::string_view reference, const ProgressCallback& on_progress);
+  // POST /build  with the context as a tar (honouring .dockerignore). Returns
+  // the new image id.
+  Result<std::string> BuildImage(const BuildOptions& options, const ProgressCallback& on_progress);
+
+  // GET /networks/{id}/json  raw JSON.
+  Result<std::string> InspectNetwork(std::string_view id_or_name);
+  // POST /networks/create  body JSON; returns the id.
+  Result<std::string> CreateNetwork(std::string_view body_json);
+  // POST /networks/{id}/connect  {"Container": id, "EndpointConfig": ...}
+  Status ConnectNetwork(std::string_view network, std::string_view container_id,
+                        std::string_view endpoint_config_json);
+  // GET /volumes/{name}  raw JSON.
+  Result<std::string> InspectVolume(std::string_view name);
+  // POST /volumes/create  body JSON.
+  Status CreateVolume(std::string_view body_json);
+
+ private:
+  Result<HttpResponse> Call(std::string_view method, std::string target,
+                            std::string body = {},
+                            std::vector<std::pair<std::string, std::string>> headers = {},
+                            const BodyChunkCallback& on_chunk = {});
+
+  std::shared_ptr<Transport> transport_;
+  std::string api_version_;
+  std::string docker_config_dir_;
+};
+
+}  // namespace deliveryhook::engine
+
+#endif  // DELIVERYHOOK_ENGINE_CLIENT_H_

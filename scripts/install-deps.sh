@@ -1,0 +1,27 @@
+#!/usr/bin/env bash
+# Installs every Debian package the project needs to build, run and test.
+# Idempotent: packages already present are not fetched again.
+set -euo pipefail
+
+build_packages=(
+  build-essential cmake pkg-config
+  libcpp-httplib-dev libcurl4-openssl-dev libssl-dev rapidjson-dev libyaml-cpp-dev
+  libarchive-dev libgtest-dev libgmock-dev
+)
+test_packages=(
+  docker.io docker-registry busybox-static curl openssl python3 nodejs iproute2 ca-certificates
+)
+
+want=("${build_packages[@]}")
+[ "${1:-}" = "--with-test-tools" ] && want+=("${test_packages[@]}")
+
+missing=()
+for p in "${want[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+if [ ${#missing[@]} -gt 0 ]; then
+  echo "installing: ${missing[*]}"
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get update -qq
+  apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+fi
