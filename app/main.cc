@@ -1,1 +1,193 @@
-int main() { return 0; }
+// delivery-hook: redeploy a Docker Compose service from a signed HTTP request.
+#include <csignal>
+#include <cstdio>
+#include <cstring>
+#include <iostream>
+#include <map>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "config.h"
+#include "deliveryhook/compose/project.h"
+#include "deliveryhook/deploy/deployer.h"
+#include "deliveryhook/engine/client.h"
+#include "deliveryhook/webhook/verifier.h"
+#include "request_log.h"
+#include "server.h"
+#include "webhook_handler.h"
+
+namespace delivery_hook {
+namespace {
+
+constexpr char kVersion[] = "0.1.0";
+
+constexpr char kUsage[] = R"(delivery-hook: redeploy a Docker Compose service from a signed HTTP request
+
+Usage:
+  delivery-hook serve [--dev]     Serve POST /pull, POST /build and GET /jobs/<id>.
+                                  --dev: generate a secret when SECRET_KEY is unset and
+                                  listen on 127.0.0.1 (for trying the hook out).
+  delivery-hook sign <body>       Print the X-Timestamp and X-Signature headers for <body>,
+                                  signed with SECRET_KEY.
+  delivery-hook --version | --help
+
+Settings (environment): SECRET_KEY (required), PORT (8000; UVICORN_PORT also read),
+LISTEN_ADDRESS (0.0.0.0), DOCKER_HOST (unix:///var/run/docker.sock), WORKERS (2),
+MAX_BODY_BYTES (65536), TIMESTAMP_WINDOW (300), SETTLE_MS (1000), SHOW_DOCS.
+)";
+
+// Connects to the engine on first use and again after a failure, so the hook
+// starts (and answers 503) while the engine is down.
+class EngineConnection {
+ public:
+  explicit EngineConnection(deliveryhook::engine::ClientOptions options)
+      : options_(std::move(options)) {}
+
+  deliveryhook::Result<deliveryhook::engine::Client*> Get() {
+    std::lock_guard lock(mutex_);
+    if (!client_) {
+      auto connected = deliveryhook::engine::Client::Connect(options_);
+      if (!connected) return connected.error();
+      client_.emplace(std::move(*connected));
+      RequestLog::Line("event=engine_connected api_version=" + client_->api_version());
+    }
+    return &*client_;
+  }
+
+ private:
+  deliveryhook::engine::ClientOptions options_;
+  std::mutex mutex_;
+  std::optional<deliveryhook::engine::Client> client_;
+};
+
+// The variables compose files are interpolated with: the process environment
+// without the hook's own settings (so SECRET_KEY never reaches a container).
+deliveryhook::compose::Environment ComposeEnvironment(const std::map<std::string, std::string>& env) {
+  deliveryhook::compose::Environment compose_env;
+  for (const auto& [name, value] : env) {
+    if (!IsHookSetting(name)) compose_env.emplace(name, value);
+  }
+  return compose_env;
+}
+
+void PrintDevBanner(const Config& config, int port) {
+  const std::string host = config.listen_address == "0.0.0.0" ? "127.0.0.1" : config.listen_address;
+  std::printf(
+      "delivery-hook is listening on http://%s:%d (dev mode)\n"
+      "Generated SECRET_KEY for this run: %s\n\n"
+      "Try it (replace my-container-name with a container started by docker compose):\n\n"
+      "PAYLOAD='{\"container_name\": \"my-container-name\"}'\n"
+      "SECRET_KEY=\"%s\"\n"
+      "TIMESTAMP=$(date +%%s)\n"
+      "SIGNATURE=$(printf '%%s' \"${PAYLOAD}${TIMESTAMP}\" | openssl dgst -sha256 -hmac \"$SECRET_KEY\" | cut -d \" \" -f 2)\n"
+      "curl -X POST -H \"Content-Type: application/json\" -H \"X-Timestamp: $TIMESTAMP\" "
+      "-H \"X-Signature: $SIGNATURE\" -d \"$PAYLOAD\" http://%s:%d/pull\n\n",
+      host.c_str(), port, config.secret.c_str(), config.secret.c_str(), host.c_str(), port);
+  std::fflush(stdout);
+}
+
+int Serve(bool dev_mode) {
+  const auto env = deliveryhook::compose::ProcessEnvironment();
+  auto config = ConfigFromEnvironment(env, dev_mode);
+  if (!config) {
+    std::cerr << "delivery-hook: " << config.error().message() << "\n";
+    return 2;
+  }
+  deliveryhook::engine::ClientOptions engine_options;
+  engine_options.docker_host = config->docker_host;
+  EngineConnection engine(engine_options);
+
+  deliveryhook::deploy::DeployerOptions deploy_options;
+  deploy_options.environment = ComposeEnvironment(env);
+  deploy_options.settle_time = std::chrono::milliseconds(config->settle_milliseconds);
+
+  DeployBackend backend;
+  backend.resolve = [&](const deliveryhook::deploy::TargetSelector& selector)
+      -> deliveryhook::Result<deliveryhook::deploy::Target> {
+    auto client = engine.Get();
+    if (!client) return client.error();
+    return deliveryhook::deploy::Deployer(**client, deploy_options).Resolve(selector);
+  };
+  backend.deploy = [&](const deliveryhook::deploy::Target& target,
+                       deliveryhook::deploy::Action action,
+                       const deliveryhook::deploy::ProgressSink& progress)
+      -> deliveryhook::Result<deliveryhook::deploy::DeployOutcome> {
+    auto client = engine.Get();
+    if (!client) return client.error();
+    return deliveryhook::deploy::Deployer(**client, deploy_options).Deploy(target, action, progress);
+  };
+
+  deliveryhook::webhook::VerifierOptions verifier_options;
+  verifier_options.window = std::chrono::seconds(config->timestamp_window_seconds);
+  auto verifier =
+      std::make_shared<deliveryhook::webhook::SignatureVerifier>(config->secret, verifier_options);
+  WebhookHandler handler(verifier, std::move(backend),
+                         {config->max_body_bytes, config->workers});
+  Server server(handler, {config->listen_address, config->port, config->max_body_bytes});
+
+  // SIGINT/SIGTERM stop the server; the handler's destructor then lets
+  // running deploys finish.
+  sigset_t stop_signals;
+  sigemptyset(&stop_signals);
+  sigaddset(&stop_signals, SIGINT);
+  sigaddset(&stop_signals, SIGTERM);
+  pthread_sigmask(SIG_BLOCK, &stop_signals, nullptr);
+
+  const int port = server.Bind();
+  if (port < 0) {
+    std::cerr << "delivery-hook: cannot listen on " << config->listen_address << ":"
+              << config->port << "\n";
+    return 1;
+  }
+  std::thread signal_waiter([&] {
+    int signal = 0;
+    sigwait(&stop_signals, &signal);
+    RequestLog::Line("event=stopping signal=" + std::to_string(signal));
+    server.Stop();
+  });
+  if (config->secret_generated) PrintDevBanner(*config, port);
+  RequestLog::Line("event=listening address=" + config->listen_address +
+                   " port=" + std::to_string(port) + " version=" + kVersion);
+  server.Serve();
+  // Wake the waiter if the server ended by itself.
+  pthread_kill(signal_waiter.native_handle(), SIGTERM);
+  signal_waiter.join();
+  return 0;
+}
+
+int Sign(const std::string& body) {
+  const char* secret = std::getenv("SECRET_KEY");
+  if (secret == nullptr || *secret == '\0') {
+    std::cerr << "delivery-hook sign: SECRET_KEY is not set\n";
+    return 2;
+  }
+  const std::string timestamp = std::to_string(deliveryhook::webhook::SystemClock()());
+  std::cout << "X-Timestamp: " << timestamp << "\n"
+            << "X-Signature: " << deliveryhook::webhook::HmacSha256Hex(secret, body + timestamp)
+            << "\n";
+  return 0;
+}
+
+}  // namespace
+}  // namespace delivery_hook
+
+int main(int argc, char** argv) {
+  const std::vector<std::string> args(argv + 1, argv + argc);
+  if (args.empty() || args[0] == "--help" || args[0] == "-h" || args[0] == "help") {
+    std::cout << delivery_hook::kUsage;
+    return args.empty() ? 2 : 0;
+  }
+  if (args[0] == "--version") {
+    std::cout << "delivery-hook " << delivery_hook::kVersion << "\n";
+    return 0;
+  }
+  if (args[0] == "serve" && (args.size() == 1 || (args.size() == 2 && args[1] == "--dev"))) {
+    return delivery_hook::Serve(args.size() == 2);
+  }
+  if (args[0] == "sign" && args.size() == 2) return delivery_hook::Sign(args[1]);
+  std::cerr << delivery_hook::kUsage;
+  return 2;
+}

@@ -1,0 +1,85 @@
+#include "config.h"
+
+#include <charconv>
+#include <functional>
+#include <set>
+
+#include "deliveryhook/jobs/job_store.h"
+
+namespace delivery_hook {
+namespace {
+
+using deliveryhook::Error;
+using deliveryhook::ErrorCode;
+
+std::string Get(const std::map<std::string, std::string>& env, const std::string& key) {
+  auto it = env.find(key);
+  return it == env.end() ? std::string() : it->second;
+}
+
+// Parses a whole decimal number within [low, high].
+deliveryhook::Result<long long> ParseNumber(const std::string& name, const std::string& text,
+                                            long long low, long long high) {
+  long long value = 0;
+  auto [end, error] = std::from_chars(text.data(), text.data() + text.size(), value);
+  if (error != std::errc() || end != text.data() + text.size() || value < low || value > high) {
+    return Error(ErrorCode::kInvalidArgument, name + " must be a whole number from " +
+                                                  std::to_string(low) + " to " +
+                                                  std::to_string(high) + ", not \"" + text + "\"");
+  }
+  return value;
+}
+
+}  // namespace
+
+bool IsHookSetting(const std::string& name) {
+  static const std::set<std::string> kNames = {
+      "SECRET_KEY", "LISTEN_ADDRESS", "PORT", "UVICORN_PORT", "SHOW_DOCS", "WORKERS",
+      "MAX_BODY_BYTES", "TIMESTAMP_WINDOW", "SETTLE_MS"};
+  return kNames.count(name) != 0;
+}
+
+deliveryhook::Result<Config> ConfigFromEnvironment(const std::map<std::string, std::string>& env,
+                                                   bool dev_mode) {
+  Config config;
+  config.secret = Get(env, "SECRET_KEY");
+  if (config.secret.empty()) {
+    if (!dev_mode) {
+      return Error(ErrorCode::kInvalidArgument,
+                   "SECRET_KEY is not set: set it to the secret your pipeline signs with "
+                   "(or run `delivery-hook serve --dev` to try the hook with a generated one)");
+    }
+    config.secret = deliveryhook::jobs::JobStore::RandomHex(24);
+    config.secret_generated = true;
+  }
+  if (auto address = Get(env, "LISTEN_ADDRESS"); !address.empty()) config.listen_address = address;
+  if (dev_mode && Get(env, "LISTEN_ADDRESS").empty()) config.listen_address = "127.0.0.1";
+
+  struct NumberSetting {
+    const char* name;
+    long long low, high;
+    std::function<void(long long)> apply;
+  };
+  const NumberSetting numbers[] = {
+      {"UVICORN_PORT", 1, 65535, [&](long long v) { config.port = static_cast<int>(v); }},
+      {"PORT", 1, 65535, [&](long long v) { config.port = static_cast<int>(v); }},
+      {"WORKERS", 1, 64, [&](long long v) { config.workers = static_cast<std::size_t>(v); }},
+      {"MAX_BODY_BYTES", 64, 16 * 1024 * 1024,
+       [&](long long v) { config.max_body_bytes = static_cast<std::size_t>(v); }},
+      {"TIMESTAMP_WINDOW", 1, 86400,
+       [&](long long v) { config.timestamp_window_seconds = static_cast<int>(v); }},
+      {"SETTLE_MS", 0, 600000, [&](long long v) { config.settle_milliseconds = static_cast<int>(v); }},
+  };
+  for (const auto& setting : numbers) {
+    const std::string text = Get(env, setting.name);
+    if (text.empty()) continue;
+    auto value = ParseNumber(setting.name, text, setting.low, setting.high);
+    if (!value) return value.error();
+    setting.apply(*value);
+  }
+  config.show_docs = !Get(env, "SHOW_DOCS").empty();
+  config.docker_host = Get(env, "DOCKER_HOST");
+  return config;
+}
+
+}  // namespace delivery_hook

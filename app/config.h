@@ -1,0 +1,38 @@
+// The hook's settings, read from the environment (the original design's
+// variable names keep working).
+#ifndef DELIVERY_HOOK_APP_CONFIG_H_
+#define DELIVERY_HOOK_APP_CONFIG_H_
+
+#include <cstddef>
+#include <map>
+#include <string>
+
+#include "deliveryhook/result.h"
+
+namespace delivery_hook {
+
+struct Config {
+  std::string secret;            // SECRET_KEY (required unless --dev)
+  bool secret_generated = false; // --dev without SECRET_KEY: a random one
+  std::string listen_address = "0.0.0.0";  // LISTEN_ADDRESS
+  int port = 8000;               // PORT, or the original's UVICORN_PORT
+  bool show_docs = false;        // SHOW_DOCS non-empty
+  std::string docker_host;       // DOCKER_HOST; empty: the default socket
+  std::size_t workers = 2;       // WORKERS: deploys of different services at once
+  std::size_t max_body_bytes = 64 * 1024;  // MAX_BODY_BYTES
+  int timestamp_window_seconds = 300;      // TIMESTAMP_WINDOW
+  int settle_milliseconds = 1000;          // SETTLE_MS: a new container must run this long
+};
+
+// Reads the settings from `env`. With `dev_mode`, a missing SECRET_KEY is
+// replaced by a random one instead of being an error.
+deliveryhook::Result<Config> ConfigFromEnvironment(const std::map<std::string, std::string>& env,
+                                                   bool dev_mode);
+
+// Names of the variables the hook reads, so they can be kept out of the
+// compose interpolation environment.
+bool IsHookSetting(const std::string& name);
+
+}  // namespace delivery_hook
+
+#endif  // DELIVERY_HOOK_APP_CONFIG_H_

@@ -1,0 +1,267 @@
+#include "webhook_handler.h"
+
+#include <rapidjson/document.h>
+#include <rapidjson/error/en.h>
+#include <rapidjson/stringbuffer.h>
+#include <rapidjson/writer.h>
+
+#include <iostream>
+
+#include "request_log.h"
+
+namespace delivery_hook {
+namespace {
+
+using deliveryhook::ErrorCode;
+using deliveryhook::deploy::Action;
+using deliveryhook::jobs::Job;
+using deliveryhook::jobs::JobState;
+using Writer = rapidjson::Writer<rapidjson::StringBuffer>;
+
+constexpr std::size_t kMaxLogLines = 200;
+constexpr std::size_t kMaxNameLength = 255;
+
+std::string JsonObject(const std::function<void(Writer&)>& fill) {
+  rapidjson::StringBuffer buffer;
+  Writer writer(buffer);
+  writer.StartObject();
+  fill(writer);
+  writer.EndObject();
+  return {buffer.GetString(), buffer.GetSize()};
+}
+
+void Field(Writer& w, const char* key, const std::string& value) {
+  w.Key(key);
+  w.String(value.c_str(), static_cast<rapidjson::SizeType>(value.size()));
+}
+
+// Docker's rule for container names: [a-zA-Z0-9][a-zA-Z0-9_.-]*
+bool IsValidName(const std::string& name) {
+  if (name.empty() || name.size() > kMaxNameLength) return false;
+  for (std::size_t i = 0; i < name.size(); ++i) {
+    const char c = name[i];
+    const bool alnum = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9');
+    if (!alnum && (i == 0 || (c != '_' && c != '.' && c != '-'))) return false;
+  }
+  return true;
+}
+
+deliveryhook::Result<deliveryhook::deploy::TargetSelector> ParseSelector(const std::string& body) {
+  using deliveryhook::Error;
+  rapidjson::Document document;
+  document.Parse<rapidjson::kParseValidateEncodingFlag>(body.c_str(), body.size());
+  if (document.HasParseError()) {
+    return Error(ErrorCode::kInvalidArgument,
+                 std::string("body is not valid JSON: ") +
+                     rapidjson::GetParseError_En(document.GetParseError()));
+  }
+  if (!document.IsObject()) {
+    return Error(ErrorCode::kInvalidArgument, "body must be a JSON object");
+  }
+  auto text = [&](const char* key) -> deliveryhook::Result<std::string> {
+    auto it = document.FindMember(key);
+    if (it == document.MemberEnd()) return std::string();
+    if (!it->value.IsString() || !IsValidName(it->value.GetString())) {
+      return Error(ErrorCode::kInvalidArgument,
+                   std::string("\"") + key + "\" must be a container, project or service name");
+    }
+    return std::string(it->value.GetString());
+  };
+  deliveryhook::deploy::TargetSelector selector;
+  for (auto [key, field] : {std::pair{"container_name", &selector.container_name},
+                            std::pair{"project", &selector.project},
+                            std::pair{"service", &selector.service}}) {
+    auto value = text(key);
+    if (!value) return value.error();
+    *field = *value;
+  }
+  const bool by_name = !selector.container_name.empty();
+  const bool by_service = !selector.project.empty() && !selector.service.empty();
+  if (by_name == by_service) {
+    return Error(ErrorCode::kInvalidArgument,
+                 "body must name either \"container_name\" or both \"project\" and \"service\"");
+  }
+  return selector;
+}
+
+int StatusFor(ErrorCode code) {
+  switch (code) {
+    case ErrorCode::kNotFound: return 404;
+    case ErrorCode::kUnavailable: return 503;
+    case ErrorCode::kInvalidArgument: return 400;
+    default: return 500;
+  }
+}
+
+// Pull progress repeats "<layer>: Downloading ..." many times per layer: the
+// newest line of a layer replaces its previous one, so the log stays short.
+void AppendProgress(std::vector<std::string>& log, std::string_view line) {
+  const auto layer_end = line.find(": ");
+  const bool same_layer = layer_end != std::string_view::npos && !log.empty() &&
+                          log.back().compare(0, layer_end + 2, line.substr(0, layer_end + 2)) == 0;
+  if (same_layer) {
+    log.back() = std::string(line);
+  } else {
+    log.emplace_back(line);
+  }
+  if (log.size() > kMaxLogLines) log.erase(log.begin());
+}
+
+std::string JobJson(const Job& job) {
+  return JsonObject([&](Writer& w) {
+    Field(w, "job_id", job.id);
+    Field(w, "action", job.action);
+    Field(w, "container_name", job.container_name);
+    Field(w, "project", job.project);
+    Field(w, "service", job.service);
+    Field(w, "state", std::string(ToString(job.state)));
+    Field(w, "step", job.step);
+    if (!job.error.empty()) Field(w, "error", job.error);
+    if (!job.image_id.empty()) Field(w, "image_id", job.image_id);
+    if (!job.container_id.empty()) Field(w, "container_id", job.container_id);
+    w.Key("created_at");
+    w.Int64(job.created_at);
+    w.Key("started_at");
+    w.Int64(job.started_at);
+    w.Key("finished_at");
+    w.Int64(job.finished_at);
+    w.Key("log");
+    w.StartArray();
+    for (const auto& line : job.log) w.String(line.c_str(), static_cast<rapidjson::SizeType>(line.size()));
+    w.EndArray();
+  });
+}
+
+}  // namespace
+
+std::string IncomingRequest::Header(const std::string& lower_case_name) const {
+  auto it = headers.find(lower_case_name);
+  return it == headers.end() ? std::string() : it->second;
+}
+
+Reply ErrorReply(int status, const std::string& message) {
+  return {status, JsonObject([&](Writer& w) { Field(w, "error", message); }), {}};
+}
+
+Reply WebhookHandler::TooLarge(std::size_t limit) {
+  return ErrorReply(413, "body is larger than " + std::to_string(limit) + " bytes");
+}
+Reply WebhookHandler::NotFound() { return ErrorReply(404, "no such endpoint"); }
+Reply WebhookHandler::MethodNotAllowed() { return ErrorReply(405, "method not allowed"); }
+
+WebhookHandler::WebhookHandler(std::shared_ptr<deliveryhook::webhook::SignatureVerifier> verifier,
+                               DeployBackend backend, HandlerOptions options)
+    : verifier_(std::move(verifier)),
+      backend_(std::move(backend)),
+      options_(options),
+      runner_(std::make_unique<deliveryhook::jobs::JobRunner>(options.workers)) {}
+
+Reply WebhookHandler::Handle(const IncomingRequest& request) {
+  const bool is_trigger = request.path == "/pull" || request.path == "/build";
+  if (is_trigger) {
+    if (request.method != "POST") return MethodNotAllowed();
+    return Trigger(request, request.path == "/pull" ? Action::kPull : Action::kBuild);
+  }
+  constexpr std::string_view kJobs = "/jobs/";
+  if (request.path.rfind(kJobs, 0) == 0) {
+    if (request.method != "GET") return MethodNotAllowed();
+    return JobStatus(request, request.path.substr(kJobs.size()));
+  }
+  if (request.path == "/healthz") {
+    if (request.method != "GET") return MethodNotAllowed();
+    return {200, R"({"status":"ok"})", {}};
+  }
+  return NotFound();
+}
+
+Reply WebhookHandler::Trigger(const IncomingRequest& request, Action action) {
+  RequestLog log(request.client_address, request.path);
+  if (request.body.size() > options_.max_body_bytes) {
+    return log.Decide("too_large", TooLarge(options_.max_body_bytes));
+  }
+  auto verdict = verifier_->Verify(request.body, request.Header("x-timestamp"),
+                                   request.Header("x-signature"));
+  if (!verdict) return log.Decide("unauthenticated", ErrorReply(401, verdict.error().message()));
+
+  auto selector = ParseSelector(request.body);
+  if (!selector) return log.Decide("bad_request", ErrorReply(400, selector.error().message()));
+  log.SetTarget(selector->container_name.empty() ? selector->project + "/" + selector->service
+                                                 : selector->container_name);
+
+  auto target = backend_.resolve(*selector);
+  if (!target) {
+    const int status = StatusFor(target.error().code());
+    return log.Decide(status == 404 ? "unknown_target" : "engine_error",
+                      ErrorReply(status, target.error().message()));
+  }
+  Job job = store_.Create(std::string(ToString(action)), target->container_name, target->project,
+                          target->service);
+  runner_->Submit(target->project + "/" + target->service,
+                  [this, id = job.id, target = *target, action] { RunJob(id, target, action); });
+  log.SetJob(job.id);
+  const std::string message = action == Action::kPull ? "pulling" : "building";
+  return log.Decide("accepted", {202, JsonObject([&](Writer& w) {
+                                   Field(w, "message", message);
+                                   Field(w, "job_id", job.id);
+                                   Field(w, "job_token", job.token);
+                                   Field(w, "status_url", "/jobs/" + job.id);
+                                   Field(w, "container_name", target->container_name);
+                                   Field(w, "project", target->project);
+                                   Field(w, "service", target->service);
+                                 }),
+                                 {{"Location", "/jobs/" + job.id}}});
+}
+
+Reply WebhookHandler::JobStatus(const IncomingRequest& request, const std::string& job_id) {
+  // The same answer for an unknown job and a wrong token: nothing leaks.
+  const Reply unknown = ErrorReply(404, "no such job");
+  auto job = store_.Get(job_id);
+  if (!job) return unknown;
+  const std::string authorization = request.Header("authorization");
+  constexpr std::string_view kBearer = "Bearer ";
+  const bool token_ok = authorization.rfind(kBearer, 0) == 0 &&
+                        deliveryhook::webhook::ConstantTimeEquals(
+                            authorization.substr(kBearer.size()), job->token);
+  const bool signature_ok =
+      !token_ok && verifier_
+                       ->VerifyWithoutReplayCheck(request.path, request.Header("x-timestamp"),
+                                                  request.Header("x-signature"))
+                       .ok();
+  if (!token_ok && !signature_ok) return unknown;
+  return {200, JobJson(*job), {}};
+}
+
+void WebhookHandler::RunJob(const std::string& job_id, const deliveryhook::deploy::Target& target,
+                            Action action) {
+  using deliveryhook::jobs::JobStore;
+  bool rolled_back = false;
+  store_.Update(job_id, [](Job& job) {
+    job.state = JobState::kRunning;
+    job.started_at = JobStore::NowMillis();
+  });
+  deliveryhook::deploy::ProgressSink sink;
+  sink.on_step = [&](std::string_view step) {
+    if (step == "rolling back") rolled_back = true;
+    store_.Update(job_id, [&](Job& job) { job.step = std::string(step); });
+  };
+  sink.on_log = [&](std::string_view line) {
+    store_.Update(job_id, [&](Job& job) { AppendProgress(job.log, line); });
+  };
+  auto outcome = backend_.deploy(target, action, sink);
+  store_.Update(job_id, [&](Job& job) {
+    job.finished_at = JobStore::NowMillis();
+    if (outcome) {
+      job.state = JobState::kSucceeded;
+      job.step = "done";
+      job.image_id = outcome->image_id;
+      job.container_id = outcome->container_id;
+    } else {
+      job.state = rolled_back ? JobState::kRolledBack : JobState::kFailed;
+      job.error = outcome.error().message();
+    }
+  });
+  auto job = store_.Get(job_id);
+  RequestLog::JobEnded(job_id, std::string(ToString(job->state)), job->error);
+}
+
+}  // namespace delivery_hook

@@ -1,0 +1,89 @@
+// What the hook answers to each request, independent of the HTTP library.
+//
+// server.cc adapts cpp-httplib to IncomingRequest/Reply; everything that
+// decides an answer lives here, so it can be tested without sockets.
+// A request flows: size check → signature → body → target → job.
+#ifndef DELIVERY_HOOK_APP_WEBHOOK_HANDLER_H_
+#define DELIVERY_HOOK_APP_WEBHOOK_HANDLER_H_
+
+#include <functional>
+#include <map>
+#include <memory>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "deliveryhook/deploy/deployer.h"
+#include "deliveryhook/jobs/job_runner.h"
+#include "deliveryhook/jobs/job_store.h"
+#include "deliveryhook/webhook/verifier.h"
+
+namespace delivery_hook {
+
+struct IncomingRequest {
+  std::string method;
+  std::string path;
+  std::map<std::string, std::string> headers;  // lower-case names
+  std::string body;
+  std::string client_address;
+
+  std::string Header(const std::string& lower_case_name) const;
+};
+
+struct Reply {
+  int status = 200;
+  std::string body;  // JSON
+  std::vector<std::pair<std::string, std::string>> headers;
+};
+
+// The deploy operations the handler needs; in production a Deployer.
+struct DeployBackend {
+  std::function<deliveryhook::Result<deliveryhook::deploy::Target>(
+      const deliveryhook::deploy::TargetSelector&)>
+      resolve;
+  std::function<deliveryhook::Result<deliveryhook::deploy::DeployOutcome>(
+      const deliveryhook::deploy::Target&, deliveryhook::deploy::Action,
+      const deliveryhook::deploy::ProgressSink&)>
+      deploy;
+};
+
+struct HandlerOptions {
+  std::size_t max_body_bytes = 64 * 1024;
+  std::size_t workers = 2;
+};
+
+class WebhookHandler {
+ public:
+  WebhookHandler(std::shared_ptr<deliveryhook::webhook::SignatureVerifier> verifier,
+                 DeployBackend backend, HandlerOptions options);
+
+  Reply Handle(const IncomingRequest& request);
+
+  // Answers for requests the HTTP layer refuses before Handle().
+  static Reply TooLarge(std::size_t limit);
+  static Reply NotFound();
+  static Reply MethodNotAllowed();
+
+  deliveryhook::jobs::JobStore& store() { return store_; }
+
+ private:
+  Reply Trigger(const IncomingRequest& request, deliveryhook::deploy::Action action);
+  Reply JobStatus(const IncomingRequest& request, const std::string& job_id);
+  void RunJob(const std::string& job_id, const deliveryhook::deploy::Target& target,
+              deliveryhook::deploy::Action action);
+
+  std::shared_ptr<deliveryhook::webhook::SignatureVerifier> verifier_;
+  DeployBackend backend_;
+  HandlerOptions options_;
+  deliveryhook::jobs::JobStore store_;
+  // Declared last: destroyed first, so running jobs finish while the store
+  // and backend they use still exist.
+  std::unique_ptr<deliveryhook::jobs::JobRunner> runner_;
+};
+
+// {"error": message} with the given status.
+Reply ErrorReply(int status, const std::string& message);
+
+}  // namespace delivery_hook
+
+#endif  // DELIVERY_HOOK_APP_WEBHOOK_HANDLER_H_

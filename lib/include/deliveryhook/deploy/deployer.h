@@ -1,0 +1,102 @@
+// Redeploying one Docker Compose service the way `docker compose` would.
+//
+// A deploy finds the service's running container, loads the compose project
+// recorded on its labels, pulls or builds the new image, and only then
+// replaces the container:
+//
+//   1. create the new container under a temporary name,
+//   2. stop the old one and move it aside under a temporary name,
+//   3. give the new one the service's name and start it,
+//   4. check that it is still running after a short settle time,
+//   5. remove the old one.
+//
+// If any step after 1 fails, the new container is removed and the old one gets
+// its name back and is started again: the service is never left down by the
+// hook. The new container carries the labels, config hash, networks, aliases
+// and mounts that the compose version recorded on the old container would
+// give it, so `docker compose up -d` afterwards changes nothing.
+//
+// Example:
+//
+//   auto client = engine::Client::Connect({});
+//   deploy::Deployer deployer(*client, {});
+//   auto target = deployer.Resolve({.container_name = "my-web"});
+//   if (!target) return target.error();            // kNotFound for unknown names
+//   auto outcome = deployer.Deploy(*target, deploy::Action::kPull, {});
+#ifndef DELIVERYHOOK_DEPLOY_DEPLOYER_H_
+#define DELIVERYHOOK_DEPLOY_DEPLOYER_H_
+
+#include <chrono>
+#include <functional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "deliveryhook/compose/project.h"
+#include "deliveryhook/engine/client.h"
+#include "deliveryhook/result.h"
+
+namespace deliveryhook::deploy {
+
+enum class Action { kPull, kBuild };
+std::string_view ToString(Action action);  // "pull", "build"
+
+// Which service to redeploy: a container name, or a project and service.
+struct TargetSelector {
+  std::string container_name;
+  std::string project;
+  std::string service;
+};
+
+// A compose service container found on the engine, with what its labels say.
+struct Target {
+  std::string container_id;
+  std::string container_name;
+  std::string project;
+  std::string service;
+  std::string working_dir;
+  std::vector<std::string> config_files;
+  std::vector<std::string> env_files;  // from com.docker.compose.project.environment_file
+  compose::ComposeVersion compose_version;
+  int container_number = 1;
+};
+
+// Receives what a deploy is doing, for job status and logs.
+struct ProgressSink {
+  std::function<void(std::string_view step)> on_step;  // "pulling", "recreating", ...
+  std::function<void(std::string_view line)> on_log;    // one line of progress
+};
+
+struct DeployerOptions {
+  // Interpolation environment for the compose files; it should be the one the
+  // user runs `docker compose` with.
+  compose::Environment environment;
+  // How long a new container must keep running before the old one is removed.
+  std::chrono::milliseconds settle_time{1000};
+};
+
+struct DeployOutcome {
+  std::string container_id;  // the container now serving
+  std::string image_id;      // the image it runs
+};
+
+class Deployer {
+ public:
+  Deployer(engine::Client& client, DeployerOptions options);
+
+  // Finds the compose container of the selector. kNotFound when no container
+  // has that name, or it was not created by compose.
+  Result<Target> Resolve(const TargetSelector& selector);
+
+  // Pulls or builds, then recreates. On failure before the swap nothing on
+  // the host changed; on failure after it, the old container serves again.
+  Result<DeployOutcome> Deploy(const Target& target, Action action, const ProgressSink& progress);
+
+ private:
+  engine::Client& client_;
+  DeployerOptions options_;
+};
+
+}  // namespace deliveryhook::deploy
+
+#endif  // DELIVERYHOOK_DEPLOY_DEPLOYER_H_

@@ -1,0 +1,38 @@
+// A deploy request the hook accepted, and what became of it.
+#ifndef DELIVERYHOOK_JOBS_JOB_H_
+#define DELIVERYHOOK_JOBS_JOB_H_
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace deliveryhook::jobs {
+
+enum class JobState { kQueued, kRunning, kSucceeded, kFailed, kRolledBack };
+
+// "queued", "running", "succeeded", "failed", "rolled_back"
+std::string_view ToString(JobState state);
+bool IsFinal(JobState state);
+
+struct Job {
+  std::string id;     // 32 hex digits, random
+  std::string token;  // secret that lets its holder read the job, 64 hex digits
+  std::string action;          // "pull" or "build"
+  std::string container_name;  // as requested
+  std::string project;         // resolved from the container's labels
+  std::string service;
+  JobState state = JobState::kQueued;
+  std::string step;    // what a running job is doing: "pulling", "recreating", ...
+  std::string error;   // why a job did not succeed
+  std::string image_id;      // the image the service runs afterwards
+  std::string container_id;  // the container that serves afterwards
+  std::int64_t created_at = 0;   // UNIX milliseconds
+  std::int64_t started_at = 0;
+  std::int64_t finished_at = 0;
+  std::vector<std::string> log;  // recent progress lines, oldest first, bounded
+};
+
+}  // namespace deliveryhook::jobs
+
+#endif  // DELIVERYHOOK_JOBS_JOB_H_

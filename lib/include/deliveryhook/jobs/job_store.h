@@ -1,0 +1,51 @@
+// Keeps jobs in memory so callers can follow them by id.
+//
+// Thread-safe. Holds at most `capacity` jobs; when full, the oldest finished
+// job is forgotten first (a running job is never forgotten).
+#ifndef DELIVERYHOOK_JOBS_JOB_STORE_H_
+#define DELIVERYHOOK_JOBS_JOB_STORE_H_
+
+#include <cstddef>
+#include <deque>
+#include <functional>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+#include "deliveryhook/jobs/job.h"
+
+namespace deliveryhook::jobs {
+
+class JobStore {
+ public:
+  explicit JobStore(std::size_t capacity = 1000) : capacity_(capacity) {}
+
+  // Stores a new queued job with a fresh id, token and creation time.
+  Job Create(std::string action, std::string container_name, std::string project,
+             std::string service);
+  std::optional<Job> Get(const std::string& id) const;
+  // Applies `change` to the job under the store's lock. Returns false when
+  // the job is unknown.
+  bool Update(const std::string& id, const std::function<void(Job&)>& change);
+  // Newest first.
+  std::vector<Job> List(std::size_t limit) const;
+
+  // Random lowercase hex of `bytes` bytes from the OS's CSPRNG.
+  static std::string RandomHex(std::size_t bytes);
+  // Current UNIX time in milliseconds.
+  static std::int64_t NowMillis();
+
+ private:
+  void ForgetOldFinished();
+
+  std::size_t capacity_;
+  mutable std::mutex mutex_;
+  std::unordered_map<std::string, Job> jobs_;
+  std::deque<std::string> order_;  // ids, oldest first
+};
+
+}  // namespace deliveryhook::jobs
+
+#endif  // DELIVERYHOOK_JOBS_JOB_STORE_H_

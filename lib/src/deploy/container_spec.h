@@ -1,0 +1,61 @@
+// Turns a loaded compose service into the body of `POST /containers/create`,
+// following compose v2's own conversion (pkg/compose/create.go), so that the
+// container is the one `docker compose up` would have made.
+#ifndef DELIVERYHOOK_DEPLOY_CONTAINER_SPEC_H_
+#define DELIVERYHOOK_DEPLOY_CONTAINER_SPEC_H_
+
+#include <cstdint>
+#include <map>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "deliveryhook/compose/project.h"
+#include "deliveryhook/result.h"
+
+namespace deliveryhook::deploy {
+
+// A mount of the container being replaced, from `GET /containers/{id}/json`.
+struct ExistingMount {
+  std::string type;         // "volume", "bind", "tmpfs"
+  std::string name;         // volume name, for type "volume"
+  std::string source;       // host path
+  std::string destination;  // path in the container
+};
+
+struct ContainerSpecInput {
+  const compose::Project* project = nullptr;
+  const compose::Service* service = nullptr;
+  std::string container_name;                   // the final name, not the temporary one
+  std::map<std::string, std::string> compose_labels;  // com.docker.compose.* labels
+  std::string api_version;                      // negotiated, e.g. "1.41"
+  compose::ComposeVersion compose_version;
+  std::vector<ExistingMount> old_mounts;        // to carry anonymous volumes over
+  std::vector<std::string> image_volumes;       // VOLUME paths of the new image
+  // Ids of the containers of other services, for `network_mode: service:x`.
+  std::map<std::string, std::string> service_container_ids;
+};
+
+// A network that API versions before 1.44 cannot attach at create time.
+struct LaterNetwork {
+  std::string network;        // engine name, e.g. "app_back"
+  std::string endpoint_json;  // EndpointSettings
+};
+
+struct ContainerSpec {
+  std::string create_body;
+  std::vector<LaterNetwork> later_networks;
+};
+
+Result<ContainerSpec> BuildContainerSpec(const ContainerSpecInput& input);
+
+// Go's time.Duration text ("1m30s", "1.5s", "500ms") in nanoseconds.
+Result<std::int64_t> ParseGoDuration(std::string_view text);
+
+// The networks of a service in compose's attach order: priority descending,
+// then key ascending. Empty when the service uses network_mode.
+std::vector<std::string> NetworkKeysByPriority(std::string_view service_canonical_json);
+
+}  // namespace deliveryhook::deploy
+
+#endif  // DELIVERYHOOK_DEPLOY_CONTAINER_SPEC_H_

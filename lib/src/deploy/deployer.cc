@@ -1,0 +1,345 @@
+#include "deliveryhook/deploy/deployer.h"
+
+#include <rapidjson/document.h>
+
+#include <algorithm>
+#include <thread>
+
+#include "deploy/compose_labels.h"
+#include "deploy/container_spec.h"
+
+namespace deliveryhook::deploy {
+namespace {
+
+std::vector<std::string> SplitList(const std::string& text) {
+  std::vector<std::string> parts;
+  std::size_t start = 0;
+  while (start <= text.size()) {
+    std::size_t comma = text.find(',', start);
+    if (comma == std::string::npos) comma = text.size();
+    if (comma > start) parts.push_back(text.substr(start, comma - start));
+    start = comma + 1;
+  }
+  return parts;
+}
+
+std::string LabelOr(const std::map<std::string, std::string>& labels, const char* key,
+                    std::string fallback = {}) {
+  auto it = labels.find(key);
+  return it == labels.end() ? fallback : it->second;
+}
+
+Error NotFound(const std::string& what) { return Error(ErrorCode::kNotFound, what); }
+
+// Turns the labels of a compose container into a Target.
+Result<Target> TargetFromContainer(const engine::ContainerInfo& container) {
+  const auto& labels = container.labels;
+  if (labels.count(kProjectLabel) == 0 || labels.count(kServiceLabel) == 0 ||
+      labels.count(kConfigFilesLabel) == 0) {
+    return NotFound("container \"" + container.name + "\" was not created by docker compose");
+  }
+  if (LabelOr(labels, kOneoffLabel) == "True") {
+    return NotFound("container \"" + container.name + "\" is a one-off `compose run` container");
+  }
+  Target target;
+  target.container_id = container.id;
+  target.container_name = container.name;
+  target.project = LabelOr(labels, kProjectLabel);
+  target.service = LabelOr(labels, kServiceLabel);
+  target.working_dir = LabelOr(labels, kWorkingDirLabel);
+  target.config_files = SplitList(LabelOr(labels, kConfigFilesLabel));
+  for (auto& file : SplitList(LabelOr(labels, kEnvironmentFileLabel))) {
+    if (!file.empty() && file[0] != '/') file = target.working_dir + "/" + file;
+    target.env_files.push_back(file);
+  }
+  if (auto version = compose::ComposeVersion::Parse(LabelOr(labels, kVersionLabel))) {
+    target.compose_version = *version;
+  }
+  try {
+    target.container_number = std::stoi(LabelOr(labels, kContainerNumberLabel, "1"));
+  } catch (...) {
+    target.container_number = 1;
+  }
+  return target;
+}
+
+std::vector<ExistingMount> MountsOf(const engine::ContainerInfo& container) {
+  std::vector<ExistingMount> mounts;
+  rapidjson::Document inspect;
+  inspect.Parse(container.raw_json.c_str());
+  if (inspect.HasParseError() || !inspect.HasMember("Mounts") || !inspect["Mounts"].IsArray()) {
+    return mounts;
+  }
+  auto text = [](const rapidjson::Value& v, const char* key) -> std::string {
+    return v.HasMember(key) && v[key].IsString() ? v[key].GetString() : "";
+  };
+  for (const auto& m : inspect["Mounts"].GetArray()) {
+    mounts.push_back({text(m, "Type"), text(m, "Name"), text(m, "Source"), text(m, "Destination")});
+  }
+  return mounts;
+}
+
+void Report(const ProgressSink& progress, std::string_view step) {
+  if (progress.on_step) progress.on_step(step);
+}
+
+void Log(const ProgressSink& progress, std::string_view line) {
+  if (progress.on_log) progress.on_log(line);
+}
+
+}  // namespace
+
+std::string_view ToString(Action action) {
+  return action == Action::kPull ? "pull" : "build";
+}
+
+Deployer::Deployer(engine::Client& client, DeployerOptions options)
+    : client_(client), options_(std::move(options)) {}
+
+Result<Target> Deployer::Resolve(const TargetSelector& selector) {
+  if (!selector.container_name.empty()) {
+    auto container = client_.InspectContainer(selector.container_name);
+    // The engine also matches id prefixes; only an exact name counts here.
+    if (!container || container->name != selector.container_name) {
+      if (container || container.error().code() == ErrorCode::kNotFound) {
+        return NotFound("no container named \"" + selector.container_name + "\"");
+      }
+      return container.error();
+    }
+    return TargetFromContainer(*container);
+  }
+  auto listed = client_.ListContainers({std::string(kProjectLabel) + "=" + selector.project,
+                                        std::string(kServiceLabel) + "=" + selector.service,
+                                        std::string(kOneoffLabel) + "=False"});
+  if (!listed) return listed.error();
+  if (listed->empty()) {
+    return NotFound("no container of service \"" + selector.service + "\" in project \"" +
+                    selector.project + "\"");
+  }
+  // The lowest-numbered replica, by its name's order as compose sorts them.
+  auto first = std::min_element(listed->begin(), listed->end(),
+                                [](const auto& x, const auto& y) { return x.name < y.name; });
+  auto container = client_.InspectContainer(first->id);
+  if (!container) return container.error();
+  return TargetFromContainer(*container);
+}
+
+namespace {
+
+// Everything a swap needs, gathered before anything on the host changes.
+struct Prepared {
+  engine::ContainerInfo old_container;
+  std::string image_id;
+  ContainerSpec spec;
+};
+
+class Swap {
+ public:
+  Swap(engine::Client& client, const Target& target, const Prepared& prepared,
+       std::chrono::milliseconds settle_time, const ProgressSink& progress)
+      : client_(client),
+        target_(target),
+        prepared_(prepared),
+        settle_time_(settle_time),
+        progress_(progress),
+        short_id_(prepared.old_container.id.substr(0, 12)) {}
+
+  Result<std::string> Run() {
+    const std::string temporary_name = short_id_ + "_" + target_.container_name;
+    auto created = CreateReplacingLeftover(temporary_name);
+    if (!created) return created.error();
+    new_id_ = *created;
+    for (const auto& later : prepared_.spec.later_networks) {
+      if (auto connected = client_.ConnectNetwork(later.network, new_id_, later.endpoint_json);
+          !connected) {
+        return Abandon(connected.error().WithContext("connect network " + later.network));
+      }
+    }
+    Log(progress_, "created " + new_id_.substr(0, 12));
+    old_stopped_attempted_ = true;
+    if (auto stopped = client_.StopContainer(prepared_.old_container.id); !stopped) {
+      return Abandon(stopped.error().WithContext("stop the old container"));
+    }
+    if (auto moved = client_.RenameContainer(prepared_.old_container.id, AsideName()); !moved) {
+      return RollBack(moved.error().WithContext("rename the old container"));
+    }
+    old_moved_ = true;
+    if (auto renamed = client_.RenameContainer(new_id_, target_.container_name); !renamed) {
+      return RollBack(renamed.error().WithContext("rename the new container"));
+    }
+    if (auto started = client_.StartContainer(new_id_); !started) {
+      return RollBack(started.error().WithContext("start the new container"));
+    }
+    Report(progress_, "verifying");
+    if (auto verified = VerifyRunning(); !verified) return RollBack(verified.error());
+    if (auto removed = client_.RemoveContainer(prepared_.old_container.id); !removed) {
+      // The service runs the new image; a leftover stopped container is untidy
+      // but harmless, so the deploy still counts.
+      Log(progress_, "could not remove the old container: " + removed.error().message());
+    }
+    return new_id_;
+  }
+
+ private:
+  std::string AsideName() const { return short_id_ + "_old_" + target_.container_name; }
+
+  // A container left under the temporary name by an interrupted deploy is
+  // removed and the create tried again.
+  Result<std::string> CreateReplacingLeftover(const std::string& temporary_name) {
+    auto created = client_.CreateContainer(temporary_name, prepared_.spec.create_body);
+    if (created || created.error().code() != ErrorCode::kConflict) return created;
+    auto leftover = client_.InspectContainer(temporary_name);
+    if (!leftover || leftover->id == prepared_.old_container.id) return created;
+    if (auto removed = client_.RemoveContainer(leftover->id, /*force=*/true); !removed) {
+      return created;
+    }
+    return client_.CreateContainer(temporary_name, prepared_.spec.create_body);
+  }
+
+  Status VerifyRunning() {
+    std::this_thread::sleep_for(settle_time_);
+    auto state = client_.InspectContainer(new_id_);
+    if (!state) return state.error();
+    if (!state->state.running) {
+      return Error(ErrorCode::kFailedPrecondition,
+                   "the new container stopped right after start (exit code " +
+                       std::to_string(state->state.exit_code) + ")");
+    }
+    if (state->state.health == "unhealthy") {
+      return Error(ErrorCode::kFailedPrecondition, "the new container is unhealthy");
+    }
+    return Ok();
+  }
+
+  // Before the old container was touched: just drop the new one.
+  Error Abandon(Error error) {
+    (void)client_.RemoveContainer(new_id_, /*force=*/true);
+    if (old_stopped_attempted_) (void)client_.StartContainer(prepared_.old_container.id);
+    return error;
+  }
+
+  // The old container was stopped: remove the new one, give the old one its
+  // name back and start it.
+  Error RollBack(Error error) {
+    Report(progress_, "rolling back");
+    (void)client_.RemoveContainer(new_id_, /*force=*/true);
+    if (old_moved_) {
+      (void)client_.RenameContainer(prepared_.old_container.id, target_.container_name);
+    }
+    if (prepared_.old_container.state.running) {
+      if (auto restarted = client_.StartContainer(prepared_.old_container.id); !restarted) {
+        return error.WithContext("rollback could not restart the old container (" +
+                                 restarted.error().message() + ")");
+      }
+    }
+    return Error(error.code(), error.message() + "; rolled back to the old container",
+                 error.http_status());
+  }
+
+  engine::Client& client_;
+  const Target& target_;
+  const Prepared& prepared_;
+  std::chrono::milliseconds settle_time_;
+  const ProgressSink& progress_;
+  const std::string short_id_;
+  std::string new_id_;
+  bool old_moved_ = false;
+  bool old_stopped_attempted_ = false;
+};
+
+}  // namespace
+
+Result<DeployOutcome> Deployer::Deploy(const Target& target, Action action,
+                                       const ProgressSink& progress) {
+  Report(progress, "loading");
+  auto old_container = client_.InspectContainer(target.container_id);
+  if (!old_container) return old_container.error().WithContext("inspect the running container");
+
+  compose::LoadOptions load;
+  load.config_files = target.config_files;
+  load.working_dir = target.working_dir;
+  load.project_name = target.project;
+  load.environment = options_.environment;
+  load.env_files = target.env_files;
+  auto project = compose::LoadProject(load);
+  if (!project) return project.error();
+  const compose::Service* service = project->FindService(target.service);
+  if (service == nullptr) {
+    return Error(ErrorCode::kNotFound, "the compose files no longer define service \"" +
+                                           target.service + "\"");
+  }
+  if (auto supported = compose::CheckSupported(*project, *service); !supported) {
+    return supported.error();
+  }
+
+  // 1. The new image, before anything on the host changes.
+  const std::string image = service->image.empty()
+                                ? project->name + "-" + service->name
+                                : service->image;
+  auto on_progress = [&](const engine::ProgressEvent& event) {
+    std::string line = event.id.empty() ? event.status : event.id + ": " + event.status;
+    Log(progress, line);
+  };
+  if (action == Action::kPull) {
+    if (service->image.empty()) {
+      return Error(ErrorCode::kFailedPrecondition,
+                   "service \"" + service->name + "\" has no image to pull; use /build");
+    }
+    Report(progress, "pulling");
+    if (auto pulled = client_.PullImage(image, on_progress); !pulled) {
+      return pulled.error().WithContext("pull " + image);
+    }
+  } else {
+    if (!service->build) {
+      return Error(ErrorCode::kFailedPrecondition,
+                   "service \"" + service->name + "\" has no build section; use /pull");
+    }
+    Report(progress, "building");
+    engine::BuildOptions build;
+    build.context_dir = service->build->context;
+    build.dockerfile = service->build->dockerfile;
+    build.tags = {image};
+    build.build_args = service->build->args;
+    build.target = service->build->target;
+    build.labels = {{"com.docker.compose.project", project->name},
+                    {"com.docker.compose.service", service->name}};
+    if (auto built = client_.BuildImage(build, on_progress); !built) {
+      return built.error().WithContext("build " + image);
+    }
+  }
+  auto image_info = client_.InspectImage(image);
+  if (!image_info) return image_info.error().WithContext("inspect image " + image);
+
+  // 2. The new container's definition.
+  Prepared prepared{*old_container, image_info->id, {}};
+  LabelInputs label_inputs{&target, service, image_info->id, old_container->id,
+                           &old_container->labels};
+  ContainerSpecInput spec_input;
+  spec_input.project = &*project;
+  spec_input.service = service;
+  spec_input.container_name = target.container_name;
+  spec_input.compose_labels = ComposeLabels(label_inputs);
+  spec_input.api_version = client_.api_version();
+  spec_input.compose_version = target.compose_version;
+  spec_input.old_mounts = MountsOf(*old_container);
+  spec_input.image_volumes = image_info->volumes;
+  if (auto siblings = client_.ListContainers({std::string(kProjectLabel) + "=" + project->name})) {
+    for (const auto& sibling : *siblings) {
+      auto service_label = sibling.labels.find(kServiceLabel);
+      if (service_label != sibling.labels.end()) {
+        spec_input.service_container_ids.emplace(service_label->second, sibling.id);
+      }
+    }
+  }
+  auto spec = BuildContainerSpec(spec_input);
+  if (!spec) return spec.error();
+  prepared.spec = std::move(*spec);
+
+  // 3. The swap, with rollback.
+  Report(progress, "recreating");
+  auto new_id = Swap(client_, target, prepared, options_.settle_time, progress).Run();
+  if (!new_id) return new_id.error();
+  return DeployOutcome{*new_id, image_info->id};
+}
+
+}  // namespace deliveryhook::deploy
