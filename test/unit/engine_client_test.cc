@@ -330,8 +330,10 @@ TEST_F(ClientTest, PullHttpErrorsKeepTheEnginesMessage) {
   engine_->On("POST", "/v1.51/images/create", [](const httplib::Request&, httplib::Response& res) {
     FakeEngine::Json(res, 404, R"({"message":"pull access denied for nope, repository does not exist or may require 'docker login'"})");
   });
-  auto pulled = client.PullImage("nope", {});
+  int events = 0;
+  auto pulled = client.PullImage("nope", [&](const ProgressEvent&) { ++events; });
   ASSERT_FALSE(pulled);
+  EXPECT_EQ(events, 0);
   EXPECT_EQ(pulled.error().code(), ErrorCode::kNotFound);
   EXPECT_EQ(pulled.error().message(),
             "pull access denied for nope, repository does not exist or may require 'docker login'");

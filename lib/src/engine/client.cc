@@ -309,7 +309,9 @@ Status Client::PullImage(std::string_view reference, const ProgressCallback& on_
   const std::string target = "/images/create" +
                              Query().Add("fromImage", ref->Name()).Add("tag", ref->TagOrDigest()).Encode();
   StreamingCall stream([&](const StreamMessage& message) {
-    if (on_progress && message.error.empty()) {
+    // An error answer's {"message": ...} body also passes through here: it
+    // has no status and is not progress.
+    if (on_progress && message.error.empty() && !message.status.empty()) {
       on_progress(ProgressEvent{message.id, message.status, message.current, message.total});
     }
   });
