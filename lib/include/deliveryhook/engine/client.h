@@ -102,16 +102,23 @@ struct BuildOptions {
 class Client {
  public:
   // Reads ClientOptions, makes the curl transport and negotiates the API
-  // version with GET /_ping. Fails with kUnavailable when no engine answers.
+  // version with GET /_ping. Fails with kUnavailable when no engine answers,
+  // kFailedPrecondition when the engine is older than kMinApiVersion. A
+  // pinned options.api_version skips negotiation but still pings.
   static Result<Client> Connect(const ClientOptions& options);
+  // The same over a given transport (options.docker_host and .transport are
+  // not used). For tests and for callers that bring their own transport.
+  static Result<Client> Connect(std::shared_ptr<Transport> transport, const ClientOptions& options);
 
-  // For tests: a client over any transport, with a fixed API version.
+  // For tests: a client over any transport, with a fixed API version and no
+  // I/O. An empty docker_config_dir means $DOCKER_CONFIG, then $HOME/.docker.
   Client(std::shared_ptr<Transport> transport, std::string api_version,
          std::string docker_config_dir = {});
 
   const std::string& api_version() const { return api_version_; }
 
-  // GET /_ping: the engine's API version (header "Api-Version").
+  // GET /_ping (unversioned): the engine's newest API version (header
+  // "Api-Version"), read even from an error answer that carries it.
   Result<std::string> Ping();
 
   // GET /containers/json?all=1&filters=...  label filters are "key" or "key=value".

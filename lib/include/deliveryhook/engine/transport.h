@@ -43,8 +43,9 @@ class Transport {
 
   // Sends one request and waits for the whole answer. When on_chunk is set the
   // body is handed to it as it arrives instead of being collected. Fails with
-  // kUnavailable when the engine cannot be reached, kDeadlineExceeded on a
-  // timeout; any HTTP status is a successful Send.
+  // kUnavailable when the engine cannot be reached (or the connection breaks),
+  // kDeadlineExceeded on a timeout; any HTTP status is a successful Send.
+  // A request without a Content-Type header is sent without one.
   virtual Result<HttpResponse> Send(const HttpRequest& request,
                                     const BodyChunkCallback& on_chunk = {}) = 0;
 };
@@ -62,6 +63,9 @@ struct Endpoint {
   static Result<Endpoint> Parse(std::string_view docker_host);
   // The same for $DOCKER_HOST.
   static Result<Endpoint> FromEnvironment();
+
+  // "unix:///var/run/docker.sock" or "tcp://host:port", for messages.
+  std::string ToString() const;
 };
 
 struct TransportOptions {
