@@ -1,5 +1,6 @@
 #include "compose/merge.h"
 
+#include <algorithm>
 #include <functional>
 #include <string>
 
@@ -45,6 +46,48 @@ KeyOf ListKey(const std::string& field) {
   return [](const Json& v) { return v.is_string() ? v.text() : EncodeGoJson(v); };
 }
 
+// Field orders of the compose-go structs that two files can both define.
+// Merging appends new members; Go writes struct fields in declaration order.
+const std::vector<std::vector<std::string>>& StructOrders() {
+  static const std::vector<std::vector<std::string>> kOrders = {
+      {"test", "timeout", "interval", "retries", "start_period", "start_interval", "disable"},
+      {"driver", "options"},
+      {"condition", "restart", "required"},
+      {"condition", "delay", "max_attempts", "window"},
+      {"limits", "reservations"},
+      {"cpus", "memory", "pids", "devices", "generic_resources"},
+      {"aliases", "driver_opts", "gw_priority", "interface_name", "ipv4_address", "ipv6_address",
+       "link_local_ips", "mac_address", "priority"},
+      {"mode", "replicas", "labels", "update_config", "rollback_config", "resources", "restart_policy",
+       "placement", "endpoint_mode"},
+      {"context", "dockerfile", "dockerfile_inline", "entitlements", "args", "ssh", "labels", "cache_from",
+       "cache_to", "no_cache", "additional_contexts", "network", "pull", "target", "shm_size", "extra_hosts",
+       "isolation", "privileged", "secrets", "tags", "ulimits", "platforms"},
+      {"name", "driver", "driver_opts", "ipam", "external", "internal", "attachable", "labels", "enable_ipv4",
+       "enable_ipv6"},
+      {"name", "driver", "driver_opts", "external", "labels"},
+      {"driver", "config", "options"},
+      {"soft", "hard"},
+  };
+  return kOrders;
+}
+
+void Reorder(Json& value) {
+  if (!value.is_object() || value.is_map()) return;
+  for (const std::vector<std::string>& order : StructOrders()) {
+    bool fits = std::all_of(value.members().begin(), value.members().end(), [&](const Json::Member& member) {
+      return std::find(order.begin(), order.end(), member.first) != order.end();
+    });
+    if (!fits) continue;
+    Json ordered = Json::Struct();
+    for (const std::string& key : order) {
+      if (const Json* member = value.Find(key)) ordered.Set(key, *member);
+    }
+    value = std::move(ordered);
+    return;
+  }
+}
+
 bool ReplacedWholesale(const std::string& field) {
   return field == "command" || field == "entrypoint" || field == "test";
 }
@@ -66,6 +109,7 @@ void MergeValue(const std::string& field, Json& base, const Json& override) {
         base.Set(key, value);
       }
     }
+    Reorder(base);
     return;
   }
   if (base.is_array() && override.is_array() && !ReplacedWholesale(field)) {

@@ -3,6 +3,7 @@
 
 #include <filesystem>
 #include <fstream>
+#include <set>
 #include <sstream>
 
 #include "compose/dotenv.h"
@@ -228,9 +229,20 @@ Result<Service> FinishService(const std::string& name, ServiceFragment fragment,
   return service;
 }
 
-bool UsesDefaultNetwork(const Json& canonical) {
-  const Json* networks = canonical.Find("networks");
-  return networks && networks->Find("default");
+// The networks and named volumes the services refer to: compose leaves the
+// others out of the model.
+void CollectUsedResources(const Json& canonical, std::set<std::string>& networks,
+                          std::set<std::string>& volumes) {
+  if (const Json* used = canonical.Find("networks")) {
+    for (const auto& [key, value] : used->members()) networks.insert(key);
+  }
+  if (const Json* mounts = canonical.Find("volumes")) {
+    for (const Json& mount : mounts->items()) {
+      const Json* type = mount.Find("type");
+      const Json* source = mount.Find("source");
+      if (type && type->text() == "volume" && source) volumes.insert(source->text());
+    }
+  }
 }
 
 }  // namespace
@@ -285,15 +297,17 @@ Result<Project> LoadProject(const LoadOptions& options) {
   Result<Model> model = BuildModel(*files, context);
   if (!model) return model.error();
 
-  bool default_network_used = false;
+  std::set<std::string> used_networks, used_volumes;
   for (const std::string& service_name : model->service_order) {
     Result<Service> service = FinishService(service_name, model->services[service_name], project.environment);
     if (!service) return service.error();
     Result<Json> canonical = ParseJson(service->canonical_json);
-    if (canonical && UsesDefaultNetwork(*canonical)) default_network_used = true;
+    if (canonical) CollectUsedResources(*canonical, used_networks, used_volumes);
     project.services.push_back(std::move(*service));
   }
-  if (default_network_used && !model->networks.count("default")) {
+  std::erase_if(model->networks, [&](const auto& entry) { return !used_networks.count(entry.first); });
+  std::erase_if(model->volumes, [&](const auto& entry) { return !used_volumes.count(entry.first); });
+  if (used_networks.count("default") && !model->networks.count("default")) {
     model->networks.emplace("default", *NormalizeNetwork(YamlNode(), "networks.default"));
   }
   for (const auto& [key, config] : model->networks) {

@@ -601,8 +601,19 @@ void ApplyServiceDefaults(Json& service) {
 
 Json OrderServiceFields(const Json& service) {
   Json ordered = Json::Struct();
+  Json sorted_hosts;
+  if (const Json* hosts = service.Find("extra_hosts")) {
+    // compose writes extra_hosts sorted, whatever the files' order.
+    std::vector<std::string> entries;
+    for (const Json& host : hosts->items()) entries.push_back(host.text());
+    std::sort(entries.begin(), entries.end());
+    entries.erase(std::unique(entries.begin(), entries.end()), entries.end());
+    sorted_hosts = Json::StringArray(entries);
+  }
   for (const std::string& key : FieldOrder()) {
-    if (const Json* value = service.Find(key)) {
+    if (key == "extra_hosts" && !sorted_hosts.is_null()) {
+      ordered.Set(key, sorted_hosts);
+    } else if (const Json* value = service.Find(key)) {
       ordered.Set(key, *value);
     } else if (key == "command" || key == "entrypoint") {
       ordered.Set(key, Json::Null());
