@@ -88,6 +88,9 @@ struct Network {
   std::string name;  // the engine's name, e.g. "app_default"
   bool external = false;
   std::string canonical_json;  // as `docker compose config --format json`
+  // Where each key of its definition was last set; empty for the implicit
+  // `default` network.
+  std::map<std::string, SourceLocation> key_locations;
 };
 
 struct Volume {
@@ -95,6 +98,7 @@ struct Volume {
   std::string name;  // e.g. "app_data"
   bool external = false;
   std::string canonical_json;
+  std::map<std::string, SourceLocation> key_locations;  // as for Network
 };
 
 class Project {

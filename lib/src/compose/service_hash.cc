@@ -1,0 +1,80 @@
+// ServiceConfigHash(): compose's ServiceHash (pkg/compose/hash.go) for the
+// compose release that created the container.
+#include <openssl/evp.h>
+
+#include <charconv>
+
+#include "compose/json_value.h"
+#include "deliveryhook/compose/project.h"
+
+namespace deliveryhook::compose {
+namespace {
+
+std::string Sha256Hex(const std::string& data) {
+  unsigned char digest[EVP_MAX_MD_SIZE];
+  unsigned int length = 0;
+  EVP_Digest(data.data(), data.size(), digest, &length, EVP_sha256(), nullptr);
+  static const char kHex[] = "0123456789abcdef";
+  std::string hex;
+  for (unsigned int i = 0; i < length; ++i) {
+    hex.push_back(kHex[digest[i] >> 4]);
+    hex.push_back(kHex[digest[i] & 0xF]);
+  }
+  return hex;
+}
+
+// compose 5.x (compose-go 2.10+) writes `create_host_path` only when false;
+// the canonical form here is compose 2.x's, where it is written when true.
+void DropCreateHostPathTrue(Json& service) {
+  Json* volumes = service.Find("volumes");
+  if (volumes == nullptr) return;
+  for (Json& volume : volumes->items()) {
+    Json* bind = volume.Find("bind");
+    if (bind == nullptr) continue;
+    const Json* create = bind->Find("create_host_path");
+    if (create && create->bool_value()) bind->Erase("create_host_path");
+  }
+}
+
+}  // namespace
+
+std::optional<ComposeVersion> ComposeVersion::Parse(std::string_view text) {
+  if (!text.empty() && text[0] == 'v') text.remove_prefix(1);
+  int parts[3] = {0, 0, 0};
+  const char* cursor = text.data();
+  const char* end = text.data() + text.size();
+  for (int i = 0; i < 3; ++i) {
+    auto [next, error] = std::from_chars(cursor, end, parts[i]);
+    if (error != std::errc() || parts[i] < 0) return std::nullopt;
+    cursor = next;
+    if (i < 2) {
+      if (cursor == end || *cursor != '.') return std::nullopt;
+      ++cursor;
+    }
+  }
+  // Anything after the patch number ("-3", "+ds1", "-rc.1") is a build
+  // detail that does not change the hash.
+  if (cursor != end && std::isdigit(static_cast<unsigned char>(*cursor))) return std::nullopt;
+  return ComposeVersion{parts[0], parts[1], parts[2]};
+}
+
+std::string ComposeVersion::ToString() const {
+  return std::to_string(major) + "." + std::to_string(minor) + "." + std::to_string(patch);
+}
+
+std::string ServiceConfigHash(const Service& service, const ComposeVersion& version) {
+  Result<Json> parsed = ParseJson(service.canonical_json);
+  if (!parsed || !parsed->is_object()) return Sha256Hex(service.canonical_json);
+  Json& config = *parsed;
+  // Always left out of the hash (hash.go): build, pull policy, scale, replicas.
+  config.Erase("build");
+  config.Erase("pull_policy");
+  config.Erase("scale");
+  if (Json* deploy = config.Find("deploy")) deploy->Erase("replicas");
+  if (version >= ComposeVersion{2, 29, 3}) config.Erase("depends_on");
+  if (version >= ComposeVersion{2, 30, 2}) config.Erase("profiles");
+  if (version.major >= 5) DropCreateHostPathTrue(config);
+  return Sha256Hex(EncodeGoJson(config));
+}
+
+}  // namespace deliveryhook::compose

@@ -1,0 +1,170 @@
+// The only file that includes yaml-cpp: everything YAML-specific (exceptions,
+// tags, marks, merge keys) is turned into a YamlNode here.
+#include "compose/yaml_reader.h"
+
+#include <yaml-cpp/yaml.h>
+
+#include <cerrno>
+#include <cstdlib>
+#include <regex>
+#include <set>
+#include <string>
+#include <utility>
+
+namespace deliveryhook::compose {
+namespace {
+
+bool IsOneOf(const std::string& text, std::initializer_list<const char*> words) {
+  for (const char* word : words) {
+    if (text == word) return true;
+  }
+  return false;
+}
+
+// go-yaml v3 resolves integers with strconv.ParseInt(text, 0, 64) after
+// dropping underscores: 0x/0o/0b prefixes and a leading 0 (octal) count.
+bool ParseGoInt(std::string text, long long& out) {
+  std::erase(text, '_');
+  if (text.empty()) return false;
+  size_t pos = 0;
+  bool negative = false;
+  if (text[0] == '+' || text[0] == '-') {
+    negative = text[0] == '-';
+    pos = 1;
+  }
+  int base = 10;
+  if (text.size() > pos + 1 && text[pos] == '0') {
+    char prefix = static_cast<char>(std::tolower(static_cast<unsigned char>(text[pos + 1])));
+    if (prefix == 'x') base = 16, pos += 2;
+    else if (prefix == 'o') base = 8, pos += 2;
+    else if (prefix == 'b') base = 2, pos += 2;
+    else base = 8, pos += 1;
+  }
+  if (pos >= text.size()) return false;
+  for (size_t i = pos; i < text.size(); ++i) {
+    char c = static_cast<char>(std::tolower(static_cast<unsigned char>(text[i])));
+    int digit = (c >= '0' && c <= '9') ? c - '0' : (c >= 'a' && c <= 'f') ? c - 'a' + 10 : 99;
+    if (digit >= base) return false;
+  }
+  errno = 0;
+  long long value = std::strtoll(text.c_str() + pos, nullptr, base);
+  if (errno == ERANGE) return false;
+  out = negative ? -value : value;
+  return true;
+}
+
+bool ParseYamlFloat(const std::string& text, double& out) {
+  static const std::regex kFloat(R"(^[-+]?(\.[0-9]+|[0-9]+(\.[0-9]*)?)([eE][-+]?[0-9]+)?$)");
+  if (IsOneOf(text, {".inf", ".Inf", ".INF", "+.inf", "+.Inf", "+.INF"})) {
+    out = HUGE_VAL;
+    return true;
+  }
+  if (IsOneOf(text, {"-.inf", "-.Inf", "-.INF"})) {
+    out = -HUGE_VAL;
+    return true;
+  }
+  if (IsOneOf(text, {".nan", ".NaN", ".NAN"})) {
+    out = std::nan("");
+    return true;
+  }
+  if (!std::regex_match(text, kFloat)) return false;
+  out = std::strtod(text.c_str(), nullptr);
+  return true;
+}
+
+std::string LocalTag(const YAML::Node& node) {
+  const std::string& tag = node.Tag();
+  if (tag.size() > 1 && tag[0] == '!' && tag[1] != '!') return tag;
+  return "";
+}
+
+YamlNode Convert(const YAML::Node& node);
+
+void ApplyMergeKey(const YAML::Node& source, std::set<std::string>& seen, YamlNode& out) {
+  if (source.IsSequence()) {
+    for (const YAML::Node& item : source) ApplyMergeKey(item, seen, out);
+    return;
+  }
+  if (!source.IsMap()) return;
+  for (auto it = source.begin(); it != source.end(); ++it) {
+    std::string key = it->first.Scalar();
+    if (key == "<<" || !seen.insert(key).second) continue;
+    out.entries.push_back({key, it->first.Mark().line + 1, Convert(it->second)});
+  }
+}
+
+YamlNode ConvertMapping(const YAML::Node& node) {
+  YamlNode out;
+  out.kind = YamlNode::Kind::kMapping;
+  std::set<std::string> seen;
+  std::vector<YAML::Node> merges;
+  for (auto it = node.begin(); it != node.end(); ++it) {
+    std::string key = it->first.IsScalar() ? it->first.Scalar() : "";
+    if (key == "<<" && it->first.Tag() == "?") {
+      merges.push_back(it->second);
+      continue;
+    }
+    if (!seen.insert(key).second) continue;
+    out.entries.push_back({key, it->first.Mark().line + 1, Convert(it->second)});
+  }
+  // Keys written in the mapping itself win over merged ones, whatever the order.
+  for (const YAML::Node& merge : merges) ApplyMergeKey(merge, seen, out);
+  return out;
+}
+
+YamlNode Convert(const YAML::Node& node) {
+  YamlNode out;
+  switch (node.Type()) {
+    case YAML::NodeType::Map:
+      out = ConvertMapping(node);
+      break;
+    case YAML::NodeType::Sequence:
+      out.kind = YamlNode::Kind::kSequence;
+      for (const YAML::Node& item : node) out.items.push_back(Convert(item));
+      break;
+    case YAML::NodeType::Scalar:
+      out.kind = YamlNode::Kind::kString;
+      out.text = node.Scalar();
+      if (node.Tag() == "?") ResolvePlainScalar(out);
+      break;
+    default:
+      out.kind = YamlNode::Kind::kNull;
+      break;
+  }
+  out.tag = LocalTag(node);
+  out.line = node.Mark().line + 1;
+  return out;
+}
+
+}  // namespace
+
+void ResolvePlainScalar(YamlNode& node) {
+  const std::string& text = node.text;
+  if (IsOneOf(text, {"", "~", "null", "Null", "NULL"})) {
+    node.kind = YamlNode::Kind::kNull;
+  } else if (IsOneOf(text, {"true", "True", "TRUE"})) {
+    node.kind = YamlNode::Kind::kBool;
+    node.bool_value = true;
+  } else if (IsOneOf(text, {"false", "False", "FALSE"})) {
+    node.kind = YamlNode::Kind::kBool;
+    node.bool_value = false;
+  } else if (ParseGoInt(text, node.int_value)) {
+    node.kind = YamlNode::Kind::kInt;
+  } else if (ParseYamlFloat(text, node.float_value)) {
+    node.kind = YamlNode::Kind::kFloat;
+  } else {
+    node.kind = YamlNode::Kind::kString;
+  }
+}
+
+Result<YamlNode> ReadYaml(std::string_view text, std::string_view file_name) {
+  try {
+    YAML::Node root = YAML::Load(std::string(text));
+    return Convert(root);
+  } catch (const YAML::Exception& e) {
+    return Error(ErrorCode::kInvalidArgument,
+                 std::string(file_name) + ":" + std::to_string(e.mark.line + 1) + ": " + e.msg);
+  }
+}
+
+}  // namespace deliveryhook::compose
