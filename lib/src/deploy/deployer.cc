@@ -79,6 +79,17 @@ std::vector<ExistingMount> MountsOf(const engine::ContainerInfo& container) {
   return mounts;
 }
 
+// compose leaves a running container alone when its config hash and image
+// are those it would create now.
+bool IsUpToDate(const engine::ContainerInfo& container,
+                const std::map<std::string, std::string>& wanted_labels) {
+  if (!container.state.running) return false;
+  for (const char* key : {kConfigHashLabel, kImageLabel}) {
+    if (LabelOr(container.labels, key) != wanted_labels.at(key)) return false;
+  }
+  return true;
+}
+
 void Report(const ProgressSink& progress, std::string_view step) {
   if (progress.on_step) progress.on_step(step);
 }
@@ -330,6 +341,12 @@ Result<DeployOutcome> Deployer::Deploy(const Target& target, Action action,
         spec_input.service_container_ids.emplace(service_label->second, sibling.id);
       }
     }
+  }
+  if (IsUpToDate(*old_container, spec_input.compose_labels)) {
+    // What `docker compose up -d` would do: nothing.
+    Report(progress, "unchanged");
+    Log(progress, "the container already runs this image and configuration");
+    return DeployOutcome{old_container->id, image_info->id};
   }
   auto spec = BuildContainerSpec(spec_input);
   if (!spec) return spec.error();

@@ -10,6 +10,8 @@
 //   4. check that it is still running after a short settle time,
 //   5. remove the old one.
 //
+// When the running container already has the image and configuration it
+// would get, nothing is recreated (as `docker compose up -d` does nothing).
 // If any step after 1 fails, the new container is removed and the old one gets
 // its name back and is started again: the service is never left down by the
 // hook. The new container carries the labels, config hash, networks, aliases
