@@ -21,6 +21,9 @@ install(FILES "${PROJECT_BINARY_DIR}/deliveryhookConfig.cmake"
 install(FILES "${PROJECT_SOURCE_DIR}/third_party/cmake/FindRapidJSON.cmake"
   DESTINATION ${deliveryhook_cmake_dir})
 
+# The .pc file finds its prefix relative to itself, so a staged or relocated
+# install works.
+file(RELATIVE_PATH deliveryhook_pc_to_prefix "/prefix/${CMAKE_INSTALL_LIBDIR}/pkgconfig" "/prefix")
 configure_file("${PROJECT_SOURCE_DIR}/packaging/deliveryhook.pc.in"
                "${PROJECT_BINARY_DIR}/deliveryhook.pc" @ONLY)
 install(FILES "${PROJECT_BINARY_DIR}/deliveryhook.pc"

@@ -15,7 +15,9 @@ cmake --build "$work/consumer" >/dev/null
 "$work/consumer/redeploy" --help | grep -q "usage: redeploy"
 echo "find_package consumer: ok"
 
-PKG_CONFIG_PATH="$work/prefix/lib/pkgconfig:$work/prefix/lib/x86_64-linux-gnu/pkgconfig" \
-  pkg-config --cflags --libs deliveryhook >"$work/flags"
-grep -q -- "-ldeliveryhook" "$work/flags"
-echo "pkg-config: ok ($(cat "$work/flags"))"
+export PKG_CONFIG_PATH="$work/prefix/lib/pkgconfig:$work/prefix/lib/x86_64-linux-gnu/pkgconfig"
+# The same example, built with nothing but pkg-config's flags.
+g++ -std=c++20 "$source_dir/examples/redeploy/main.cc" -o "$work/redeploy-pc" \
+  $(pkg-config --cflags --libs deliveryhook)
+"$work/redeploy-pc" --help | grep -q "usage: redeploy"
+echo "pkg-config consumer: ok"
