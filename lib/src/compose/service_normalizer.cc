@@ -591,7 +591,33 @@ Result<ServiceFragment> NormalizeService(const std::string& name, const YamlNode
   return fragment;
 }
 
+// compose-go's implicit dependencies: links, `service:X` namespaces and
+// volumes_from make the service depend on X unless depends_on names it.
+void AddImplicitDependencies(Json& service) {
+  std::vector<std::pair<std::string, bool>> implicit;  // service, restart
+  if (const Json* links = service.Find("links")) {
+    for (const Json& link : links->items()) implicit.emplace_back(link.text().substr(0, link.text().find(':')), true);
+  }
+  for (const char* key : {"network_mode", "ipc", "pid", "uts", "cgroup"}) {
+    const Json* mode = service.Find(key);
+    if (mode && mode->text().rfind("service:", 0) == 0) implicit.emplace_back(mode->text().substr(8), true);
+  }
+  if (const Json* volumes_from = service.Find("volumes_from")) {
+    for (const Json& source : volumes_from->items()) {
+      if (source.text().rfind("container:", 0) == 0) continue;
+      implicit.emplace_back(source.text().substr(0, source.text().find(':')), false);
+    }
+  }
+  if (implicit.empty()) return;
+  Json dependencies = service.Find("depends_on") ? *service.Find("depends_on") : Json::Map();
+  for (const auto& [name, restart] : implicit) {
+    if (dependencies.Find(name) == nullptr) dependencies.Set(name, Dependency("service_started", restart, true));
+  }
+  service.Set("depends_on", std::move(dependencies));
+}
+
 void ApplyServiceDefaults(Json& service) {
+  AddImplicitDependencies(service);
   if (service.Find("networks") == nullptr && service.Find("network_mode") == nullptr) {
     Json networks = Json::Map();
     networks.Set("default", Json::Null());

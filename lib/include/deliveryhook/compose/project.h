@@ -78,6 +78,10 @@ struct Service {
   // (compose-go's field order, long syntax, absolute paths), except that
   // env_file contents are already folded into `environment` and `env_file`
   // is dropped: the state compose v2 hashes and creates containers from.
+  // Written compact, byte for byte as Go's json.Marshal writes it (HTML-safe
+  // escaping, sorted map keys), with real values: where `config` prints `$$`
+  // this holds the `$` the container gets. The form is compose 2.x's
+  // (compose-go 2.9); ServiceConfigHash() adapts it to other releases.
   std::string canonical_json;
   // Where each top-level key of the service was last defined (after merge).
   std::map<std::string, SourceLocation> key_locations;
@@ -117,7 +121,12 @@ class Project {
 Result<Project> LoadProject(const LoadOptions& options);
 
 // Fails with kUnsupported, naming the key, its file and line, when the service
-// (or a network or volume it uses) sets a key the deployer cannot honour.
+// (or a network or volume it uses) sets a key the deployer cannot honour:
+//   compose.yaml:12: service "web": key "secrets" is not supported by delivery-hook yet
+//   compose.yaml:30: network "front": key "internal" is not supported by delivery-hook yet
+// The file is the base name only, to keep host paths out of messages that may
+// reach a webhook client. `x-*` keys are always accepted. When several keys
+// are unsupported, the first in file order is named.
 Status CheckSupported(const Project& project, const Service& service);
 
 // A compose release, read from the `com.docker.compose.version` label.
@@ -132,7 +141,9 @@ struct ComposeVersion {
 };
 
 // The `com.docker.compose.config-hash` that the given compose release writes
-// for this service: 64 lowercase hex characters.
+// for this service: 64 lowercase hex characters. build, pull_policy, scale
+// and deploy.replicas never count; depends_on counts before 2.29.3, profiles
+// before 2.30.2; from 5.0 a bind's `create_host_path: true` is left out.
 std::string ServiceConfigHash(const Service& service, const ComposeVersion& version);
 
 }  // namespace deliveryhook::compose
