@@ -147,11 +147,12 @@ struct Prepared {
 class Swap {
  public:
   Swap(engine::Client& client, const Target& target, const Prepared& prepared,
-       std::chrono::milliseconds settle_time, const ProgressSink& progress)
+       const DeployerOptions& options, const ProgressSink& progress)
       : client_(client),
         target_(target),
         prepared_(prepared),
-        settle_time_(settle_time),
+        settle_time_(options.settle_time),
+        health_timeout_(options.health_timeout),
         progress_(progress),
         short_id_(prepared.old_container.id.substr(0, 12)) {}
 
@@ -207,19 +208,35 @@ class Swap {
     return client_.CreateContainer(temporary_name, prepared_.spec.create_body);
   }
 
+  // A container with a healthcheck must become healthy within the health
+  // timeout; one without must still be running after the settle time.
   Status VerifyRunning() {
-    std::this_thread::sleep_for(settle_time_);
-    auto state = client_.InspectContainer(new_id_);
-    if (!state) return state.error();
-    if (!state->state.running) {
-      return Error(ErrorCode::kFailedPrecondition,
-                   "the new container stopped right after start (exit code " +
-                       std::to_string(state->state.exit_code) + ")");
+    using Clock = std::chrono::steady_clock;
+    const auto started = Clock::now();
+    constexpr auto kPollInterval = std::chrono::milliseconds(250);
+    while (true) {
+      auto state = client_.InspectContainer(new_id_);
+      if (!state) return state.error();
+      const auto elapsed = Clock::now() - started;
+      if (!state->state.running) {
+        return Error(ErrorCode::kFailedPrecondition,
+                     "the new container stopped right after start (exit code " +
+                         std::to_string(state->state.exit_code) + ")");
+      }
+      const std::string& health = state->state.health;
+      if (health == "unhealthy") {
+        return Error(ErrorCode::kFailedPrecondition, "the new container is unhealthy");
+      }
+      if (health == "healthy" || (health.empty() && elapsed >= settle_time_)) return Ok();
+      if (!health.empty() && elapsed >= health_timeout_) {
+        return Error(ErrorCode::kDeadlineExceeded,
+                     "the new container did not become healthy within " +
+                         std::to_string(std::chrono::duration_cast<std::chrono::seconds>(
+                                            health_timeout_).count()) + " seconds");
+      }
+      auto remaining = health.empty() ? settle_time_ - elapsed : Clock::duration(kPollInterval);
+      std::this_thread::sleep_for(std::min<Clock::duration>(remaining, kPollInterval));
     }
-    if (state->state.health == "unhealthy") {
-      return Error(ErrorCode::kFailedPrecondition, "the new container is unhealthy");
-    }
-    return Ok();
   }
 
   // Before the old container was touched: just drop the new one.
@@ -251,6 +268,7 @@ class Swap {
   const Target& target_;
   const Prepared& prepared_;
   std::chrono::milliseconds settle_time_;
+  std::chrono::milliseconds health_timeout_;
   const ProgressSink& progress_;
   const std::string short_id_;
   std::string new_id_;
@@ -354,7 +372,7 @@ Result<DeployOutcome> Deployer::Deploy(const Target& target, Action action,
 
   // 3. The swap, with rollback.
   Report(progress, "recreating");
-  auto new_id = Swap(client_, target, prepared, options_.settle_time, progress).Run();
+  auto new_id = Swap(client_, target, prepared, options_, progress).Run();
   if (!new_id) return new_id.error();
   return DeployOutcome{*new_id, image_info->id};
 }

@@ -7,7 +7,8 @@
 //   1. create the new container under a temporary name,
 //   2. stop the old one and move it aside under a temporary name,
 //   3. give the new one the service's name and start it,
-//   4. check that it is still running after a short settle time,
+//   4. check it: healthy, when the service has a healthcheck; otherwise
+//      still running after a short settle time,
 //   5. remove the old one.
 //
 // When the running container already has the image and configuration it
@@ -75,6 +76,8 @@ struct DeployerOptions {
   compose::Environment environment;
   // How long a new container must keep running before the old one is removed.
   std::chrono::milliseconds settle_time{1000};
+  // How long a new container with a healthcheck may take to become healthy.
+  std::chrono::milliseconds health_timeout{120000};
 };
 
 struct DeployOutcome {
