@@ -127,11 +127,13 @@ http_get() {
 app_ref() { echo "$DH_REGISTRY/$PREFIX-app:$1"; }
 
 # Builds $(app_ref $1) from the busybox base with /version containing $2,
-# pushes it, then drops the local tag so that only a real pull brings it
-# back. Prints the image id.
+# pushes it, then puts the local tag back where it was (or drops it), as
+# when CI pushes from elsewhere: only a real pull brings the new image to
+# this engine. Prints the image id.
 build_app_image() {
-  local tag=$1 text=$2 ctx ref id
+  local tag=$1 text=$2 ctx ref id previous
   ref=$(app_ref "$tag")
+  previous=$(image_id "$ref" 2>/dev/null || true)
   ctx=$(mktemp -d "$WORK/image.XXXX")
   printf '%s\n' "$text" >"$ctx/version"
   # STOPSIGNAL SIGKILL: busybox as PID 1 ignores SIGTERM, so every stop
@@ -150,6 +152,7 @@ EOF
   docker push -q "$ref" >/dev/null || fail "docker push of $ref failed"
   id=$(image_id "$ref")
   docker rmi "$ref" >/dev/null
+  [ -z "$previous" ] || docker tag "$previous" "$ref"
   log "pushed $ref ($id)"
   echo "$id"
 }
@@ -271,13 +274,14 @@ EOF
   bash "$script" 2>/dev/null || fail "the pipeline example ($recipe) failed: $(cat "$script")"
 }
 
-# The signature recipe $1 over message $2 with key $3, computed by running
-# the README's line in a fresh bash.
+# The signature recipe $1 over message $2 with key $3: the README's line,
+# evaluated here (a 2 MiB message does not fit into an environment string).
 signature() {
-  local recipe=$1
+  # shellcheck disable=SC2034  # read by the evaluated recipe line
+  local recipe=$1 MESSAGE=$2 SECRET_KEY=$3 SIGNATURE
   [ "$recipe" = python ] && ensure_python_shim
-  # shellcheck disable=SC2016  # expanded by the inner bash
-  MESSAGE=$2 SECRET_KEY=$3 bash -c "$(signature_line "$recipe")"$'\necho "$SIGNATURE"'
+  eval "$(signature_line "$recipe")"
+  echo "$SIGNATURE"
 }
 
 # POSTs $2 to path $1 with extra curl args "$@" (from $3 on); sets
@@ -339,6 +343,31 @@ wait_for_job() {
 
 # --- the common pull flow --------------------------------------------------
 
+# Deploys a one-service project "$PREFIX-$1" with compose $2: image
+# $(app_ref $1) (v1, pushed first), a container_name, a published port.
+# Sets APP_DIR, APP_NAME, APP_PORT, APP_V1, APP_TAG.
+deploy_app() {
+  local variant=$1 version=$2 project=$PREFIX-$1
+  APP_TAG=$variant
+  APP_DIR=$WORK/$project
+  APP_NAME=$project-web
+  APP_PORT=$(free_port)
+  APP_V1=$(build_app_image "$APP_TAG" "v1 of $project")
+  mkdir -p "$APP_DIR"
+  cat >"$APP_DIR/compose.yaml" <<EOF
+services:
+  web:
+    image: $(app_ref "$APP_TAG")
+    container_name: $APP_NAME
+    ports:
+      - "127.0.0.1:$APP_PORT:8080"
+EOF
+  compose_in "$version" "$APP_DIR" up -d 2>&1 | sed 's/^/  compose: /' >&2
+  container_running "$APP_NAME" || fail "compose $version did not start $APP_NAME"
+  assert_eq "$APP_V1" "$(container_image_id "$APP_NAME")" "v1 deployed by compose $version"
+  assert_eq "v1 of $project" "$(http_get "$APP_PORT" /version)" "v1 served"
+}
+
 # The README's use case end to end, judged by compose $2:
 #   compose up -d with v1 -> push v2 under the same tag -> the pipeline
 #   example (signature recipe $1) against /pull -> the job succeeds -> the
@@ -346,39 +375,25 @@ wait_for_job() {
 #   is a no-op.
 # Runs against whatever engine DOCKER_HOST names (the hook inherits it).
 pull_flow() {
-  local recipe=$1 version=$2 dir=$WORK/$PREFIX name=$PREFIX-web port v1 v2 old answer
-  port=$(free_port)
-  v1=$(build_app_image stable "v1 of $PREFIX")
-  mkdir -p "$dir"
-  cat >"$dir/compose.yaml" <<EOF
-services:
-  web:
-    image: $(app_ref stable)
-    container_name: $name
-    ports:
-      - "127.0.0.1:$port:8080"
-EOF
-  compose_in "$version" "$dir" up -d 2>&1 | sed 's/^/  compose: /' >&2
-  assert_eq "$v1" "$(container_image_id "$name")" "v1 deployed by compose $version"
-  assert_eq "v1 of $PREFIX" "$(http_get "$port" /version)" "v1 served"
-  old=$(container_id "$name")
+  local recipe=$1 version=$2 v2 old answer
+  deploy_app "$recipe" "$version"
+  old=$(container_id "$APP_NAME")
+  v2=$(build_app_image "$APP_TAG" "v2 of $PREFIX-$recipe")
+  assert_ne "$APP_V1" "$v2" "v1 and v2 image ids"
 
-  v2=$(build_app_image stable "v2 of $PREFIX")
-  assert_ne "$v1" "$v2" "v1 and v2 image ids"
-
-  hook_start
-  answer=$(pipeline_post "$recipe" /pull "{\"container_name\": \"$name\"}")
+  [ -n "$HOOK_PID" ] || hook_start
+  answer=$(pipeline_post "$recipe" /pull "{\"container_name\": \"$APP_NAME\"}")
   accept_job "$answer"
   wait_for_job "$JOB_ID" "$JOB_TOKEN"
   assert_eq succeeded "$JOB_STATE" "job state (error: $JOB_ERROR)"
 
-  container_running "$name" || fail "$name is not running after the job"
-  assert_eq "$v2" "$(container_image_id "$name")" "$name runs v2"
-  assert_ne "$old" "$(container_id "$name")" "$name was recreated"
-  assert_eq "v2 of $PREFIX" "$(http_get "$port" /version)" "v2 served on the published port"
-  assert_eq "$(container_id "$name")" "$(compose_in "$version" "$dir" ps -q web)" \
-    "compose $version ps lists $name"
-  compose_noop "$version" "$dir"
+  container_running "$APP_NAME" || fail "$APP_NAME is not running after the job"
+  assert_eq "$v2" "$(container_image_id "$APP_NAME")" "$APP_NAME runs v2"
+  assert_ne "$old" "$(container_id "$APP_NAME")" "$APP_NAME was recreated"
+  assert_eq "v2 of $PREFIX-$recipe" "$(http_get "$APP_PORT" /version)" "v2 served on the published port"
+  assert_eq "$(container_id "$APP_NAME")" "$(compose_in "$version" "$APP_DIR" ps -q web)" \
+    "compose $version ps lists $APP_NAME"
+  compose_noop "$version" "$APP_DIR"
 }
 
 # --- cleanup ---------------------------------------------------------------
