@@ -407,8 +407,9 @@ ours() { awk -v p="$PREFIX" '{for (i = 2; i <= NF; i++) if (index($i, p) == 1) {
 # Deletes the scenario's tags from the loopback registry (blobs stay until a
 # registry garbage collection; they are small).
 registry_forget() {
-  local repo="$PREFIX-app" tag digest
-  for tag in $(curl -fsS "http://$DH_REGISTRY/v2/$repo/tags/list" 2>/dev/null | json_get tags | tr -d '[]",'); do
+  local repo="$PREFIX-app" tags tag digest
+  tags=$(curl -fsS "http://$DH_REGISTRY/v2/$repo/tags/list" 2>/dev/null) || return 0
+  for tag in $(json_get tags <<<"$tags" | tr -d '[]",'); do
     digest=$(curl -fsSI -H 'Accept: application/vnd.docker.distribution.manifest.v2+json' \
       "http://$DH_REGISTRY/v2/$repo/manifests/$tag" | awk -F': ' 'tolower($1) == "docker-content-digest" {print $2}' | tr -d '\r')
     [ -z "$digest" ] || curl -fsS -X DELETE "http://$DH_REGISTRY/v2/$repo/manifests/$digest" >/dev/null || true
