@@ -123,8 +123,18 @@ assert_compose_env() {
 }
 
 # Body of http://api.internal:8080/version fetched from the client container.
+# busybox nc, not wget: the static busybox wget segfaults (exit 139) under
+# Engine 28, even for localhost, while nc and name resolution work there.
 via_alias() {
-  retry 15 docker exec "$1" wget -qO- http://api.internal:8080/version
+  retry 15 alias_fetch "$1"
+}
+alias_fetch() {
+  local response
+  response=$(docker exec "$1" sh -c \
+    'printf "GET /version HTTP/1.0\r\n\r\n" | nc -w 3 api.internal 8080') || return 1
+  case "$response" in "HTTP/1.0 200"* | "HTTP/1.1 200"*) ;; *) return 1 ;; esac
+  # The body: everything after the first empty line.
+  printf '%s\n' "$response" | tr -d '\r' | sed '1,/^$/d'
 }
 
 realistic_flow() {

@@ -327,15 +327,39 @@ engine28_bridge_up() {
   ip addr show dev "$ENGINE28_BRIDGE" | grep -q "inet $ENGINE28_BRIDGE_CIDR" ||
     ip addr add "$ENGINE28_BRIDGE_CIDR" dev "$ENGINE28_BRIDGE"
   ip link set "$ENGINE28_BRIDGE" up
+  engine28_forward_rules
+}
+
+# The main engine sets the FORWARD policy to DROP and bridged frames go
+# through iptables (br_netfilter), so without rules of its own engine 28's
+# containers could not talk to each other, not even on one network. Accept
+# traffic inside its address ranges only: the main engine's rules stay as
+# they are.
+engine28_forward_rules() {
+  local cidr rule
+  for cidr in "${ENGINE28_BRIDGE_CIDR%.*}.0/24" "$ENGINE28_POOL"; do
+    rule=(FORWARD -s "$cidr" -d "$cidr" -m comment --comment deliveryhook-engine28 -j ACCEPT)
+    iptables -C "${rule[@]}" 2>/dev/null || iptables -I "${rule[@]}"
+  done
+}
+
+engine28_forward_rules_down() {
+  local cidr rule
+  for cidr in "${ENGINE28_BRIDGE_CIDR%.*}.0/24" "$ENGINE28_POOL"; do
+    rule=(FORWARD -s "$cidr" -d "$cidr" -m comment --comment deliveryhook-engine28 -j ACCEPT)
+    while iptables -C "${rule[@]}" 2>/dev/null; do iptables -D "${rule[@]}"; done
+  done
 }
 
 engine28_up() {
   need_cmd ip
+  need_cmd iptables
   need_cmd containerd
   need_cmd runc
   engine28_unpack
   if engine_answers "$ENGINE28_SOCK"; then
     log "engine 28 answers on $ENGINE28_SOCK"
+    engine28_forward_rules
   else
     local root pid data=$STATE_DIR/engine28
     root=$(engine28_root)
@@ -371,6 +395,7 @@ engine28_up() {
 engine28_down() {
   stop_pidfile "$ENGINE28_RUN/docker.pid" "engine 28"
   rm -rf "$ENGINE28_RUN/exec/containerd"
+  engine28_forward_rules_down
   if ip link show "$ENGINE28_BRIDGE" >/dev/null 2>&1; then
     log "deleting bridge $ENGINE28_BRIDGE"
     ip link del "$ENGINE28_BRIDGE"
