@@ -60,7 +60,12 @@ engine_answers() {
   [ -S "$1" ] && curl -fsS --max-time 5 --unix-socket "$1" http://localhost/_ping >/dev/null 2>&1
 }
 
-pid_alive() { [ -n "${1:-}" ] && kill -0 "$1" 2>/dev/null; }
+# Alive and not a zombie: a daemon killed after its parent exited may never
+# be reaped (PID 1 of a container need not reap), and kill -0 succeeds on it.
+pid_alive() {
+  [ -n "${1:-}" ] && kill -0 "$1" 2>/dev/null || return 1
+  [ "$(awk '{print $3}' "/proc/$1/stat" 2>/dev/null)" != Z ]
+}
 pid_from() { if [ -f "$1" ]; then cat "$1"; fi; }
 
 # Waits up to $2 seconds for command "$@"(from $3 on) to succeed.
