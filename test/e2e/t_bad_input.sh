@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# shellcheck source-path=SCRIPTDIR
 # Requests the hook must refuse, each with its status code and a JSON body
 # {"error": "..."}; no container may change (same id, still running).
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# shellcheck source-path=SCRIPTDIR
 # A service with a `build:` context: compose builds and starts v1, a file of
 # the context changes, POST /build, the rebuilt image runs, tagged as
 # compose tags it, and compose sees nothing left to do.

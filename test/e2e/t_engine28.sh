@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# shellcheck source-path=SCRIPTDIR
 # The t_pull_openssl flow against Engine 28.5 (API 1.51, the current API;
 # the Debian engine of the other scenarios speaks 1.41). DOCKER_HOST points
 # the scenario's docker CLI, the compose judge and the hook at it.

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# shellcheck source-path=SCRIPTDIR
 # The README's use case with its Pipeline Example (openssl) verbatim:
 # deploy v1 with compose 2.40.3, push v2, POST /pull, the container runs v2
 # and compose 2.40.3 sees nothing left to do.

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# shellcheck source-path=SCRIPTDIR
 # A project the way people write them: base file + compose.override.yaml,
 # .env interpolation, an env_file, `$$` in a value, a named volume with data
 # written before the deploy, a custom network where another container

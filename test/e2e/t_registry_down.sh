@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# shellcheck source-path=SCRIPTDIR
 # A real "registry down" fault: v2 is pushed, then the registry stops.
 # /pull is accepted, the job fails, and the old container keeps running
 # untouched (same id, same image), which compose confirms with a no-op.
