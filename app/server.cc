@@ -24,6 +24,7 @@ IncomingRequest ToIncoming(const httplib::Request& request) {
   // A header sent twice keeps its first value: a second X-Signature cannot
   // replace the one that was checked.
   for (const auto& [name, value] : request.headers) incoming.headers.emplace(Lower(name), value);
+  for (const auto& [name, value] : request.params) incoming.query.emplace(name, value);
   return incoming;
 }
 

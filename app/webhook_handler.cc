@@ -6,6 +6,7 @@
 #include <rapidjson/writer.h>
 
 #include <iostream>
+#include <optional>
 
 #include "request_log.h"
 
@@ -20,6 +21,19 @@ using Writer = rapidjson::Writer<rapidjson::StringBuffer>;
 
 constexpr std::size_t kMaxLogLines = 200;
 constexpr std::size_t kMaxNameLength = 255;
+constexpr int kRetryAfterSeconds = 30;
+
+// "0".."max" seconds, or nothing.
+std::optional<int> ParseWait(const std::string& text, int max) {
+  if (text.empty() || text.size() > 6) return std::nullopt;
+  int value = 0;
+  for (char c : text) {
+    if (c < '0' || c > '9') return std::nullopt;
+    value = value * 10 + (c - '0');
+  }
+  if (value > max) return std::nullopt;
+  return value;
+}
 
 std::string JsonObject(const std::function<void(Writer&)>& fill) {
   rapidjson::StringBuffer buffer;
@@ -107,9 +121,16 @@ void AppendProgress(std::vector<std::string>& log, std::string_view line) {
   if (log.size() > kMaxLogLines) log.erase(log.begin());
 }
 
-std::string JobJson(const Job& job) {
+// The job as JSON; with `token` (for the requester of a ?wait) its token and
+// whether the request joined a queued job are included too.
+std::string JobJson(const Job& job, const std::string* token = nullptr, bool joined = false) {
   return JsonObject([&](Writer& w) {
     Field(w, "job_id", job.id);
+    if (token != nullptr) {
+      Field(w, "job_token", *token);
+      w.Key("joined");
+      w.Bool(joined);
+    }
     Field(w, "action", job.action);
     Field(w, "container_name", job.container_name);
     Field(w, "project", job.project);
@@ -194,22 +215,65 @@ Reply WebhookHandler::Trigger(const IncomingRequest& request, Action action) {
     return log.Decide(status == 404 ? "unknown_target" : "engine_error",
                       ErrorReply(status, target.error().message()));
   }
-  Job job = store_.Create(std::string(ToString(action)), target->container_name, target->project,
-                          target->service);
-  runner_->Submit(target->project + "/" + target->service,
-                  [this, id = job.id, target = *target, action] { RunJob(id, target, action); });
+  std::optional<int> wait_seconds;
+  if (auto wait = request.query.find("wait"); wait != request.query.end()) {
+    wait_seconds = ParseWait(wait->second, options_.max_wait_seconds);
+    if (!wait_seconds) {
+      return log.Decide("bad_request",
+                        ErrorReply(400, "wait must be a whole number of seconds from 0 to " +
+                                            std::to_string(options_.max_wait_seconds)));
+    }
+  }
+  auto enqueued = Enqueue(*target, action);
+  if (!enqueued) {
+    Reply busy = ErrorReply(429, enqueued.error().message());
+    busy.headers.emplace_back("Retry-After", std::to_string(kRetryAfterSeconds));
+    return log.Decide("queue_full", busy);
+  }
+  const auto& [job, joined] = *enqueued;
   log.SetJob(job.id);
+  if (wait_seconds && *wait_seconds > 0) {
+    auto final = store_.WaitUntilFinal(job.id, std::chrono::seconds(*wait_seconds));
+    if (final) {
+      const int status = final->state == JobState::kSucceeded ? 200
+                         : IsFinal(final->state)               ? 500
+                                                               : 202;
+      return log.Decide(std::string(ToString(final->state)),
+                        {status, JobJson(*final, &job.token, joined), {}});
+    }
+  }
   const std::string message = action == Action::kPull ? "pulling" : "building";
-  return log.Decide("accepted", {202, JsonObject([&](Writer& w) {
-                                   Field(w, "message", message);
-                                   Field(w, "job_id", job.id);
-                                   Field(w, "job_token", job.token);
-                                   Field(w, "status_url", "/jobs/" + job.id);
-                                   Field(w, "container_name", target->container_name);
-                                   Field(w, "project", target->project);
-                                   Field(w, "service", target->service);
-                                 }),
-                                 {{"Location", "/jobs/" + job.id}}});
+  return log.Decide(joined ? "joined" : "accepted",
+                    {202, JsonObject([&](Writer& w) {
+                       Field(w, "message", message);
+                       Field(w, "job_id", job.id);
+                       Field(w, "job_token", job.token);
+                       Field(w, "status_url", "/jobs/" + job.id);
+                       Field(w, "container_name", target->container_name);
+                       Field(w, "project", target->project);
+                       Field(w, "service", target->service);
+                       w.Key("joined");
+                       w.Bool(joined);
+                     }),
+                     {{"Location", "/jobs/" + job.id}}});
+}
+
+deliveryhook::Result<std::pair<Job, bool>> WebhookHandler::Enqueue(
+    const deliveryhook::deploy::Target& target, Action action) {
+  // One lock around find-or-create, so two requests cannot both create.
+  std::lock_guard lock(enqueue_mutex_);
+  const std::string action_name(ToString(action));
+  if (auto queued = store_.FindQueued(target.project, target.service, action_name)) {
+    return std::pair{*queued, true};
+  }
+  if (runner_->QueuedCount() >= options_.max_queued) {
+    return deliveryhook::Error(ErrorCode::kUnavailable,
+                               "too many deploys are waiting; try again later");
+  }
+  Job job = store_.Create(action_name, target.container_name, target.project, target.service);
+  runner_->Submit(target.project + "/" + target.service,
+                  [this, id = job.id, target, action] { RunJob(id, target, action); });
+  return std::pair{job, false};
 }
 
 Reply WebhookHandler::JobStatus(const IncomingRequest& request, const std::string& job_id) {

@@ -9,6 +9,7 @@
 #include <functional>
 #include <map>
 #include <memory>
+#include <mutex>
 #include <string>
 #include <utility>
 #include <vector>
@@ -24,6 +25,7 @@ struct IncomingRequest {
   std::string method;
   std::string path;
   std::map<std::string, std::string> headers;  // lower-case names
+  std::map<std::string, std::string> query;    // decoded query parameters
   std::string body;
   std::string client_address;
 
@@ -50,6 +52,10 @@ struct DeployBackend {
 struct HandlerOptions {
   std::size_t max_body_bytes = 64 * 1024;
   std::size_t workers = 2;
+  // Accepted jobs waiting for a worker; beyond this, 429 with Retry-After.
+  std::size_t max_queued = 64;
+  // The longest ?wait= a caller may ask for.
+  int max_wait_seconds = 900;
 };
 
 class WebhookHandler {
@@ -69,6 +75,9 @@ class WebhookHandler {
  private:
   Reply Trigger(const IncomingRequest& request, deliveryhook::deploy::Action action);
   Reply JobStatus(const IncomingRequest& request, const std::string& job_id);
+  // The job, and whether the request joined an already queued one.
+  deliveryhook::Result<std::pair<deliveryhook::jobs::Job, bool>> Enqueue(
+      const deliveryhook::deploy::Target& target, deliveryhook::deploy::Action action);
   void RunJob(const std::string& job_id, const deliveryhook::deploy::Target& target,
               deliveryhook::deploy::Action action);
 
@@ -76,6 +85,7 @@ class WebhookHandler {
   DeployBackend backend_;
   HandlerOptions options_;
   deliveryhook::jobs::JobStore store_;
+  std::mutex enqueue_mutex_;
   // Declared last: destroyed first, so running jobs finish while the store
   // and backend they use still exist.
   std::unique_ptr<deliveryhook::jobs::JobRunner> runner_;

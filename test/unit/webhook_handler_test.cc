@@ -4,6 +4,9 @@
 #include <rapidjson/document.h>
 
 #include <chrono>
+#include <condition_variable>
+#include <mutex>
+#include <set>
 #include <thread>
 
 namespace delivery_hook {
@@ -44,7 +47,7 @@ DeployBackend FakeBackend(Recorder* recorder, bool engine_down = false) {
     progress.on_step("pulling");
     progress.on_log("layer1: Downloading 1/2");
     progress.on_log("layer1: Downloading 2/2");
-    recorder->deployed.push_back(std::string(ToString(action)) + " " + target.service);
+    if (recorder != nullptr) recorder->deployed.push_back(std::string(ToString(action)) + " " + target.service);
     return DeployOutcome{"newcontainer", "sha256:new"};
   };
   return backend;
@@ -180,6 +183,116 @@ TEST_F(HandlerTest, EngineDownIs503) {
   auto handler = MakeHandler(/*engine_down=*/true);
   Reply reply = handler.Handle(Signed("/pull", R"({"container_name": "web"})"));
   EXPECT_EQ(reply.status, 503);
+}
+
+TEST_F(HandlerTest, WaitReturnsTheFinishedJob) {
+  auto handler = MakeHandler();
+  auto request = Signed("/pull", R"({"container_name": "web"})");
+  request.query["wait"] = "30";
+  Reply reply = handler.Handle(request);
+  ASSERT_EQ(reply.status, 200) << reply.body;
+  rapidjson::Document json;
+  json.Parse(reply.body.c_str());
+  EXPECT_EQ(std::string(json["state"].GetString()), "succeeded");
+  EXPECT_TRUE(json.HasMember("job_token"));
+}
+
+TEST_F(HandlerTest, WaitMustBeANumberOfSeconds) {
+  auto handler = MakeHandler();
+  for (const char* bad : {"x", "-1", "901", ""}) {
+    auto request = Signed("/pull", std::string(R"({"container_name": "web", "n": ")") + bad + "\"}");
+    request.query["wait"] = bad;
+    Reply reply = handler.Handle(request);
+    EXPECT_EQ(reply.status, 400) << bad;
+    EXPECT_EQ(ErrorOf(reply), "wait must be a whole number of seconds from 0 to 900");
+  }
+}
+
+// A backend whose deploys block until released, to hold jobs in the queue.
+struct Gate {
+  std::mutex mutex;
+  std::condition_variable opened;
+  bool open = false;
+  int deploys = 0;
+  std::string last_error;
+};
+
+DeployBackend GatedBackend(Gate* gate, bool fail = false) {
+  DeployBackend backend = FakeBackend(nullptr);
+  backend.deploy = [gate, fail](const Target&, Action, const deliveryhook::deploy::ProgressSink& sink)
+      -> Result<DeployOutcome> {
+    std::unique_lock lock(gate->mutex);
+    gate->opened.wait(lock, [&] { return gate->open; });
+    ++gate->deploys;
+    if (fail) {
+      sink.on_step("rolling back");
+      return Error(ErrorCode::kFailedPrecondition, "the new container is unhealthy; rolled back");
+    }
+    return DeployOutcome{"c", "i"};
+  };
+  return backend;
+}
+
+TEST_F(HandlerTest, RequestsForAQueuedServiceJoinItsJob) {
+  Gate gate;
+  auto verifier = std::make_shared<deliveryhook::webhook::SignatureVerifier>(
+      kSecret, deliveryhook::webhook::VerifierOptions{}, [] { return kNow; });
+  std::vector<std::string> job_ids;
+  {
+    WebhookHandler handler(verifier, GatedBackend(&gate), {1024, 1, 2, 900});
+    for (int i = 0; i < 6; ++i) {
+      Reply reply = handler.Handle(
+          Signed("/pull", R"({"container_name": "web", "n": )" + std::to_string(i) + "}"));
+      ASSERT_EQ(reply.status, 202) << reply.body;
+      rapidjson::Document json;
+      json.Parse(reply.body.c_str());
+      job_ids.push_back(json["job_id"].GetString());
+    }
+    // The first job may be running (blocked); every later one joined one queued job.
+    EXPECT_EQ(std::set<std::string>(job_ids.begin() + 1, job_ids.end()).size(), 1u);
+    {
+      std::lock_guard lock(gate.mutex);
+      gate.open = true;
+    }
+    gate.opened.notify_all();
+  }
+  EXPECT_LE(gate.deploys, 2);
+}
+
+TEST_F(HandlerTest, AFullQueueAnswers429WithRetryAfter) {
+  Gate gate;
+  auto verifier = std::make_shared<deliveryhook::webhook::SignatureVerifier>(
+      kSecret, deliveryhook::webhook::VerifierOptions{}, [] { return kNow; });
+  WebhookHandler handler(verifier, GatedBackend(&gate), {1024, 1, 0, 900});
+  // max_queued 0: the first job is taken by the worker only once it starts,
+  // so queueing any job at all is refused.
+  Reply reply = handler.Handle(Signed("/pull", R"({"container_name": "web"})"));
+  EXPECT_EQ(reply.status, 429);
+  EXPECT_EQ(ErrorOf(reply), "too many deploys are waiting; try again later");
+  ASSERT_EQ(reply.headers.size(), 1u);
+  EXPECT_EQ(reply.headers[0], (std::pair<std::string, std::string>{"Retry-After", "30"}));
+  {
+    std::lock_guard lock(gate.mutex);
+    gate.open = true;
+  }
+  gate.opened.notify_all();
+}
+
+TEST_F(HandlerTest, AFailedJobUnderWaitIsNot2xx) {
+  Gate gate;
+  gate.open = true;
+  auto verifier = std::make_shared<deliveryhook::webhook::SignatureVerifier>(
+      kSecret, deliveryhook::webhook::VerifierOptions{}, [] { return kNow; });
+  WebhookHandler handler(verifier, GatedBackend(&gate, /*fail=*/true), {1024, 1, 8, 900});
+  auto request = Signed("/pull", R"({"container_name": "web"})");
+  request.query["wait"] = "30";
+  Reply reply = handler.Handle(request);
+  EXPECT_EQ(reply.status, 500);
+  rapidjson::Document json;
+  json.Parse(reply.body.c_str());
+  EXPECT_EQ(std::string(json["state"].GetString()), "rolled_back");
+  EXPECT_EQ(std::string(json["error"].GetString()),
+            "the new container is unhealthy; rolled back");
 }
 
 TEST_F(HandlerTest, OtherRoutesAndMethods) {

@@ -74,7 +74,33 @@ bool JobStore::Update(const std::string& id, const std::function<void(Job&)>& ch
   auto it = jobs_.find(id);
   if (it == jobs_.end()) return false;
   change(it->second);
+  changed_.notify_all();
   return true;
+}
+
+std::optional<Job> JobStore::FindQueued(const std::string& project, const std::string& service,
+                                        const std::string& action) const {
+  std::lock_guard lock(mutex_);
+  for (auto it = order_.rbegin(); it != order_.rend(); ++it) {
+    const Job& job = jobs_.at(*it);
+    if (job.state == JobState::kQueued && job.project == project && job.service == service &&
+        job.action == action) {
+      return job;
+    }
+  }
+  return std::nullopt;
+}
+
+std::optional<Job> JobStore::WaitUntilFinal(const std::string& id,
+                                            std::chrono::milliseconds timeout) const {
+  std::unique_lock lock(mutex_);
+  changed_.wait_for(lock, timeout, [&] {
+    auto it = jobs_.find(id);
+    return it == jobs_.end() || IsFinal(it->second.state);
+  });
+  auto it = jobs_.find(id);
+  if (it == jobs_.end()) return std::nullopt;
+  return it->second;
 }
 
 std::vector<Job> JobStore::List(std::size_t limit) const {

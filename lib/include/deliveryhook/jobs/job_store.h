@@ -5,6 +5,8 @@
 #ifndef DELIVERYHOOK_JOBS_JOB_STORE_H_
 #define DELIVERYHOOK_JOBS_JOB_STORE_H_
 
+#include <chrono>
+#include <condition_variable>
 #include <cstddef>
 #include <deque>
 #include <functional>
@@ -31,6 +33,12 @@ class JobStore {
   bool Update(const std::string& id, const std::function<void(Job&)>& change);
   // Newest first.
   std::vector<Job> List(std::size_t limit) const;
+  // The queued (not yet running) job for this service and action, if any:
+  // a new request for it can join that job instead of queueing another.
+  std::optional<Job> FindQueued(const std::string& project, const std::string& service,
+                                const std::string& action) const;
+  // Waits until the job is final or `timeout` passed; returns its state then.
+  std::optional<Job> WaitUntilFinal(const std::string& id, std::chrono::milliseconds timeout) const;
 
   // Random lowercase hex of `bytes` bytes from the OS's CSPRNG.
   static std::string RandomHex(std::size_t bytes);
@@ -42,6 +50,7 @@ class JobStore {
 
   std::size_t capacity_;
   mutable std::mutex mutex_;
+  mutable std::condition_variable changed_;
   std::unordered_map<std::string, Job> jobs_;
   std::deque<std::string> order_;  // ids, oldest first
 };
