@@ -1,5 +1,6 @@
 // delivery-hook: redeploy a Docker Compose service from a signed HTTP request.
 #include <csignal>
+#include <functional>
 #include <cstdio>
 #include <cstring>
 #include <iostream>
@@ -43,8 +44,9 @@ MAX_BODY_BYTES (65536), TIMESTAMP_WINDOW (300), SETTLE_MS (1000), SHOW_DOCS.
 // starts (and answers 503) while the engine is down.
 class EngineConnection {
  public:
-  explicit EngineConnection(deliveryhook::engine::ClientOptions options)
-      : options_(std::move(options)) {}
+  using OnConnected = std::function<void(deliveryhook::engine::Client&)>;
+  EngineConnection(deliveryhook::engine::ClientOptions options, OnConnected on_connected)
+      : options_(std::move(options)), on_connected_(std::move(on_connected)) {}
 
   deliveryhook::Result<deliveryhook::engine::Client*> Get() {
     std::lock_guard lock(mutex_);
@@ -53,12 +55,14 @@ class EngineConnection {
       if (!connected) return connected.error();
       client_.emplace(std::move(*connected));
       RequestLog::Line("event=engine_connected api_version=" + client_->api_version());
+      on_connected_(*client_);
     }
     return &*client_;
   }
 
  private:
   deliveryhook::engine::ClientOptions options_;
+  OnConnected on_connected_;
   std::mutex mutex_;
   std::optional<deliveryhook::engine::Client> client_;
 };
@@ -71,6 +75,23 @@ deliveryhook::compose::Environment ComposeEnvironment(const std::map<std::string
     if (!IsHookSetting(name)) compose_env.emplace(name, value);
   }
   return compose_env;
+}
+
+void RecoverInterruptedDeploys(deliveryhook::engine::Client& client,
+                               const deliveryhook::deploy::DeployerOptions& options) {
+  auto repairs = deliveryhook::deploy::Deployer(client, options).RecoverInterrupted();
+  if (!repairs) {
+    RequestLog::Line("event=recovery_failed error=" + LogValue(repairs.error().message()));
+    return;
+  }
+  for (const auto& repair : *repairs) RequestLog::Line("event=recovered what=" + LogValue(repair));
+}
+
+// For crash tests only: DELIVERY_HOOK_FAULT_KILL_AFTER=<checkpoint> makes the
+// process kill itself right after that step of a deploy (see ProgressSink).
+std::string FaultKillAfter(const std::map<std::string, std::string>& env) {
+  auto it = env.find("DELIVERY_HOOK_FAULT_KILL_AFTER");
+  return it == env.end() ? std::string() : it->second;
 }
 
 void PrintDevBanner(const Config& config, int port) {
@@ -96,13 +117,20 @@ int Serve(bool dev_mode) {
     std::cerr << "delivery-hook: " << config.error().message() << "\n";
     return 2;
   }
-  deliveryhook::engine::ClientOptions engine_options;
-  engine_options.docker_host = config->docker_host;
-  EngineConnection engine(engine_options);
-
   deliveryhook::deploy::DeployerOptions deploy_options;
   deploy_options.environment = ComposeEnvironment(env);
   deploy_options.settle_time = std::chrono::milliseconds(config->settle_milliseconds);
+
+  deliveryhook::engine::ClientOptions engine_options;
+  engine_options.docker_host = config->docker_host;
+  EngineConnection engine(engine_options, [&](deliveryhook::engine::Client& client) {
+    RecoverInterruptedDeploys(client, deploy_options);
+  });
+  // Repair what a killed predecessor left before taking new requests.
+  if (auto connected = engine.Get(); !connected) {
+    RequestLog::Line("event=engine_unavailable error=" + LogValue(connected.error().message()));
+  }
+  const std::string kill_after = FaultKillAfter(env);
 
   DeployBackend backend;
   backend.resolve = [&](const deliveryhook::deploy::TargetSelector& selector)
@@ -117,7 +145,13 @@ int Serve(bool dev_mode) {
       -> deliveryhook::Result<deliveryhook::deploy::DeployOutcome> {
     auto client = engine.Get();
     if (!client) return client.error();
-    return deliveryhook::deploy::Deployer(**client, deploy_options).Deploy(target, action, progress);
+    deliveryhook::deploy::ProgressSink sink = progress;
+    if (!kill_after.empty()) {
+      sink.on_checkpoint = [&kill_after](std::string_view checkpoint) {
+        if (checkpoint == kill_after) std::raise(SIGKILL);
+      };
+    }
+    return deliveryhook::deploy::Deployer(**client, deploy_options).Deploy(target, action, sink);
   };
 
   deliveryhook::webhook::VerifierOptions verifier_options;

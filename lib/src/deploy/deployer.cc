@@ -7,6 +7,7 @@
 
 #include "deploy/compose_labels.h"
 #include "deploy/container_spec.h"
+#include "deploy/swap_names.h"
 
 namespace deliveryhook::deploy {
 namespace {
@@ -153,14 +154,15 @@ class Swap {
         prepared_(prepared),
         settle_time_(options.settle_time),
         health_timeout_(options.health_timeout),
-        progress_(progress),
-        short_id_(prepared.old_container.id.substr(0, 12)) {}
+        progress_(progress) {}
 
   Result<std::string> Run() {
-    const std::string temporary_name = short_id_ + "_" + target_.container_name;
+    const std::string temporary_name =
+        TemporaryNameFor(prepared_.old_container.id, target_.container_name);
     auto created = CreateReplacingLeftover(temporary_name);
     if (!created) return created.error();
     new_id_ = *created;
+    Checkpoint("created");
     for (const auto& later : prepared_.spec.later_networks) {
       if (auto connected = client_.ConnectNetwork(later.network, new_id_, later.endpoint_json);
           !connected) {
@@ -172,16 +174,20 @@ class Swap {
     if (auto stopped = client_.StopContainer(prepared_.old_container.id); !stopped) {
       return Abandon(stopped.error().WithContext("stop the old container"));
     }
+    Checkpoint("stopped");
     if (auto moved = client_.RenameContainer(prepared_.old_container.id, AsideName()); !moved) {
       return RollBack(moved.error().WithContext("rename the old container"));
     }
     old_moved_ = true;
+    Checkpoint("moved_aside");
     if (auto renamed = client_.RenameContainer(new_id_, target_.container_name); !renamed) {
       return RollBack(renamed.error().WithContext("rename the new container"));
     }
+    Checkpoint("renamed");
     if (auto started = client_.StartContainer(new_id_); !started) {
       return RollBack(started.error().WithContext("start the new container"));
     }
+    Checkpoint("started");
     Report(progress_, "verifying");
     if (auto verified = VerifyRunning(); !verified) return RollBack(verified.error());
     if (auto removed = client_.RemoveContainer(prepared_.old_container.id); !removed) {
@@ -193,7 +199,11 @@ class Swap {
   }
 
  private:
-  std::string AsideName() const { return short_id_ + "_old_" + target_.container_name; }
+  std::string AsideName() const { return AsideNameFor(prepared_.old_container.id, target_.container_name); }
+
+  void Checkpoint(std::string_view name) {
+    if (progress_.on_checkpoint) progress_.on_checkpoint(name);
+  }
 
   // A container left under the temporary name by an interrupted deploy is
   // removed and the create tried again.
@@ -270,7 +280,6 @@ class Swap {
   std::chrono::milliseconds settle_time_;
   std::chrono::milliseconds health_timeout_;
   const ProgressSink& progress_;
-  const std::string short_id_;
   std::string new_id_;
   bool old_moved_ = false;
   bool old_stopped_attempted_ = false;

@@ -68,6 +68,9 @@ struct Target {
 struct ProgressSink {
   std::function<void(std::string_view step)> on_step;  // "pulling", "recreating", ...
   std::function<void(std::string_view line)> on_log;    // one line of progress
+  // Called right after each step that changes the host: "created", "stopped",
+  // "moved_aside", "renamed", "started". A seam for crash tests.
+  std::function<void(std::string_view checkpoint)> on_checkpoint;
 };
 
 struct DeployerOptions {
@@ -96,6 +99,12 @@ class Deployer {
   // Pulls or builds, then recreates. On failure before the swap nothing on
   // the host changed; on failure after it, the old container serves again.
   Result<DeployOutcome> Deploy(const Target& target, Action action, const ProgressSink& progress);
+
+  // Repairs what an interrupted deploy (the hook killed mid-swap) left behind,
+  // so each service again has exactly one container under its name, running:
+  // the new one when it had started, otherwise the old one. Call it once at
+  // start, before serving. Returns one line per repair made.
+  Result<std::vector<std::string>> RecoverInterrupted();
 
  private:
   engine::Client& client_;

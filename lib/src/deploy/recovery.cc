@@ -1,0 +1,101 @@
+// Deployer::RecoverInterrupted: putting services back in order after the hook
+// was killed in the middle of a swap.
+//
+// What a kill leaves, by the last step that completed:
+//   created      old running under its name, new under the temporary name
+//   stopped      old stopped under its name, new under the temporary name
+//   moved_aside  old stopped under the aside name, new under the temporary name
+//   renamed      old stopped aside, new (never started) under the name
+//   started      old stopped aside, new running under the name
+// The rule: a new container that is running under the service's name stays;
+// anything else goes back to the old container.
+#include <map>
+
+#include "deliveryhook/deploy/deployer.h"
+#include "deploy/compose_labels.h"
+#include "deploy/swap_names.h"
+
+namespace deliveryhook::deploy {
+namespace {
+
+using Containers = std::map<std::string, engine::ContainerSummary>;  // by name
+
+Result<Containers> ListComposeContainers(engine::Client& client) {
+  auto listed = client.ListContainers({kProjectLabel});
+  if (!listed) return listed.error();
+  Containers by_name;
+  for (auto& container : *listed) by_name.emplace(container.name, std::move(container));
+  return by_name;
+}
+
+bool StartsWith(const std::string& text, const std::string& prefix) {
+  return text.compare(0, prefix.size(), prefix) == 0;
+}
+
+// An old container set aside: keep the new one if it runs, else restore.
+Status RecoverAside(engine::Client& client, const engine::ContainerSummary& aside,
+                    const SwapName& swap, const Containers& containers,
+                    std::vector<std::string>& repairs) {
+  auto current = containers.find(swap.name);
+  if (current != containers.end() && current->second.state == "running") {
+    repairs.push_back("removed the replaced container of " + swap.name);
+    return client.RemoveContainer(aside.id, /*force=*/true);
+  }
+  if (current != containers.end()) {
+    if (auto removed = client.RemoveContainer(current->second.id, true); !removed) return removed;
+  }
+  auto temporary = containers.find(TemporaryNameFor(aside.id, swap.name));
+  if (temporary != containers.end()) {
+    if (auto removed = client.RemoveContainer(temporary->second.id, true); !removed) return removed;
+  }
+  if (auto renamed = client.RenameContainer(aside.id, swap.name); !renamed) return renamed;
+  repairs.push_back("restored the previous container of " + swap.name);
+  return client.StartContainer(aside.id);
+}
+
+// A new container that never got the service's name: drop it, and start the
+// old one again if the deploy had already stopped it.
+Status RecoverTemporary(engine::Client& client, const engine::ContainerSummary& temporary,
+                        const SwapName& swap, const Containers& containers,
+                        std::vector<std::string>& repairs) {
+  auto old = containers.find(swap.name);
+  if (old == containers.end() || !StartsWith(old->second.id, swap.short_id)) {
+    return Ok();  // not ours: no old container with that id holds the name
+  }
+  if (auto removed = client.RemoveContainer(temporary.id, /*force=*/true); !removed) return removed;
+  repairs.push_back("removed an unfinished replacement of " + swap.name);
+  if (old->second.state != "running") {
+    repairs.push_back("restarted " + swap.name);
+    return client.StartContainer(old->second.id);
+  }
+  return Ok();
+}
+
+}  // namespace
+
+Result<std::vector<std::string>> Deployer::RecoverInterrupted() {
+  std::vector<std::string> repairs;
+  auto containers = ListComposeContainers(client_);
+  if (!containers) return containers.error();
+  // Aside containers first: restoring one may make a temporary one moot.
+  for (const auto& [name, container] : *containers) {
+    auto swap = ParseSwapName(name);
+    if (!swap || !swap->aside || !StartsWith(container.id, swap->short_id)) continue;
+    if (auto recovered = RecoverAside(client_, container, *swap, *containers, repairs); !recovered) {
+      return recovered.error().WithContext("recover " + swap->name);
+    }
+  }
+  containers = ListComposeContainers(client_);
+  if (!containers) return containers.error();
+  for (const auto& [name, container] : *containers) {
+    auto swap = ParseSwapName(name);
+    if (!swap || swap->aside || StartsWith(container.id, swap->short_id)) continue;
+    if (auto recovered = RecoverTemporary(client_, container, *swap, *containers, repairs);
+        !recovered) {
+      return recovered.error().WithContext("recover " + swap->name);
+    }
+  }
+  return repairs;
+}
+
+}  // namespace deliveryhook::deploy
