@@ -91,6 +91,9 @@ struct BadHeaders {
   std::string message;
 };
 
+// Names the case in test listings by the message it expects.
+void PrintTo(const BadHeaders& headers, std::ostream* out) { *out << headers.message; }
+
 class VerifierRefusalTest : public ::testing::TestWithParam<BadHeaders> {};
 
 TEST_P(VerifierRefusalTest, RefusesWithAClearMessage) {
