@@ -130,6 +130,8 @@ app_ref() { echo "$DH_REGISTRY/$PREFIX-app:$1"; }
 # pushes it, then puts the local tag back where it was (or drops it), as
 # when CI pushes from elsewhere: only a real pull brings the new image to
 # this engine. Prints the image id.
+# Extra Dockerfile lines (a later CMD, a HEALTHCHECK) come from
+# $APP_DOCKERFILE_EXTRA.
 build_app_image() {
   local tag=$1 text=$2 ctx ref id previous
   ref=$(app_ref "$tag")
@@ -145,6 +147,7 @@ COPY version /version
 STOPSIGNAL SIGKILL
 EXPOSE 8080
 CMD ["httpd", "-f", "-p", "8080", "-h", "/"]
+${APP_DOCKERFILE_EXTRA:-}
 EOF
   # The classic builder: no buildx plugin on a plain Debian machine.
   DOCKER_BUILDKIT=0 docker build -q -t "$ref" "$ctx" >"$ctx.log" 2>&1 ||

@@ -143,6 +143,7 @@ struct Prepared {
   engine::ContainerInfo old_container;
   std::string image_id;
   ContainerSpec spec;
+  std::string image_reference;  // the service's image, which now names image_id
 };
 
 class Swap {
@@ -252,6 +253,7 @@ class Swap {
   // Before the old container was touched: just drop the new one.
   Error Abandon(Error error) {
     (void)client_.RemoveContainer(new_id_, /*force=*/true);
+    RestoreImageTag();
     if (old_stopped_attempted_) (void)client_.StartContainer(prepared_.old_container.id);
     return error;
   }
@@ -264,6 +266,7 @@ class Swap {
     if (old_moved_) {
       (void)client_.RenameContainer(prepared_.old_container.id, target_.container_name);
     }
+    RestoreImageTag();
     if (prepared_.old_container.state.running) {
       if (auto restarted = client_.StartContainer(prepared_.old_container.id); !restarted) {
         return error.WithContext("rollback could not restart the old container (" +
@@ -272,6 +275,18 @@ class Swap {
     }
     return Error(error.code(), error.message() + "; rolled back to the old container",
                  error.http_status());
+  }
+
+  // The pull or build moved the service's tag to the new image; pointing it
+  // back at the image the old container runs keeps compose in agreement with
+  // what runs (otherwise its next `up -d` would deploy the failed image).
+  void RestoreImageTag() {
+    const std::string& old_image = prepared_.old_container.image;
+    if (old_image.empty() || old_image == prepared_.image_id) return;
+    if (auto tagged = client_.TagImage(old_image, prepared_.image_reference); !tagged) {
+      Log(progress_, "could not point " + prepared_.image_reference +
+                         " back at the previous image: " + tagged.error().message());
+    }
   }
 
   engine::Client& client_;
@@ -349,7 +364,7 @@ Result<DeployOutcome> Deployer::Deploy(const Target& target, Action action,
   if (!image_info) return image_info.error().WithContext("inspect image " + image);
 
   // 2. The new container's definition.
-  Prepared prepared{*old_container, image_info->id, {}};
+  Prepared prepared{*old_container, image_info->id, {}, image};
   LabelInputs label_inputs{&target, service, image_info->id, old_container->id,
                            &old_container->labels};
   ContainerSpecInput spec_input;

@@ -320,6 +320,18 @@ Status Client::PullImage(std::string_view reference, const ProgressCallback& on_
   return stream.Outcome(response);
 }
 
+Status Client::TagImage(std::string_view image_id, std::string_view reference) {
+  auto ref = ParseImageReference(reference);
+  if (!ref) return ref.error();
+  if (!ref->digest.empty()) {
+    return Error(ErrorCode::kInvalidArgument, "cannot tag a digest reference: " + ref->String());
+  }
+  auto response = Call("POST", ResourcePath("images", image_id, "/tag") +
+                                   Query().Add("repo", ref->Name()).Add("tag", ref->tag).Encode());
+  if (!response) return response.error();
+  return CheckStatus(*response);
+}
+
 Result<std::string> Client::BuildImage(const BuildOptions& options, const ProgressCallback& on_progress) {
   auto context = MakeBuildContext(options.context_dir, options.dockerfile);
   if (!context) return context.error();

@@ -143,6 +143,9 @@ class Client {
   // X-Registry-Auth from the docker config, and fails on an error line inside
   // a 200 stream.
   Status PullImage(std::string_view reference, const ProgressCallback& on_progress);
+  // POST /images/{image}/tag?repo=&tag=  points `reference` (which must
+  // name a tag, not a digest) at the image `image_id`.
+  Status TagImage(std::string_view image_id, std::string_view reference);
   // POST /build  with the context as a tar (honouring .dockerignore). Returns
   // the new image id.
   Result<std::string> BuildImage(const BuildOptions& options, const ProgressCallback& on_progress);
