@@ -183,6 +183,10 @@ Reply WebhookHandler::Handle(const IncomingRequest& request) {
     if (request.method != "POST") return MethodNotAllowed();
     return Trigger(request, request.path == "/pull" ? Action::kPull : Action::kBuild);
   }
+  if (request.path == "/jobs") {
+    if (request.method != "GET") return MethodNotAllowed();
+    return JobList(request);
+  }
   constexpr std::string_view kJobs = "/jobs/";
   if (request.path.rfind(kJobs, 0) == 0) {
     if (request.method != "GET") return MethodNotAllowed();
@@ -293,6 +297,24 @@ Reply WebhookHandler::JobStatus(const IncomingRequest& request, const std::strin
                        .ok();
   if (!token_ok && !signature_ok) return unknown;
   return {200, JobJson(*job), {}};
+}
+
+Reply WebhookHandler::JobList(const IncomingRequest& request) {
+  // Reading is signed like a trigger, over the path instead of a body; it
+  // changes nothing, so it may be repeated.
+  auto verdict = verifier_->VerifyWithoutReplayCheck(request.path, request.Header("x-timestamp"),
+                                                     request.Header("x-signature"));
+  if (!verdict) return ErrorReply(401, verdict.error().message());
+  constexpr std::size_t kListed = 50;
+  std::string body = "{\"jobs\":[";
+  bool first = true;
+  for (const Job& job : store_.List(kListed)) {
+    if (!first) body += ",";
+    body += JobJson(job);
+    first = false;
+  }
+  body += "]}";
+  return {200, body, {}};
 }
 
 void WebhookHandler::RunJob(const std::string& job_id, const deliveryhook::deploy::Target& target,

@@ -75,6 +75,7 @@ class WebhookHandler {
  private:
   Reply Trigger(const IncomingRequest& request, deliveryhook::deploy::Action action);
   Reply JobStatus(const IncomingRequest& request, const std::string& job_id);
+  Reply JobList(const IncomingRequest& request);
   // The job, and whether the request joined an already queued one.
   deliveryhook::Result<std::pair<deliveryhook::jobs::Job, bool>> Enqueue(
       const deliveryhook::deploy::Target& target, deliveryhook::deploy::Action action);

@@ -295,6 +295,24 @@ TEST_F(HandlerTest, AFailedJobUnderWaitIsNot2xx) {
             "the new container is unhealthy; rolled back");
 }
 
+TEST_F(HandlerTest, JobListIsSignedOverThePath) {
+  auto handler = MakeHandler();
+  ASSERT_EQ(handler.Handle(Signed("/pull", R"({"container_name": "web"})")).status, 202);
+  IncomingRequest list = Signed("/jobs", "/jobs");
+  list.method = "GET";
+  list.body.clear();
+  Reply reply = handler.Handle(list);
+  ASSERT_EQ(reply.status, 200) << reply.body;
+  rapidjson::Document json;
+  json.Parse(reply.body.c_str());
+  EXPECT_EQ(json["jobs"].Size(), 1u);
+  EXPECT_FALSE(json["jobs"][0].HasMember("job_token"));
+  // Repeating a read is fine; an unsigned one is not.
+  EXPECT_EQ(handler.Handle(list).status, 200);
+  list.headers.erase("x-signature");
+  EXPECT_EQ(handler.Handle(list).status, 401);
+}
+
 TEST_F(HandlerTest, OtherRoutesAndMethods) {
   auto handler = MakeHandler();
   IncomingRequest request;
