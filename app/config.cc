@@ -35,7 +35,8 @@ deliveryhook::Result<long long> ParseNumber(const std::string& name, const std::
 bool IsHookSetting(const std::string& name) {
   static const std::set<std::string> kNames = {
       "SECRET_KEY", "LISTEN_ADDRESS", "PORT", "UVICORN_PORT", "SHOW_DOCS", "WORKERS",
-      "MAX_BODY_BYTES", "TIMESTAMP_WINDOW", "SETTLE_MS"};
+      "MAX_BODY_BYTES", "TIMESTAMP_WINDOW", "SETTLE_MS", "DATA_DIR", "JOB_RETENTION_DAYS",
+      "JOB_HISTORY", "DELIVERY_HOOK_FAULT_KILL_AFTER"};
   return kNames.count(name) != 0;
 }
 
@@ -69,6 +70,10 @@ deliveryhook::Result<Config> ConfigFromEnvironment(const std::map<std::string, s
       {"TIMESTAMP_WINDOW", 1, 86400,
        [&](long long v) { config.timestamp_window_seconds = static_cast<int>(v); }},
       {"SETTLE_MS", 0, 600000, [&](long long v) { config.settle_milliseconds = static_cast<int>(v); }},
+      {"JOB_RETENTION_DAYS", 1, 3650,
+       [&](long long v) { config.job_retention_days = static_cast<int>(v); }},
+      {"JOB_HISTORY", 10, 1000000,
+       [&](long long v) { config.job_history = static_cast<std::size_t>(v); }},
   };
   for (const auto& setting : numbers) {
     const std::string text = Get(env, setting.name);
@@ -79,6 +84,10 @@ deliveryhook::Result<Config> ConfigFromEnvironment(const std::map<std::string, s
   }
   config.show_docs = !Get(env, "SHOW_DOCS").empty();
   config.docker_host = Get(env, "DOCKER_HOST");
+  if (auto data_dir = Get(env, "DATA_DIR"); !data_dir.empty()) {
+    config.data_dir = data_dir;
+    config.data_dir_given = true;
+  }
   return config;
 }
 

@@ -22,6 +22,10 @@ struct Config {
   std::size_t max_body_bytes = 64 * 1024;  // MAX_BODY_BYTES
   int timestamp_window_seconds = 300;      // TIMESTAMP_WINDOW
   int settle_milliseconds = 1000;          // SETTLE_MS: a new container must run this long
+  std::string data_dir = "/var/lib/delivery-hook";  // DATA_DIR: the job database lives here
+  bool data_dir_given = false;                      // DATA_DIR was set explicitly
+  int job_retention_days = 30;                      // JOB_RETENTION_DAYS
+  std::size_t job_history = 1000;                   // JOB_HISTORY: jobs kept at most
 };
 
 // Reads the settings from `env`. With `dev_mode`, a missing SECRET_KEY is

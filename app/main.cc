@@ -1,5 +1,6 @@
 // delivery-hook: redeploy a Docker Compose service from a signed HTTP request.
 #include <csignal>
+#include <filesystem>
 #include <functional>
 #include <cstdio>
 #include <cstring>
@@ -37,7 +38,8 @@ Usage:
 
 Settings (environment): SECRET_KEY (required), PORT (8000; UVICORN_PORT also read),
 LISTEN_ADDRESS (0.0.0.0), DOCKER_HOST (unix:///var/run/docker.sock), WORKERS (2),
-MAX_BODY_BYTES (65536), TIMESTAMP_WINDOW (300), SETTLE_MS (1000), SHOW_DOCS.
+MAX_BODY_BYTES (65536), TIMESTAMP_WINDOW (300), SETTLE_MS (1000),
+DATA_DIR (/var/lib/delivery-hook), JOB_RETENTION_DAYS (30), JOB_HISTORY (1000), SHOW_DOCS.
 )";
 
 // Connects to the engine on first use and again after a failure, so the hook
@@ -92,6 +94,25 @@ void RecoverInterruptedDeploys(deliveryhook::engine::Client& client,
 std::string FaultKillAfter(const std::map<std::string, std::string>& env) {
   auto it = env.find("DELIVERY_HOOK_FAULT_KILL_AFTER");
   return it == env.end() ? std::string() : it->second;
+}
+
+// Keeps job history in DATA_DIR. Without an explicit DATA_DIR, a folder that
+// cannot be made (no root, say) means history in memory only, with a warning.
+deliveryhook::Status PersistJobs(const Config& config, deliveryhook::jobs::JobStore& store) {
+  std::error_code error;
+  std::filesystem::create_directories(config.data_dir, error);
+  deliveryhook::Status persisted = deliveryhook::Ok();
+  if (error) {
+    persisted = deliveryhook::Error(deliveryhook::ErrorCode::kFailedPrecondition,
+                                    "cannot create DATA_DIR " + config.data_dir + ": " +
+                                        error.message());
+  } else {
+    persisted = store.Persist(config.data_dir + "/jobs.sqlite3",
+                              std::chrono::hours(24 * config.job_retention_days));
+  }
+  if (persisted || config.data_dir_given) return persisted;
+  RequestLog::Line("event=job_history_in_memory reason=" + LogValue(persisted.error().message()));
+  return deliveryhook::Ok();
 }
 
 void PrintDevBanner(const Config& config, int port) {
@@ -158,8 +179,15 @@ int Serve(bool dev_mode) {
   verifier_options.window = std::chrono::seconds(config->timestamp_window_seconds);
   auto verifier =
       std::make_shared<deliveryhook::webhook::SignatureVerifier>(config->secret, verifier_options);
-  WebhookHandler handler(verifier, std::move(backend),
-                         {config->max_body_bytes, config->workers});
+  HandlerOptions handler_options;
+  handler_options.max_body_bytes = config->max_body_bytes;
+  handler_options.workers = config->workers;
+  handler_options.job_history = config->job_history;
+  WebhookHandler handler(verifier, std::move(backend), handler_options);
+  if (auto persisted = PersistJobs(*config, handler.store()); !persisted) {
+    std::cerr << "delivery-hook: " << persisted.error().message() << "\n";
+    return 1;
+  }
   Server server(handler, {config->listen_address, config->port, config->max_body_bytes});
 
   // SIGINT/SIGTERM stop the server; the handler's destructor then lets

@@ -175,6 +175,7 @@ WebhookHandler::WebhookHandler(std::shared_ptr<deliveryhook::webhook::SignatureV
     : verifier_(std::move(verifier)),
       backend_(std::move(backend)),
       options_(options),
+      store_(options.job_history),
       runner_(std::make_unique<deliveryhook::jobs::JobRunner>(options.workers)) {}
 
 Reply WebhookHandler::Handle(const IncomingRequest& request) {

@@ -56,6 +56,8 @@ struct HandlerOptions {
   std::size_t max_queued = 64;
   // The longest ?wait= a caller may ask for.
   int max_wait_seconds = 900;
+  // Jobs kept at most.
+  std::size_t job_history = 1000;
 };
 
 class WebhookHandler {

@@ -194,7 +194,7 @@ hook_start() {
   HOOK_PORT=$(free_port)
   API_BASE="http://127.0.0.1:$HOOK_PORT"
   log "starting hook on $API_BASE (log: $HOOK_LOG)"
-  env SECRET_KEY="$HOOK_SECRET" PORT="$HOOK_PORT" LISTEN_ADDRESS=127.0.0.1 "$@" \
+  env SECRET_KEY="$HOOK_SECRET" PORT="$HOOK_PORT" LISTEN_ADDRESS=127.0.0.1 DATA_DIR="$WORK/data" "$@" \
     "$DELIVERY_HOOK_BIN" serve >"$HOOK_LOG" 2>&1 &
   HOOK_PID=$!
   local i

@@ -1,6 +1,8 @@
 #include <gtest/gtest.h>
 
 #include <atomic>
+#include <filesystem>
+#include <cstdlib>
 #include <chrono>
 #include <thread>
 
@@ -75,6 +77,74 @@ TEST(JobRunnerTest, RunsDifferentKeysSideBySide) {
     }
   }
   EXPECT_EQ(peak, 2);
+}
+
+}  // namespace
+}  // namespace deliveryhook::jobs
+
+namespace deliveryhook::jobs {
+namespace {
+
+class PersistentJobStoreTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    char pattern[] = "/tmp/jobstore-XXXXXX";
+    dir_ = mkdtemp(pattern);
+    path_ = dir_ + "/jobs.sqlite3";
+  }
+  void TearDown() override { std::filesystem::remove_all(dir_); }
+  std::string dir_, path_;
+};
+
+TEST_F(PersistentJobStoreTest, JobsSurviveARestart) {
+  std::string finished_id, running_id;
+  {
+    JobStore store;
+    ASSERT_TRUE(store.Persist(path_, std::chrono::hours(24)).ok());
+    Job finished = store.Create("pull", "web", "app", "web");
+    store.Update(finished.id, [](Job& job) {
+      job.state = JobState::kSucceeded;
+      job.image_id = "sha256:abc";
+      job.log = {"one", "two"};
+    });
+    Job running = store.Create("build", "db", "app", "db");
+    store.Update(running.id, [](Job& job) { job.state = JobState::kRunning; });
+    finished_id = finished.id;
+    running_id = running.id;
+  }
+  JobStore reopened;
+  ASSERT_TRUE(reopened.Persist(path_, std::chrono::hours(24)).ok());
+  auto finished = reopened.Get(finished_id);
+  ASSERT_TRUE(finished.has_value());
+  EXPECT_EQ(finished->state, JobState::kSucceeded);
+  EXPECT_EQ(finished->image_id, "sha256:abc");
+  EXPECT_EQ(finished->log, (std::vector<std::string>{"one", "two"}));
+  auto interrupted = reopened.Get(running_id);
+  ASSERT_TRUE(interrupted.has_value());
+  EXPECT_EQ(interrupted->state, JobState::kFailed);
+  EXPECT_EQ(interrupted->error, "interrupted: the hook stopped before the job ended");
+  EXPECT_EQ(reopened.List(10).front().id, running_id);  // newest first
+}
+
+TEST_F(PersistentJobStoreTest, PrunesBeyondTheCapacity) {
+  {
+    JobStore store(10);
+    ASSERT_TRUE(store.Persist(path_, std::chrono::hours(24)).ok());
+    for (int i = 0; i < 25; ++i) {
+      Job job = store.Create("pull", "web", "app", "web");
+      store.Update(job.id, [](Job& j) { j.state = JobState::kSucceeded; });
+    }
+  }
+  JobStore reopened(1000);
+  ASSERT_TRUE(reopened.Persist(path_, std::chrono::hours(24)).ok());
+  EXPECT_EQ(reopened.List(1000).size(), 10u);
+}
+
+TEST_F(PersistentJobStoreTest, AnUnwritablePathIsAnError) {
+  JobStore store;
+  auto persisted = store.Persist("/nonexistent/dir/jobs.sqlite3", std::chrono::hours(1));
+  ASSERT_FALSE(persisted.ok());
+  EXPECT_EQ(persisted.error().code(), ErrorCode::kFailedPrecondition);
 }
 
 }  // namespace

@@ -4,7 +4,10 @@
 
 #include <algorithm>
 #include <chrono>
+#include <cstdio>
 #include <stdexcept>
+
+#include "jobs/job_database.h"
 
 namespace deliveryhook::jobs {
 
@@ -45,6 +48,47 @@ std::int64_t JobStore::NowMillis() {
       .count();
 }
 
+JobStore::JobStore(std::size_t capacity) : capacity_(capacity) {}
+JobStore::~JobStore() = default;
+
+Status JobStore::Persist(const std::string& database_path, std::chrono::hours max_age) {
+  auto database = JobDatabase::Open(database_path);
+  if (!database) return database.error();
+  const std::int64_t oldest = NowMillis() - std::chrono::duration_cast<std::chrono::milliseconds>(max_age).count();
+  if (auto pruned = (*database)->Prune(oldest, capacity_); !pruned) return pruned;
+  auto saved = (*database)->LoadNewest(capacity_);
+  if (!saved) return saved.error();
+  std::lock_guard lock(mutex_);
+  database_ = std::move(*database);
+  max_age_ = max_age;
+  // Saved jobs are older than any made before Persist(): they go first.
+  std::deque<std::string> newer = std::move(order_);
+  order_.clear();
+  for (auto it = saved->rbegin(); it != saved->rend(); ++it) {  // oldest first
+    Job job = std::move(*it);
+    if (jobs_.count(job.id) != 0) continue;
+    if (!IsFinal(job.state)) {
+      job.state = JobState::kFailed;
+      job.error = "interrupted: the hook stopped before the job ended";
+      job.finished_at = NowMillis();
+    }
+    order_.push_back(job.id);
+    jobs_.emplace(job.id, std::move(job));
+  }
+  order_.insert(order_.end(), newer.begin(), newer.end());
+  for (const auto& [id, job] : jobs_) Save(job);
+  return Ok();
+}
+
+void JobStore::Save(const Job& job) {
+  if (!database_) return;
+  // The in-memory job stays authoritative: a failed write costs history
+  // across a restart, not the deploy.
+  if (auto saved = database_->Save(job); !saved) {
+    std::fprintf(stderr, "event=job_store_error error=\"%s\"\n", saved.error().message().c_str());
+  }
+}
+
 Job JobStore::Create(std::string action, std::string container_name, std::string project,
                      std::string service) {
   Job job;
@@ -59,6 +103,11 @@ Job JobStore::Create(std::string action, std::string container_name, std::string
   ForgetOldFinished();
   jobs_.emplace(job.id, job);
   order_.push_back(job.id);
+  Save(job);
+  if (database_) {
+    const std::int64_t oldest = job.created_at - std::chrono::duration_cast<std::chrono::milliseconds>(max_age_).count();
+    (void)database_->Prune(oldest, capacity_);
+  }
   return job;
 }
 
@@ -73,7 +122,14 @@ bool JobStore::Update(const std::string& id, const std::function<void(Job&)>& ch
   std::lock_guard lock(mutex_);
   auto it = jobs_.find(id);
   if (it == jobs_.end()) return false;
+  const Job before = it->second;
   change(it->second);
+  const Job& after = it->second;
+  // Progress lines alone are not worth a write; every other change is.
+  if (before.state != after.state || before.step != after.step || before.error != after.error ||
+      before.image_id != after.image_id || before.container_id != after.container_id) {
+    Save(after);
+  }
   changed_.notify_all();
   return true;
 }

@@ -1,4 +1,5 @@
-// Keeps jobs in memory so callers can follow them by id.
+// Keeps jobs so callers can follow them by id: in memory, and once Persist()
+// was called also in an SQLite file, so the history survives restarts.
 //
 // Thread-safe. Holds at most `capacity` jobs; when full, the oldest finished
 // job is forgotten first (a running job is never forgotten).
@@ -10,6 +11,7 @@
 #include <cstddef>
 #include <deque>
 #include <functional>
+#include <memory>
 #include <mutex>
 #include <optional>
 #include <string>
@@ -17,12 +19,24 @@
 #include <vector>
 
 #include "deliveryhook/jobs/job.h"
+#include "deliveryhook/result.h"
 
 namespace deliveryhook::jobs {
 
+class JobDatabase;
+
 class JobStore {
  public:
-  explicit JobStore(std::size_t capacity = 1000) : capacity_(capacity) {}
+  explicit JobStore(std::size_t capacity = 1000);
+  ~JobStore();
+  JobStore(const JobStore&) = delete;
+  JobStore& operator=(const JobStore&) = delete;
+
+  // From now on keeps the jobs in the SQLite file `database_path` too. Loads
+  // the jobs earlier runs saved; those still queued or running then are marked
+  // failed (the hook stopped before they ended). Jobs older than `max_age`,
+  // and all but the newest `capacity`, are pruned.
+  Status Persist(const std::string& database_path, std::chrono::hours max_age);
 
   // Stores a new queued job with a fresh id, token and creation time.
   Job Create(std::string action, std::string container_name, std::string project,
@@ -47,7 +61,10 @@ class JobStore {
 
  private:
   void ForgetOldFinished();
+  void Save(const Job& job);  // to the database, if any; mutex_ held
 
+  std::unique_ptr<JobDatabase> database_;
+  std::chrono::hours max_age_{0};
   std::size_t capacity_;
   mutable std::mutex mutex_;
   mutable std::condition_variable changed_;

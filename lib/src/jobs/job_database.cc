@@ -1,0 +1,177 @@
+#include "jobs/job_database.h"
+
+#include <sqlite3.h>
+
+#include <sstream>
+
+namespace deliveryhook::jobs {
+namespace {
+
+constexpr char kSchema[] = R"sql(
+  PRAGMA journal_mode = WAL;
+  PRAGMA synchronous = NORMAL;
+  CREATE TABLE IF NOT EXISTS jobs (
+    id TEXT PRIMARY KEY,
+    token TEXT NOT NULL,
+    action TEXT NOT NULL,
+    container_name TEXT NOT NULL,
+    project TEXT NOT NULL,
+    service TEXT NOT NULL,
+    state TEXT NOT NULL,
+    step TEXT NOT NULL,
+    error TEXT NOT NULL,
+    image_id TEXT NOT NULL,
+    container_id TEXT NOT NULL,
+    created_at INTEGER NOT NULL,
+    started_at INTEGER NOT NULL,
+    finished_at INTEGER NOT NULL,
+    log TEXT NOT NULL);
+  CREATE INDEX IF NOT EXISTS jobs_by_creation ON jobs (created_at);
+)sql";
+
+JobState StateFromName(const std::string& name) {
+  for (JobState state : {JobState::kQueued, JobState::kRunning, JobState::kSucceeded,
+                         JobState::kFailed, JobState::kRolledBack}) {
+    if (ToString(state) == name) return state;
+  }
+  return JobState::kFailed;
+}
+
+std::string JoinLines(const std::vector<std::string>& lines) {
+  std::string joined;
+  for (const auto& line : lines) joined += line + "\n";
+  return joined;
+}
+
+std::vector<std::string> SplitLines(const std::string& text) {
+  std::vector<std::string> lines;
+  std::istringstream in(text);
+  for (std::string line; std::getline(in, line);) lines.push_back(line);
+  return lines;
+}
+
+// Owns one prepared statement.
+class Statement {
+ public:
+  Statement(sqlite3* db, const char* sql) { sqlite3_prepare_v2(db, sql, -1, &statement_, nullptr); }
+  ~Statement() { sqlite3_finalize(statement_); }
+  Statement(const Statement&) = delete;
+  Statement& operator=(const Statement&) = delete;
+
+  bool ok() const { return statement_ != nullptr; }
+  void Bind(int index, const std::string& text) {
+    sqlite3_bind_text(statement_, index, text.data(), static_cast<int>(text.size()),
+                      SQLITE_TRANSIENT);
+  }
+  void Bind(int index, std::int64_t number) { sqlite3_bind_int64(statement_, index, number); }
+  int Step() { return sqlite3_step(statement_); }
+  std::string Text(int column) const {
+    const unsigned char* text = sqlite3_column_text(statement_, column);
+    return text == nullptr ? std::string() : reinterpret_cast<const char*>(text);
+  }
+  std::int64_t Number(int column) const { return sqlite3_column_int64(statement_, column); }
+
+ private:
+  sqlite3_stmt* statement_ = nullptr;
+};
+
+}  // namespace
+
+struct JobDatabase::Handle {
+  sqlite3* db = nullptr;
+  ~Handle() { sqlite3_close(db); }
+
+  Error Failure(const std::string& what) const {
+    return Error(ErrorCode::kInternal, what + ": " + sqlite3_errmsg(db));
+  }
+};
+
+JobDatabase::JobDatabase(std::unique_ptr<Handle> handle) : handle_(std::move(handle)) {}
+JobDatabase::~JobDatabase() = default;
+
+Result<std::unique_ptr<JobDatabase>> JobDatabase::Open(const std::string& path) {
+  auto handle = std::make_unique<Handle>();
+  if (sqlite3_open_v2(path.c_str(), &handle->db,
+                      SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_FULLMUTEX,
+                      nullptr) != SQLITE_OK) {
+    return Error(ErrorCode::kFailedPrecondition,
+                 "cannot open the job database " + path + ": " +
+                     (handle->db ? sqlite3_errmsg(handle->db) : "out of memory"));
+  }
+  sqlite3_busy_timeout(handle->db, 5000);
+  if (sqlite3_exec(handle->db, kSchema, nullptr, nullptr, nullptr) != SQLITE_OK) {
+    return handle->Failure("cannot create the job table in " + path);
+  }
+  return std::unique_ptr<JobDatabase>(new JobDatabase(std::move(handle)));
+}
+
+Status JobDatabase::Save(const Job& job) {
+  Statement insert(handle_->db, R"sql(
+      INSERT OR REPLACE INTO jobs (id, token, action, container_name, project, service, state,
+        step, error, image_id, container_id, created_at, started_at, finished_at, log)
+      VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15))sql");
+  if (!insert.ok()) return handle_->Failure("prepare save");
+  int i = 1;
+  for (const std::string* text : {&job.id, &job.token, &job.action, &job.container_name,
+                                  &job.project, &job.service}) {
+    insert.Bind(i++, *text);
+  }
+  insert.Bind(i++, std::string(ToString(job.state)));
+  for (const std::string* text : {&job.step, &job.error, &job.image_id, &job.container_id}) {
+    insert.Bind(i++, *text);
+  }
+  for (std::int64_t number : {job.created_at, job.started_at, job.finished_at}) {
+    insert.Bind(i++, number);
+  }
+  insert.Bind(i, JoinLines(job.log));
+  if (insert.Step() != SQLITE_DONE) return handle_->Failure("save job " + job.id);
+  return Ok();
+}
+
+Result<std::vector<Job>> JobDatabase::LoadNewest(std::size_t limit) {
+  Statement select(handle_->db, R"sql(
+      SELECT id, token, action, container_name, project, service, state, step, error,
+        image_id, container_id, created_at, started_at, finished_at, log
+      FROM jobs ORDER BY created_at DESC LIMIT ?1)sql");
+  if (!select.ok()) return handle_->Failure("prepare load");
+  select.Bind(1, static_cast<std::int64_t>(limit));
+  std::vector<Job> jobs;
+  int status;
+  while ((status = select.Step()) == SQLITE_ROW) {
+    Job job;
+    job.id = select.Text(0);
+    job.token = select.Text(1);
+    job.action = select.Text(2);
+    job.container_name = select.Text(3);
+    job.project = select.Text(4);
+    job.service = select.Text(5);
+    job.state = StateFromName(select.Text(6));
+    job.step = select.Text(7);
+    job.error = select.Text(8);
+    job.image_id = select.Text(9);
+    job.container_id = select.Text(10);
+    job.created_at = select.Number(11);
+    job.started_at = select.Number(12);
+    job.finished_at = select.Number(13);
+    job.log = SplitLines(select.Text(14));
+    jobs.push_back(std::move(job));
+  }
+  if (status != SQLITE_DONE) return handle_->Failure("load jobs");
+  return jobs;
+}
+
+Status JobDatabase::Prune(std::int64_t oldest_kept_millis, std::size_t keep) {
+  Statement by_age(handle_->db, "DELETE FROM jobs WHERE created_at < ?1");
+  Statement by_count(handle_->db, R"sql(
+      DELETE FROM jobs WHERE id NOT IN
+        (SELECT id FROM jobs ORDER BY created_at DESC LIMIT ?1))sql");
+  if (!by_age.ok() || !by_count.ok()) return handle_->Failure("prepare prune");
+  by_age.Bind(1, oldest_kept_millis);
+  by_count.Bind(1, static_cast<std::int64_t>(keep));
+  if (by_age.Step() != SQLITE_DONE || by_count.Step() != SQLITE_DONE) {
+    return handle_->Failure("prune jobs");
+  }
+  return Ok();
+}
+
+}  // namespace deliveryhook::jobs
