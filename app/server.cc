@@ -43,6 +43,9 @@ class Server::Impl {
     http_.set_read_timeout(10, 0);
     http_.set_write_timeout(10, 0);
     http_.set_keep_alive_timeout(5);
+    // Answers go out as separate writes (headers, body): without TCP_NODELAY
+    // Nagle holds the second one until the client's delayed ACK (~40 ms).
+    http_.set_tcp_nodelay(true);
     auto route = [this](const httplib::Request& request, httplib::Response& response) {
       Send(handler_.Handle(ToIncoming(request)), response);
     };
