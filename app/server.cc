@@ -6,6 +6,8 @@
 #include <algorithm>
 #include <cctype>
 
+#include <sys/socket.h>
+
 namespace delivery_hook {
 namespace {
 
@@ -46,6 +48,13 @@ class Server::Impl {
     // Answers go out as separate writes (headers, body): without TCP_NODELAY
     // Nagle holds the second one until the client's delayed ACK (~40 ms).
     http_.set_tcp_nodelay(true);
+    // cpp-httplib listens with a backlog of 5: under load new connections are
+    // dropped and retried by the client a second later. Keep the socket to
+    // listen again with the system's limit once bound.
+    http_.set_socket_options([this](int socket) {
+      httplib::default_socket_options(socket);
+      listen_socket_ = socket;
+    });
     auto route = [this](const httplib::Request& request, httplib::Response& response) {
       Send(handler_.Handle(ToIncoming(request)), response);
     };
@@ -72,9 +81,14 @@ class Server::Impl {
   }
 
   int Bind() {
-    if (options_.port == 0) return http_.bind_to_any_port(options_.address.c_str());
-    if (!http_.bind_to_port(options_.address.c_str(), options_.port)) return -1;
-    return options_.port;
+    int port = options_.port;
+    if (port == 0) {
+      port = http_.bind_to_any_port(options_.address.c_str());
+    } else if (!http_.bind_to_port(options_.address.c_str(), port)) {
+      port = -1;
+    }
+    if (port >= 0 && listen_socket_ >= 0) ::listen(listen_socket_, SOMAXCONN);
+    return port;
   }
   bool Serve() { return http_.listen_after_bind(); }
   void Stop() { http_.stop(); }
@@ -83,6 +97,7 @@ class Server::Impl {
   WebhookHandler& handler_;
   ServerOptions options_;
   httplib::Server http_;
+  int listen_socket_ = -1;
 };
 
 Server::Server(WebhookHandler& handler, ServerOptions options)
