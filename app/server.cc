@@ -11,6 +11,13 @@
 namespace delivery_hook {
 namespace {
 
+// cpp-httplib serves a connection on one pool thread for as long as it stays
+// open; its default pool (8 threads on a small machine) makes the 9th
+// concurrent client wait. 64 idle threads cost ~2 MB resident.
+constexpr std::size_t kConnectionThreads = 64;
+// Requests per keep-alive connection before it is closed (cpp-httplib: 5).
+constexpr std::size_t kKeepAliveRequests = 100;
+
 std::string Lower(std::string text) {
   std::transform(text.begin(), text.end(), text.begin(),
                  [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
@@ -45,6 +52,8 @@ class Server::Impl {
     http_.set_read_timeout(10, 0);
     http_.set_write_timeout(10, 0);
     http_.set_keep_alive_timeout(5);
+    http_.set_keep_alive_max_count(kKeepAliveRequests);
+    http_.new_task_queue = [] { return new httplib::ThreadPool(kConnectionThreads); };
     // Answers go out as separate writes (headers, body): without TCP_NODELAY
     // Nagle holds the second one until the client's delayed ACK (~40 ms).
     http_.set_tcp_nodelay(true);
