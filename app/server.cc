@@ -6,8 +6,17 @@
 #include <algorithm>
 #include <cctype>
 
+#include <sys/socket.h>
+
 namespace delivery_hook {
 namespace {
+
+// cpp-httplib serves a connection on one pool thread for as long as it stays
+// open; its default pool (8 threads on a small machine) makes the 9th
+// concurrent client wait. 64 idle threads cost ~2 MB resident.
+constexpr std::size_t kConnectionThreads = 64;
+// Requests per keep-alive connection before it is closed (cpp-httplib: 5).
+constexpr std::size_t kKeepAliveRequests = 100;
 
 std::string Lower(std::string text) {
   std::transform(text.begin(), text.end(), text.begin(),
@@ -44,6 +53,18 @@ class Server::Impl {
     http_.set_read_timeout(10, 0);
     http_.set_write_timeout(10, 0);
     http_.set_keep_alive_timeout(5);
+    http_.set_keep_alive_max_count(kKeepAliveRequests);
+    http_.new_task_queue = [] { return new httplib::ThreadPool(kConnectionThreads); };
+    // Answers go out as separate writes (headers, body): without TCP_NODELAY
+    // Nagle holds the second one until the client's delayed ACK (~40 ms).
+    http_.set_tcp_nodelay(true);
+    // cpp-httplib listens with a backlog of 5: under load new connections are
+    // dropped and retried by the client a second later. Keep the socket to
+    // listen again with the system's limit once bound.
+    http_.set_socket_options([this](int socket) {
+      httplib::default_socket_options(socket);
+      listen_socket_ = socket;
+    });
     auto route = [this](const httplib::Request& request, httplib::Response& response) {
       Send(handler_.Handle(ToIncoming(request)), response);
     };
@@ -70,9 +91,14 @@ class Server::Impl {
   }
 
   int Bind() {
-    if (options_.port == 0) return http_.bind_to_any_port(options_.address.c_str());
-    if (!http_.bind_to_port(options_.address.c_str(), options_.port)) return -1;
-    return options_.port;
+    int port = options_.port;
+    if (port == 0) {
+      port = http_.bind_to_any_port(options_.address.c_str());
+    } else if (!http_.bind_to_port(options_.address.c_str(), port)) {
+      port = -1;
+    }
+    if (port >= 0 && listen_socket_ >= 0) ::listen(listen_socket_, SOMAXCONN);
+    return port;
   }
   bool Serve() { return http_.listen_after_bind(); }
   void Stop() { http_.stop(); }
@@ -81,6 +107,7 @@ class Server::Impl {
   WebhookHandler& handler_;
   ServerOptions options_;
   httplib::Server http_;
+  int listen_socket_ = -1;
 };
 
 Server::Server(WebhookHandler& handler, ServerOptions options)

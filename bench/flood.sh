@@ -1,0 +1,77 @@
+#!/usr/bin/env bash
+# Front door under a flood, and memory: wrk -t2 -c64 on loopback sends requests
+# with bad signatures; meanwhile valid, signed triggers for unknown containers
+# measure how fast a genuine request still gets through (401 vs 404 path);
+# the hook's resident memory is sampled idle, during and after the flood.
+# Usage: bench/flood.sh [--smoke]      Output: $BENCH_OUT/flood.json
+source "$(dirname "$0")/lib.sh"
+[[ ${1:-} == --smoke ]] && SMOKE=1
+need wrk wrk
+need python3 python3
+need_hook
+
+duration=${FLOOD_SECONDS:-$([[ $SMOKE == 1 ]] && echo 2 || echo 15)}
+probes=${PROBES:-$([[ $SMOKE == 1 ]] && echo 10 || echo 50)}
+spacing_ms=$(( duration * 1000 / (probes + 2) ))
+secret=dhbench-flood-secret
+port=$(free_port)
+work=$(mktemp -d)
+hook_pid=""
+cleanup() { [[ -n $hook_pid ]] && kill "$hook_pid" 2>/dev/null; wait 2>/dev/null; rm -rf "$work"; }
+trap cleanup EXIT
+
+# The engine is only asked about the probes' unknown names (404); without an
+# engine they get 503, which the script reports.
+SECRET_KEY=$secret PORT=$port LISTEN_ADDRESS=127.0.0.1 "$HOOK_BIN" serve 2>"$work/hook.log" &
+hook_pid=$!
+for _ in $(seq 100); do curl -fs -o /dev/null "http://127.0.0.1:$port/healthz" && break; sleep 0.05; done
+curl -fs -o /dev/null "http://127.0.0.1:$port/healthz" || die "the hook did not start"
+sleep 1
+idle_kb=$(rss_kb "$hook_pid")
+
+python3 "$BENCH_DIR/bench.py" sample "$hook_pid" 50 "$work/rss.json" &
+sampler=$!
+wrk -t2 -c64 -d"${duration}s" --latency -s "$BENCH_DIR/bad_signature.lua" \
+  "http://127.0.0.1:$port/pull" >"$work/wrk.txt" &
+wrk_pid=$!
+sleep 0.5
+python3 "$BENCH_DIR/bench.py" probe "$port" "$secret" "$probes" "$spacing_ms" "$work/probe.json"
+wait "$wrk_pid" || die "wrk failed: $(cat "$work/wrk.txt")"
+kill "$sampler"; wait "$sampler" || true
+sleep 3
+after_kb=$(rss_kb "$hook_pid")
+kill "$hook_pid"; wait "$hook_pid" 2>/dev/null || true; hook_pid=""
+
+wrk_json=$(sed -n 's/^WRK_JSON //p' "$work/wrk.txt")
+[[ -n $wrk_json ]] || die "no wrk summary: $(cat "$work/wrk.txt")"
+# Every flood answer must be a 401: count the hook's own decisions.
+n401=$(grep -c 'endpoint=/pull decision=unauthenticated status=401' "$work/hook.log" || true)
+nother=$(grep 'event=request' "$work/hook.log" | grep -v 'status=401' | grep -vc 'target=dhbench-nosuch-' || true)
+python3 - "$work" "$idle_kb" "$after_kb" "$n401" "$nother" "$duration" >"$BENCH_OUT/flood.json" <<'PY'
+import json, sys
+work, idle, after, n401, nother, duration = sys.argv[1:]
+wrk = json.loads(open(work + "/wrk.txt").read().split("WRK_JSON ", 1)[1].splitlines()[0])
+out = {
+  "wrk": wrk,
+  "requests_per_s": wrk["requests"] / (wrk["duration_us"] / 1e6),
+  "p50_ms": wrk["p50_us"] / 1000, "p99_ms": wrk["p99_us"] / 1000,
+  "flood_answers_401": int(n401), "flood_answers_not_401": int(nother),
+  "failed_auth_limiter": "limiter not implemented",
+  "valid_triggers_during_flood": json.load(open(work + "/probe.json")),
+  "rss_kb": {"idle": int(idle), "flood_max": json.load(open(work + "/rss.json"))["max_kb"],
+             "after_3s": int(after)},
+  "seconds": int(duration),
+}
+print(json.dumps(out, indent=1))
+PY
+python3 - "$BENCH_OUT/flood.json" <<'PY'
+import json, sys
+d = json.load(open(sys.argv[1]))
+v = d["valid_triggers_during_flood"]
+print(f"flood: {d['requests_per_s']:.0f} req/s, p50 {d['p50_ms']:.2f} ms, p99 {d['p99_ms']:.2f} ms, "
+      f"401s {d['flood_answers_401']}, other {d['flood_answers_not_401']}; "
+      f"valid triggers {v['statuses']} p50 {v['latency_ms'].get('p50', 0):.2f} ms "
+      f"p99 {v['latency_ms'].get('p99', 0):.2f} ms; RSS idle {d['rss_kb']['idle']} kB, "
+      f"flood max {d['rss_kb']['flood_max']} kB, after {d['rss_kb']['after_3s']} kB")
+PY
+[[ $nother == 0 ]] || die "$nother flood answers were not 401"
