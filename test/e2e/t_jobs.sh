@@ -19,12 +19,14 @@ for i in $(seq 1 50); do
   printf '%s' "$body" >"$WORK/burst/$i.body"
   signature openssl "${body}${timestamp}" "$HOOK_SECRET" >"$WORK/burst/$i.sig"
 done
+burst_pids=()
 for i in $(seq 1 50); do
   curl -sS --max-time 30 -o "$WORK/burst/$i.answer" -w '%{http_code}' \
     -H "X-Timestamp: $timestamp" -H "X-Signature: $(cat "$WORK/burst/$i.sig")" \
     --data-binary "@$WORK/burst/$i.body" "$API_BASE/pull" >"$WORK/burst/$i.code" &
+  burst_pids+=($!)
 done
-wait
+wait "${burst_pids[@]}"  # not a bare wait: the hook runs in the background too
 for i in $(seq 1 50); do
   assert_eq 202 "$(cat "$WORK/burst/$i.code")" "burst request $i: $(cat "$WORK/burst/$i.answer")"
 done

@@ -302,9 +302,14 @@ class Swap {
 
 }  // namespace
 
-Result<DeployOutcome> Deployer::Deploy(const Target& target, Action action,
+Result<DeployOutcome> Deployer::Deploy(const Target& requested, Action action,
                                        const ProgressSink& progress) {
   Report(progress, "loading");
+  // The container may have been replaced since the request was accepted (by
+  // an earlier job, or by compose): work on the one that holds the name now.
+  auto current = Resolve({requested.container_name, {}, {}});
+  if (!current) return current.error().WithContext("find the service's container");
+  const Target& target = *current;
   auto old_container = client_.InspectContainer(target.container_id);
   if (!old_container) return old_container.error().WithContext("inspect the running container");
 
