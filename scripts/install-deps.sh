@@ -10,6 +10,7 @@ build_packages=(
 )
 test_packages=(
   docker.io docker-registry busybox-static curl openssl python3 nodejs iproute2 ca-certificates
+  wrk binutils
 )
 
 want=("${build_packages[@]}")

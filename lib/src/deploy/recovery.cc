@@ -82,7 +82,8 @@ Result<std::vector<std::string>> Deployer::RecoverInterrupted() {
     auto swap = ParseSwapName(name);
     if (!swap || !swap->aside || !StartsWith(container.id, swap->short_id)) continue;
     if (auto recovered = RecoverAside(client_, container, *swap, *containers, repairs); !recovered) {
-      return recovered.error().WithContext("recover " + swap->name);
+      // One service's trouble must not keep the others from being repaired.
+      repairs.push_back("could not recover " + swap->name + ": " + recovered.error().message());
     }
   }
   containers = ListComposeContainers(client_);
@@ -92,7 +93,7 @@ Result<std::vector<std::string>> Deployer::RecoverInterrupted() {
     if (!swap || swap->aside || StartsWith(container.id, swap->short_id)) continue;
     if (auto recovered = RecoverTemporary(client_, container, *swap, *containers, repairs);
         !recovered) {
-      return recovered.error().WithContext("recover " + swap->name);
+      repairs.push_back("could not recover " + swap->name + ": " + recovered.error().message());
     }
   }
   return repairs;

@@ -103,7 +103,9 @@ class Deployer {
   // Repairs what an interrupted deploy (the hook killed mid-swap) left behind,
   // so each service again has exactly one container under its name, running:
   // the new one when it had started, otherwise the old one. Call it once at
-  // start, before serving. Returns one line per repair made.
+  // start, before serving. Returns one line per repair made or failed (a
+  // service that cannot be repaired does not stop the others); fails only
+  // when the containers cannot be listed.
   Result<std::vector<std::string>> RecoverInterrupted();
 
  private:
