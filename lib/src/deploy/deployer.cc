@@ -91,6 +91,42 @@ bool IsUpToDate(const engine::ContainerInfo& container,
   return true;
 }
 
+// Service name -> id of its first container by name, as compose resolves
+// `service:x` references.
+std::map<std::string, std::string> FirstContainerOfEachService(engine::Client& client,
+                                                               const std::string& project) {
+  std::map<std::string, std::pair<std::string, std::string>> first;  // service -> (name, id)
+  if (auto siblings = client.ListContainers({std::string(kProjectLabel) + "=" + project})) {
+    for (const auto& sibling : *siblings) {
+      auto service = sibling.labels.find(kServiceLabel);
+      if (service == sibling.labels.end() || ParseSwapName(sibling.name)) continue;
+      auto [it, added] = first.try_emplace(service->second, sibling.name, sibling.id);
+      if (!added && sibling.name < it->second.first) it->second = {sibling.name, sibling.id};
+    }
+  }
+  std::map<std::string, std::string> ids;
+  for (const auto& [service, name_and_id] : first) ids.emplace(service, name_and_id.second);
+  return ids;
+}
+
+// The service with `"network_mode|ipc|pid":"service:x"` replaced by
+// `"container:<id of x>"` in its canonical JSON, as compose resolves them
+// before hashing. The JSON is compact, so the replacement is exact.
+compose::Service WithServiceReferencesResolved(const compose::Service& service,
+                                               const std::map<std::string, std::string>& ids) {
+  compose::Service resolved = service;
+  for (const char* key : {"network_mode", "ipc", "pid"}) {
+    for (const auto& [other, id] : ids) {
+      const std::string from = std::string("\"") + key + "\":\"service:" + other + "\"";
+      const std::string to = std::string("\"") + key + "\":\"container:" + id + "\"";
+      if (auto at = resolved.canonical_json.find(from); at != std::string::npos) {
+        resolved.canonical_json.replace(at, from.size(), to);
+      }
+    }
+  }
+  return resolved;
+}
+
 void Report(const ProgressSink& progress, std::string_view step) {
   if (progress.on_step) progress.on_step(step);
 }
@@ -370,9 +406,13 @@ Result<DeployOutcome> Deployer::Deploy(const Target& requested, Action action,
 
   // 2. The new container's definition.
   Prepared prepared{*old_container, image_info->id, {}, image};
-  LabelInputs label_inputs{&target, service, image_info->id, old_container->id,
-                           &old_container->labels};
   ContainerSpecInput spec_input;
+  spec_input.service_container_ids = FirstContainerOfEachService(client_, project->name);
+  // compose hashes `service:x` namespaces as the container they resolve to.
+  const compose::Service resolved =
+      WithServiceReferencesResolved(*service, spec_input.service_container_ids);
+  LabelInputs label_inputs{&target, &resolved, image_info->id, old_container->id,
+                           &old_container->labels};
   spec_input.project = &*project;
   spec_input.service = service;
   spec_input.container_name = target.container_name;
@@ -381,14 +421,6 @@ Result<DeployOutcome> Deployer::Deploy(const Target& requested, Action action,
   spec_input.compose_version = target.compose_version;
   spec_input.old_mounts = MountsOf(*old_container);
   spec_input.image_volumes = image_info->volumes;
-  if (auto siblings = client_.ListContainers({std::string(kProjectLabel) + "=" + project->name})) {
-    for (const auto& sibling : *siblings) {
-      auto service_label = sibling.labels.find(kServiceLabel);
-      if (service_label != sibling.labels.end()) {
-        spec_input.service_container_ids.emplace(service_label->second, sibling.id);
-      }
-    }
-  }
   if (IsUpToDate(*old_container, spec_input.compose_labels)) {
     // What `docker compose up -d` would do: nothing.
     Report(progress, "unchanged");
