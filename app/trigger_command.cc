@@ -173,7 +173,7 @@ int FollowJob(const TriggerOptions& options, HookClient& client, const JobView& 
           << "s waiting for job " << accepted.id << " (still "
           << (job.state.empty() ? "queued" : job.state)
           << (job.step.empty() ? "" : ", step " + job.step)
-          << "); the deploy goes on on the hook\n";
+          << "); the deploy continues on the hook\n";
       return kExitError;
     }
     io.sleep(std::min<std::chrono::milliseconds>(
