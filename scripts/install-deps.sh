@@ -6,7 +6,7 @@ set -euo pipefail
 build_packages=(
   build-essential cmake pkg-config
   libcpp-httplib-dev libcurl4-openssl-dev libssl-dev rapidjson-dev libyaml-cpp-dev
-  libarchive-dev libsqlite3-dev libgtest-dev libgmock-dev
+  libarchive-dev libsqlite3-dev libcli11-dev libgtest-dev libgmock-dev
 )
 test_packages=(
   docker.io docker-registry busybox-static curl openssl python3 nodejs iproute2 ca-certificates

@@ -1,0 +1,190 @@
+// The command line, wired with CLI11.
+#include "cli.h"
+
+#include <CLI/CLI.hpp>
+
+#include <cstdlib>
+#include <iostream>
+#include <iterator>
+#include <optional>
+#include <sstream>
+
+#include "commands.h"
+#include "hook_client.h"
+#include "serve_command.h"
+#include "version.h"
+
+namespace delivery_hook::cli {
+namespace {
+
+constexpr char kDescription[] =
+    "delivery-hook: redeploy a Docker Compose service from a signed HTTP request";
+
+constexpr char kFooter[] = R"(
+Exit codes of trigger and jobs: 0 done (trigger --wait: the job succeeded), 1 the job
+failed or was rolled back, 2 usage error, SECRET_KEY missing, request refused (401,
+other 4xx/5xx), hook unreachable, --timeout reached.
+
+Settings (environment): SECRET_KEY (required; trigger, sign and jobs sign with it),
+PORT (8000; UVICORN_PORT also read), LISTEN_ADDRESS (0.0.0.0), DOCKER_HOST
+(unix:///var/run/docker.sock), WORKERS (2), MAX_BODY_BYTES (65536),
+TIMESTAMP_WINDOW (300), SETTLE_MS (1000), DATA_DIR (/var/lib/delivery-hook),
+JOB_RETENTION_DAYS (30), JOB_HISTORY (1000), SHOW_DOCS.)";
+
+CommandLine Finished(int exit_code, std::string out, std::string err) {
+  CommandLine result;
+  result.finished = true;
+  result.exit_code = exit_code;
+  result.out = std::move(out);
+  result.err = std::move(err);
+  return result;
+}
+
+std::string SecretFromEnvironment() {
+  const char* secret = std::getenv("SECRET_KEY");
+  return secret == nullptr ? std::string() : std::string(secret);
+}
+
+// The URL and SECRET_KEY checks trigger and jobs share; on failure prints why.
+std::optional<HookClient> ClientFor(const std::string& command, const std::string& url) {
+  auto parsed = ParseHookUrl(url);
+  if (!parsed) {
+    std::cerr << "delivery-hook " << command << ": " << parsed.error().message() << "\n";
+    return std::nullopt;
+  }
+  std::string secret = SecretFromEnvironment();
+  if (secret.empty()) {
+    std::cerr << "delivery-hook " << command << ": SECRET_KEY is not set\n";
+    return std::nullopt;
+  }
+  return HookClient::OverCurl(std::move(*parsed), std::move(secret));
+}
+
+}  // namespace
+
+CommandLine ParseCommandLine(const std::vector<std::string>& args) {
+  CommandLine result;
+  CLI::App app(kDescription, "delivery-hook");
+  app.set_version_flag("--version", std::string("delivery-hook ") + kVersion);
+  app.require_subcommand(1);
+  app.footer(kFooter);
+
+  CLI::App* serve = app.add_subcommand(
+      "serve", "Serve POST /pull, POST /build and GET /jobs (settings from the environment)");
+  serve->add_flag("--dev", result.serve.dev,
+                  "Generate a secret when SECRET_KEY is unset and listen on 127.0.0.1 "
+                  "(for trying the hook out)");
+
+  TriggerOptions& t = result.trigger;
+  CLI::App* trigger = app.add_subcommand(
+      "trigger", "Ask a running hook to redeploy one service (POST /pull or /build), "
+                 "signed with SECRET_KEY");
+  trigger->add_option("--url", t.url, "The hook's base URL, http://host[:port][/prefix]")
+      ->required();
+  CLI::Option* container =
+      trigger->add_option("--container", t.container, "The container to redeploy, by name");
+  CLI::Option* project =
+      trigger->add_option("--project", t.project, "The compose project (with --service)");
+  CLI::Option* service =
+      trigger->add_option("--service", t.service, "The compose service (with --project)");
+  project->needs(service);
+  service->needs(project);
+  container->excludes(project);
+  container->excludes(service);
+  trigger->add_flag("--build", t.build,
+                    "Build the image from the service's build: context (POST /build) "
+                    "instead of pulling it (POST /pull)");
+  trigger->add_flag("--wait", t.wait,
+                    "Follow the job until it ends; exit 0 only when it succeeded");
+  trigger->add_option("--timeout", t.timeout_seconds,
+                      "With --wait: give up after this many seconds (exit 2)")
+      ->check(CLI::Range(1, 86400))
+      ->capture_default_str();
+
+  CLI::App* sign = app.add_subcommand(
+      "sign", "Print the X-Timestamp and X-Signature headers for a body, signed with SECRET_KEY");
+  CLI::Option* body = sign->add_option(
+      "body", result.sign.body, "The request body; when omitted, stdin is read byte for byte");
+
+  CLI::App* jobs = app.add_subcommand(
+      "jobs", "List the hook's recent jobs (GET /jobs, signed with SECRET_KEY)");
+  jobs->add_option("--url", result.jobs.url, "The hook's base URL, http://host[:port][/prefix]")
+      ->required();
+  jobs->add_flag("--json", result.jobs.json, "Print the hook's JSON answer as it is");
+
+  if (args.empty()) return Finished(kExitError, "", app.help());
+
+  std::vector<const char*> argv = {"delivery-hook"};
+  for (const auto& arg : args) argv.push_back(arg.c_str());
+  try {
+    app.parse(static_cast<int>(argv.size()), argv.data());
+  } catch (const CLI::ParseError& error) {
+    std::ostringstream out;
+    std::ostringstream err;
+    const int code = app.exit(error, out, err);
+    return Finished(code == 0 ? kExitOk : kExitError, out.str(), err.str());
+  }
+
+  if (app.got_subcommand(serve)) {
+    result.command = Command::kServe;
+  } else if (app.got_subcommand(trigger)) {
+    result.command = Command::kTrigger;
+    if (t.container.empty() && (t.project.empty() || t.service.empty())) {
+      return Finished(kExitError, "",
+                      "trigger: name the service with --container NAME, or with --project P "
+                      "--service S\nRun with --help for more information.\n");
+    }
+  } else if (app.got_subcommand(sign)) {
+    result.command = Command::kSign;
+    result.sign.body_given = body->count() > 0;
+  } else if (app.got_subcommand(jobs)) {
+    result.command = Command::kJobs;
+  }
+  return result;
+}
+
+int RunSign(const SignOptions& options, const std::string& secret, std::istream& in,
+            const CommandIo& io) {
+  if (secret.empty()) {
+    *io.err << "delivery-hook sign: SECRET_KEY is not set\n";
+    return kExitError;
+  }
+  std::string body = options.body;
+  if (!options.body_given) {
+    body.assign(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
+  }
+  const SignatureHeaders headers = SignMessage(secret, body, io.unix_millis() / 1000);
+  *io.out << "X-Timestamp: " << headers.timestamp << "\n"
+          << "X-Signature: " << headers.signature << "\n";
+  io.out->flush();
+  return kExitOk;
+}
+
+int RunCli(int argc, char** argv) {
+  const CommandLine command_line = ParseCommandLine(std::vector<std::string>(argv + 1, argv + argc));
+  if (command_line.finished) {
+    std::cout << command_line.out << std::flush;
+    std::cerr << command_line.err << std::flush;
+    return command_line.exit_code;
+  }
+  const CommandIo io = CommandIo::Process();
+  switch (command_line.command) {
+    case Command::kServe:
+      return Serve(command_line.serve.dev);
+    case Command::kSign:
+      return RunSign(command_line.sign, SecretFromEnvironment(), std::cin, io);
+    case Command::kTrigger: {
+      auto client = ClientFor("trigger", command_line.trigger.url);
+      return client ? RunTrigger(command_line.trigger, *client, io) : kExitError;
+    }
+    case Command::kJobs: {
+      auto client = ClientFor("jobs", command_line.jobs.url);
+      return client ? RunJobs(command_line.jobs, *client, io) : kExitError;
+    }
+    case Command::kNone:
+      break;
+  }
+  return kExitError;
+}
+
+}  // namespace delivery_hook::cli

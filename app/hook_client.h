@@ -1,0 +1,107 @@
+// A small client for a running hook: the base URL, the README's signature
+// scheme and the three requests the CLI makes (trigger, read a job, list jobs).
+//
+// Requests go through deliveryhook::engine::Transport (libcurl), which speaks
+// plain HTTP to one host:port; https:// URLs are refused with a message.
+#ifndef DELIVERY_HOOK_APP_HOOK_CLIENT_H_
+#define DELIVERY_HOOK_APP_HOOK_CLIENT_H_
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "deliveryhook/engine/transport.h"
+#include "deliveryhook/result.h"
+#include "deliveryhook/webhook/verifier.h"
+
+namespace delivery_hook::cli {
+
+// "http://host[:port][/prefix]": where the hook answers. A path prefix (a
+// reverse proxy's location) is put in front of every request path; the
+// signature of GET /jobs stays over "/jobs", the path the hook sees once the
+// proxy has stripped the prefix.
+struct HookUrl {
+  std::string host;
+  int port = 80;
+  std::string prefix;  // "" or "/something", without a trailing slash
+
+  std::string ToString() const;
+};
+
+// Fails with kInvalidArgument (a usage error) for anything but http://, with
+// a hint for https://.
+deliveryhook::Result<HookUrl> ParseHookUrl(std::string_view url);
+
+struct SignatureHeaders {
+  std::string timestamp;  // X-Timestamp
+  std::string signature;  // X-Signature: hex HMAC-SHA256(secret, message + timestamp)
+};
+SignatureHeaders SignMessage(std::string_view secret, std::string_view message,
+                             std::int64_t unix_seconds);
+
+// The trigger bodies, spelled like the README's pipeline example:
+// {"container_name": "web-1"} and {"project": "shop", "service": "web"}.
+std::string ContainerBody(std::string_view container_name);
+std::string ServiceBody(std::string_view project, std::string_view service);
+
+// The fields of a job (a GET /jobs/<id> answer, an entry of GET /jobs, or a
+// ?wait answer) and of a 202 trigger answer the CLI uses.
+struct JobView {
+  std::string id;
+  std::string token;  // only in trigger answers
+  std::string action;
+  std::string container_name;
+  std::string project;
+  std::string service;
+  std::string state;  // queued, running, succeeded, failed, rolled_back; "" in a 202
+  std::string step;
+  std::string error;
+  std::string image_id;
+  std::string container_id;
+  std::int64_t created_at = 0;  // UNIX milliseconds
+  bool joined = false;
+  std::vector<std::string> log;
+};
+
+deliveryhook::Result<JobView> ParseJob(std::string_view json);
+// {"jobs": [...]}
+deliveryhook::Result<std::vector<JobView>> ParseJobList(std::string_view json);
+
+// The "error" of a JSON refusal, else the start of the body.
+std::string ErrorMessageOf(const deliveryhook::engine::HttpResponse& response);
+
+class HookClient {
+ public:
+  HookClient(HookUrl url, std::string secret,
+             std::unique_ptr<deliveryhook::engine::Transport> transport,
+             deliveryhook::webhook::Clock clock = deliveryhook::webhook::SystemClock());
+
+  // A client over libcurl with short timeouts (connect 5 s, request 30 s).
+  static HookClient OverCurl(HookUrl url, std::string secret);
+
+  const HookUrl& url() const { return url_; }
+
+  // POST /pull (action "pull") or /build (action "build"), signed.
+  deliveryhook::Result<deliveryhook::engine::HttpResponse> Trigger(std::string_view action,
+                                                                   const std::string& body);
+  // GET /jobs/<id> with Authorization: Bearer <token>.
+  deliveryhook::Result<deliveryhook::engine::HttpResponse> GetJob(const std::string& id,
+                                                                  const std::string& token);
+  // GET /jobs, signed over the path "/jobs".
+  deliveryhook::Result<deliveryhook::engine::HttpResponse> ListJobs();
+
+ private:
+  deliveryhook::Result<deliveryhook::engine::HttpResponse> Send(
+      const deliveryhook::engine::HttpRequest& request);
+
+  HookUrl url_;
+  std::string secret_;
+  std::unique_ptr<deliveryhook::engine::Transport> transport_;
+  deliveryhook::webhook::Clock clock_;
+};
+
+}  // namespace delivery_hook::cli
+
+#endif  // DELIVERY_HOOK_APP_HOOK_CLIENT_H_

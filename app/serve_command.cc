@@ -1,0 +1,212 @@
+// `delivery-hook serve`: the webhook server.
+#include "serve_command.h"
+
+#include <pthread.h>
+
+#include <chrono>
+#include <csignal>
+#include <cstdio>
+#include <filesystem>
+#include <functional>
+#include <iostream>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <thread>
+
+#include "config.h"
+#include "deliveryhook/compose/project.h"
+#include "deliveryhook/deploy/deployer.h"
+#include "deliveryhook/engine/client.h"
+#include "deliveryhook/webhook/verifier.h"
+#include "request_log.h"
+#include "server.h"
+#include "version.h"
+#include "webhook_handler.h"
+
+namespace delivery_hook {
+namespace {
+
+// Connects to the engine on first use and again after a failure, so the hook
+// starts (and answers 503) while the engine is down.
+class EngineConnection {
+ public:
+  using OnConnected = std::function<void(deliveryhook::engine::Client&)>;
+  EngineConnection(deliveryhook::engine::ClientOptions options, OnConnected on_connected)
+      : options_(std::move(options)), on_connected_(std::move(on_connected)) {}
+
+  deliveryhook::Result<deliveryhook::engine::Client*> Get() {
+    std::lock_guard lock(mutex_);
+    if (!client_) {
+      auto connected = deliveryhook::engine::Client::Connect(options_);
+      if (!connected) return connected.error();
+      client_.emplace(std::move(*connected));
+      RequestLog::Line("event=engine_connected api_version=" + client_->api_version());
+      on_connected_(*client_);
+    }
+    return &*client_;
+  }
+
+ private:
+  deliveryhook::engine::ClientOptions options_;
+  OnConnected on_connected_;
+  std::mutex mutex_;
+  std::optional<deliveryhook::engine::Client> client_;
+};
+
+// The variables compose files are interpolated with: the process environment
+// without the hook's own settings (so SECRET_KEY never reaches a container).
+deliveryhook::compose::Environment ComposeEnvironment(const std::map<std::string, std::string>& env) {
+  deliveryhook::compose::Environment compose_env;
+  for (const auto& [name, value] : env) {
+    if (!IsHookSetting(name)) compose_env.emplace(name, value);
+  }
+  return compose_env;
+}
+
+void RecoverInterruptedDeploys(deliveryhook::engine::Client& client,
+                               const deliveryhook::deploy::DeployerOptions& options) {
+  auto repairs = deliveryhook::deploy::Deployer(client, options).RecoverInterrupted();
+  if (!repairs) {
+    RequestLog::Line("event=recovery_failed error=" + LogValue(repairs.error().message()));
+    return;
+  }
+  for (const auto& repair : *repairs) RequestLog::Line("event=recovered what=" + LogValue(repair));
+}
+
+// For crash tests only: DELIVERY_HOOK_FAULT_KILL_AFTER=<checkpoint> makes the
+// process kill itself right after that step of a deploy (see ProgressSink).
+std::string FaultKillAfter(const std::map<std::string, std::string>& env) {
+  auto it = env.find("DELIVERY_HOOK_FAULT_KILL_AFTER");
+  return it == env.end() ? std::string() : it->second;
+}
+
+// Keeps job history in DATA_DIR. Without an explicit DATA_DIR, a folder that
+// cannot be made (no root, say) means history in memory only, with a warning.
+deliveryhook::Status PersistJobs(const Config& config, deliveryhook::jobs::JobStore& store) {
+  std::error_code error;
+  std::filesystem::create_directories(config.data_dir, error);
+  deliveryhook::Status persisted = deliveryhook::Ok();
+  if (error) {
+    persisted = deliveryhook::Error(deliveryhook::ErrorCode::kFailedPrecondition,
+                                    "cannot create DATA_DIR " + config.data_dir + ": " +
+                                        error.message());
+  } else {
+    persisted = store.Persist(config.data_dir + "/jobs.sqlite3",
+                              std::chrono::hours(24 * config.job_retention_days));
+  }
+  if (persisted || config.data_dir_given) return persisted;
+  RequestLog::Line("event=job_history_in_memory reason=" + LogValue(persisted.error().message()));
+  return deliveryhook::Ok();
+}
+
+void PrintDevBanner(const Config& config, int port) {
+  const std::string host = config.listen_address == "0.0.0.0" ? "127.0.0.1" : config.listen_address;
+  std::printf(
+      "delivery-hook is listening on http://%s:%d (dev mode)\n"
+      "Generated SECRET_KEY for this run: %s\n\n"
+      "Try it (replace my-container-name with a container started by docker compose):\n\n"
+      "PAYLOAD='{\"container_name\": \"my-container-name\"}'\n"
+      "SECRET_KEY=\"%s\"\n"
+      "TIMESTAMP=$(date +%%s)\n"
+      "SIGNATURE=$(printf '%%s' \"${PAYLOAD}${TIMESTAMP}\" | openssl dgst -sha256 -hmac \"$SECRET_KEY\" | cut -d \" \" -f 2)\n"
+      "curl -X POST -H \"Content-Type: application/json\" -H \"X-Timestamp: $TIMESTAMP\" "
+      "-H \"X-Signature: $SIGNATURE\" -d \"$PAYLOAD\" http://%s:%d/pull\n\n",
+      host.c_str(), port, config.secret.c_str(), config.secret.c_str(), host.c_str(), port);
+  std::fflush(stdout);
+}
+
+}  // namespace
+
+int Serve(bool dev_mode) {
+  const auto env = deliveryhook::compose::ProcessEnvironment();
+  auto config = ConfigFromEnvironment(env, dev_mode);
+  if (!config) {
+    std::cerr << "delivery-hook: " << config.error().message() << "\n";
+    return 2;
+  }
+  deliveryhook::deploy::DeployerOptions deploy_options;
+  deploy_options.environment = ComposeEnvironment(env);
+  deploy_options.settle_time = std::chrono::milliseconds(config->settle_milliseconds);
+
+  deliveryhook::engine::ClientOptions engine_options;
+  engine_options.docker_host = config->docker_host;
+  EngineConnection engine(engine_options, [&](deliveryhook::engine::Client& client) {
+    RecoverInterruptedDeploys(client, deploy_options);
+  });
+  // Repair what a killed predecessor left before taking new requests.
+  if (auto connected = engine.Get(); !connected) {
+    RequestLog::Line("event=engine_unavailable error=" + LogValue(connected.error().message()));
+  }
+  const std::string kill_after = FaultKillAfter(env);
+
+  DeployBackend backend;
+  backend.resolve = [&](const deliveryhook::deploy::TargetSelector& selector)
+      -> deliveryhook::Result<deliveryhook::deploy::Target> {
+    auto client = engine.Get();
+    if (!client) return client.error();
+    return deliveryhook::deploy::Deployer(**client, deploy_options).Resolve(selector);
+  };
+  backend.deploy = [&](const deliveryhook::deploy::Target& target,
+                       deliveryhook::deploy::Action action,
+                       const deliveryhook::deploy::ProgressSink& progress)
+      -> deliveryhook::Result<deliveryhook::deploy::DeployOutcome> {
+    auto client = engine.Get();
+    if (!client) return client.error();
+    deliveryhook::deploy::ProgressSink sink = progress;
+    if (!kill_after.empty()) {
+      sink.on_checkpoint = [&kill_after](std::string_view checkpoint) {
+        if (checkpoint == kill_after) std::raise(SIGKILL);
+      };
+    }
+    return deliveryhook::deploy::Deployer(**client, deploy_options).Deploy(target, action, sink);
+  };
+
+  deliveryhook::webhook::VerifierOptions verifier_options;
+  verifier_options.window = std::chrono::seconds(config->timestamp_window_seconds);
+  auto verifier =
+      std::make_shared<deliveryhook::webhook::SignatureVerifier>(config->secret, verifier_options);
+  HandlerOptions handler_options;
+  handler_options.max_body_bytes = config->max_body_bytes;
+  handler_options.workers = config->workers;
+  handler_options.job_history = config->job_history;
+  WebhookHandler handler(verifier, std::move(backend), handler_options);
+  if (auto persisted = PersistJobs(*config, handler.store()); !persisted) {
+    std::cerr << "delivery-hook: " << persisted.error().message() << "\n";
+    return 1;
+  }
+  Server server(handler, {config->listen_address, config->port, config->max_body_bytes});
+
+  // SIGINT/SIGTERM stop the server; the handler's destructor then lets
+  // running deploys finish.
+  sigset_t stop_signals;
+  sigemptyset(&stop_signals);
+  sigaddset(&stop_signals, SIGINT);
+  sigaddset(&stop_signals, SIGTERM);
+  pthread_sigmask(SIG_BLOCK, &stop_signals, nullptr);
+
+  const int port = server.Bind();
+  if (port < 0) {
+    std::cerr << "delivery-hook: cannot listen on " << config->listen_address << ":"
+              << config->port << "\n";
+    return 1;
+  }
+  std::thread signal_waiter([&] {
+    int signal = 0;
+    sigwait(&stop_signals, &signal);
+    RequestLog::Line("event=stopping signal=" + std::to_string(signal));
+    server.Stop();
+  });
+  if (config->secret_generated) PrintDevBanner(*config, port);
+  RequestLog::Line("event=listening address=" + config->listen_address +
+                   " port=" + std::to_string(port) + " version=" + kVersion);
+  server.Serve();
+  // Wake the waiter if the server ended by itself.
+  pthread_kill(signal_waiter.native_handle(), SIGTERM);
+  signal_waiter.join();
+  return 0;
+}
+
+}  // namespace delivery_hook

@@ -1,0 +1,217 @@
+// `delivery-hook trigger`: sign and send a /pull or /build, optionally follow the job.
+#include <sys/ioctl.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <iostream>
+#include <thread>
+
+#include "commands.h"
+
+namespace delivery_hook::cli {
+namespace {
+
+constexpr int kMaxPollFailures = 5;  // consecutive connection errors while following
+constexpr std::size_t kLogLinesOnFailure = 10;
+
+std::string OneLine(std::string_view text) {
+  std::string line(text);
+  for (char& c : line) {
+    if (static_cast<unsigned char>(c) < 0x20 || c == 0x7f) c = ' ';
+  }
+  return line;
+}
+
+// The first `width` characters (code points) of `text`.
+std::string CutToWidth(const std::string& text, std::size_t width) {
+  std::size_t characters = 0;
+  for (std::size_t i = 0; i < text.size(); ++i) {
+    const bool starts_character = (static_cast<unsigned char>(text[i]) & 0xC0) != 0x80;
+    if (starts_character && characters++ == width) return text.substr(0, i);
+  }
+  return text;
+}
+
+std::string TargetOf(const TriggerOptions& options) {
+  return options.container.empty() ? options.project + "/" + options.service : options.container;
+}
+
+}  // namespace
+
+bool IsFinalJobState(std::string_view state) { return state != "queued" && state != "running"; }
+
+int ExitCodeForJobState(std::string_view state) {
+  if (state == "succeeded") return kExitOk;
+  if (state == "failed" || state == "rolled_back") return kExitJobFailed;
+  return kExitError;
+}
+
+int ExitCodeForTriggerStatus(int http_status) {
+  return http_status == 200 || http_status == 202 ? kExitOk : kExitError;
+}
+
+std::string DescribeRefusal(int http_status, std::string_view error_message) {
+  const std::string answer = "the hook answered " + std::to_string(http_status) + ": " +
+                             std::string(error_message);
+  switch (http_status) {
+    case 401:
+      return answer + " (authentication refused: is SECRET_KEY the hook's, and the clock in sync?)";
+    case 404:
+      return answer + " (an unknown container, or --url does not point at the hook)";
+    case 429:
+      return answer + " (too many deploys are queued; try again later)";
+    case 503:
+      return answer + " (the hook cannot reach the Docker engine)";
+    default:
+      return answer;
+  }
+}
+
+std::string ProgressLine(const JobView& job, std::size_t width) {
+  std::string line = "[" + (job.state.empty() ? std::string("queued") : job.state) + "]";
+  if (!job.step.empty()) line += " " + job.step;
+  if (!job.log.empty()) line += " | " + job.log.back();
+  return CutToWidth(OneLine(line), width);
+}
+
+CommandIo CommandIo::Process() {
+  CommandIo io;
+  io.out = &std::cout;
+  io.err = &std::cerr;
+  io.err_is_terminal = isatty(STDERR_FILENO) == 1;
+  winsize size{};
+  if (io.err_is_terminal && ioctl(STDERR_FILENO, TIOCGWINSZ, &size) == 0 && size.ws_col > 0) {
+    io.terminal_width = size.ws_col;
+  }
+  io.now = [] { return std::chrono::steady_clock::now(); };
+  io.sleep = [](std::chrono::milliseconds duration) { std::this_thread::sleep_for(duration); };
+  io.unix_millis = [] {
+    return std::chrono::duration_cast<std::chrono::milliseconds>(
+               std::chrono::system_clock::now().time_since_epoch())
+        .count();
+  };
+  return io;
+}
+
+namespace {
+
+// Polls the job until it ends or the timeout passes.
+int FollowJob(const TriggerOptions& options, HookClient& client, const JobView& accepted,
+              const CommandIo& io) {
+  std::ostream& err = *io.err;
+  const auto deadline = io.now() + std::chrono::seconds(options.timeout_seconds);
+  bool progress_shown = false;  // a terminal line waits for its newline
+  auto end_progress = [&] {
+    if (progress_shown) err << "\n";
+    progress_shown = false;
+  };
+  std::string last_printed;
+  int failures = 0;
+  JobView job = accepted;
+  while (true) {
+    auto response = client.GetJob(accepted.id, accepted.token);
+    if (!response) {
+      if (++failures >= kMaxPollFailures) {
+        end_progress();
+        err << "delivery-hook trigger: lost the hook while following job " << accepted.id << ": "
+            << response.error().message() << "\n";
+        return kExitError;
+      }
+    } else if (response->status != 200) {
+      end_progress();
+      err << "delivery-hook trigger: GET /jobs/" << accepted.id << " answered " << response->status
+          << ": " << ErrorMessageOf(*response)
+          << (response->status == 404 ? " (did the hook restart? it keeps jobs in memory)" : "")
+          << "\n";
+      return kExitError;
+    } else {
+      failures = 0;
+      auto parsed = ParseJob(response->body);
+      if (!parsed) {
+        end_progress();
+        err << "delivery-hook trigger: " << parsed.error().message() << "\n";
+        return kExitError;
+      }
+      job = std::move(*parsed);
+      if (io.err_is_terminal) {
+        const std::size_t width = io.terminal_width > 1 ? io.terminal_width - 1 : 79;
+        err << "\r\033[K" << ProgressLine(job, width) << std::flush;
+        progress_shown = true;
+      } else {
+        JobView step_only = job;
+        step_only.log.clear();
+        std::string line = ProgressLine(step_only, 200);
+        if (line != last_printed) err << line << "\n";
+        last_printed = std::move(line);
+      }
+      if (IsFinalJobState(job.state)) {
+        end_progress();
+        const int code = ExitCodeForJobState(job.state);
+        if (code == kExitOk) {
+          err << "delivery-hook trigger: job " << job.id << " succeeded";
+          if (!job.image_id.empty()) err << "; " << TargetOf(options) << " runs " << job.image_id;
+          err << "\n";
+        } else {
+          err << "delivery-hook trigger: job " << job.id << " " << job.state << ": "
+              << (job.error.empty() ? "(no error given)" : job.error) << "\n";
+          if (!job.log.empty()) {
+            err << "last progress lines:\n";
+            const std::size_t first =
+                job.log.size() > kLogLinesOnFailure ? job.log.size() - kLogLinesOnFailure : 0;
+            for (std::size_t i = first; i < job.log.size(); ++i) {
+              err << "  " << OneLine(job.log[i]) << "\n";
+            }
+          }
+        }
+        return code;
+      }
+    }
+    const auto now = io.now();
+    if (now >= deadline) {
+      end_progress();
+      err << "delivery-hook trigger: timed out after " << options.timeout_seconds
+          << "s waiting for job " << accepted.id << " (still "
+          << (job.state.empty() ? "queued" : job.state)
+          << (job.step.empty() ? "" : ", step " + job.step)
+          << "); the deploy continues on the hook\n";
+      return kExitError;
+    }
+    io.sleep(std::min<std::chrono::milliseconds>(
+        kPollInterval, std::chrono::duration_cast<std::chrono::milliseconds>(deadline - now) +
+                           std::chrono::milliseconds(1)));
+  }
+}
+
+}  // namespace
+
+int RunTrigger(const TriggerOptions& options, HookClient& client, const CommandIo& io) {
+  std::ostream& err = *io.err;
+  const std::string action = options.build ? "build" : "pull";
+  const std::string body = options.container.empty()
+                               ? ServiceBody(options.project, options.service)
+                               : ContainerBody(options.container);
+  auto response = client.Trigger(action, body);
+  if (!response) {
+    err << "delivery-hook trigger: cannot reach the hook at " << client.url().ToString() << ": "
+        << response.error().message() << "\n";
+    return kExitError;
+  }
+  if (ExitCodeForTriggerStatus(response->status) != kExitOk) {
+    err << "delivery-hook trigger: " << DescribeRefusal(response->status, ErrorMessageOf(*response))
+        << "\n";
+    return kExitError;
+  }
+  auto job = ParseJob(response->body);
+  if (!job || job->token.empty()) {
+    err << "delivery-hook trigger: the hook accepted the request but its answer names no job "
+           "(is --url the hook?)\n";
+    return kExitError;
+  }
+  *io.out << job->id << std::endl;
+  err << "delivery-hook trigger: " << action << " of " << TargetOf(options) << " accepted as job "
+      << job->id << (job->joined ? " (joined the queued job for this service)" : "") << "\n";
+  if (!options.wait) return kExitOk;
+  return FollowJob(options, client, *job, io);
+}
+
+}  // namespace delivery_hook::cli
