@@ -417,6 +417,8 @@ Result<DeployOutcome> Deployer::Deploy(const Target& requested, Action action,
   spec_input.service = service;
   spec_input.container_name = target.container_name;
   spec_input.compose_labels = ComposeLabels(label_inputs);
+  Log(progress, "compose " + target.compose_version.ToString() + " config hash " +
+                    spec_input.compose_labels.at(kConfigHashLabel));
   spec_input.api_version = client_.api_version();
   spec_input.compose_version = target.compose_version;
   spec_input.old_mounts = MountsOf(*old_container);
