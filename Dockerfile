@@ -12,7 +12,7 @@ RUN cmake -S . -B /build -DCMAKE_BUILD_TYPE=Release -DDELIVERYHOOK_BUILD_TESTS=O
 # Runtime stage: the binary and the shared libraries it links, nothing else.
 FROM debian:bookworm-slim
 RUN apt-get update \
- && apt-get install -y --no-install-recommends libcurl4 libssl3 libyaml-cpp0.7 libarchive13 libcpp-httplib0.11 ca-certificates \
+ && apt-get install -y --no-install-recommends libcurl4 libssl3 libyaml-cpp0.7 libarchive13 libcpp-httplib0.11 libsqlite3-0 ca-certificates \
  && rm -rf /var/lib/apt/lists/*
 COPY --from=build /build/app/delivery-hook /usr/local/bin/delivery-hook
 ENV PORT=8000
