@@ -138,11 +138,39 @@ void Log(const ProgressSink& progress, std::string_view line) {
 }  // namespace
 
 std::string_view ToString(Action action) {
-  return action == Action::kPull ? "pull" : "build";
+  switch (action) {
+    case Action::kPull: return "pull";
+    case Action::kBuild: return "build";
+    case Action::kRecreate: return "recreate";
+  }
+  return "unknown";
 }
 
 Deployer::Deployer(engine::Client& client, DeployerOptions options)
     : client_(client), options_(std::move(options)) {}
+
+void Deployer::RecreateNamespaceDependants(const compose::Project& project,
+                                           const std::string& service_name,
+                                           const ProgressSink& progress) {
+  const std::string reference = "\":\"service:" + service_name + "\"";
+  for (const auto& other : project.services) {
+    bool shares = false;
+    for (const char* key : {"network_mode", "ipc", "pid"}) {
+      shares = shares || other.canonical_json.find(std::string("\"") + key + reference) !=
+                             std::string::npos;
+    }
+    if (!shares) continue;
+    auto dependant = Resolve({{}, project.name, other.name});
+    if (!dependant) continue;  // not running: compose would create it later
+    Log(progress, "recreating " + dependant->container_name + ", which shares " + service_name +
+                      "'s namespaces");
+    ProgressSink quiet{nullptr, progress.on_log, nullptr};
+    if (auto recreated = Deploy(*dependant, Action::kRecreate, quiet); !recreated) {
+      Log(progress, "could not recreate " + dependant->container_name + ": " +
+                        recreated.error().message());
+    }
+  }
+}
 
 Result<Target> Deployer::Resolve(const TargetSelector& selector) {
   if (!selector.container_name.empty()) {
@@ -383,7 +411,7 @@ Result<DeployOutcome> Deployer::Deploy(const Target& requested, Action action,
     if (auto pulled = client_.PullImage(image, on_progress); !pulled) {
       return pulled.error().WithContext("pull " + image);
     }
-  } else {
+  } else if (action == Action::kBuild) {
     if (!service->build) {
       return Error(ErrorCode::kFailedPrecondition,
                    "service \"" + service->name + "\" has no build section; use /pull");
@@ -437,6 +465,7 @@ Result<DeployOutcome> Deployer::Deploy(const Target& requested, Action action,
   Report(progress, "recreating");
   auto new_id = Swap(client_, target, prepared, options_, progress).Run();
   if (!new_id) return new_id.error();
+  RecreateNamespaceDependants(*project, service->name, progress);
   return DeployOutcome{*new_id, image_info->id};
 }
 

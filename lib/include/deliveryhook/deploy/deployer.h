@@ -41,8 +41,9 @@
 
 namespace deliveryhook::deploy {
 
-enum class Action { kPull, kBuild };
-std::string_view ToString(Action action);  // "pull", "build"
+// kRecreate uses the image the service's reference names locally, as it is.
+enum class Action { kPull, kBuild, kRecreate };
+std::string_view ToString(Action action);  // "pull", "build", "recreate"
 
 // Which service to redeploy: a container name, or a project and service.
 struct TargetSelector {
@@ -98,6 +99,9 @@ class Deployer {
 
   // Pulls or builds, then recreates. On failure before the swap nothing on
   // the host changed; on failure after it, the old container serves again.
+  // Services that share the recreated one's network, IPC or PID namespace
+  // (`network_mode: service:<it>`) are recreated afterwards, as compose does:
+  // their namespace went away with the old container.
   Result<DeployOutcome> Deploy(const Target& target, Action action, const ProgressSink& progress);
 
   // Repairs what an interrupted deploy (the hook killed mid-swap) left behind,
@@ -109,6 +113,9 @@ class Deployer {
   Result<std::vector<std::string>> RecoverInterrupted();
 
  private:
+  void RecreateNamespaceDependants(const compose::Project& project,
+                                   const std::string& service_name, const ProgressSink& progress);
+
   engine::Client& client_;
   DeployerOptions options_;
 };
