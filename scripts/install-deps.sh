@@ -10,6 +10,7 @@ build_packages=(
 )
 test_packages=(
   docker.io docker-registry busybox-static curl openssl python3 nodejs iproute2 ca-certificates
+  clang libclang-rt-14-dev   # scripts/fuzz.sh (libFuzzer) and scripts/sanitize.sh
 )
 
 want=("${build_packages[@]}")
