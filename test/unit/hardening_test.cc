@@ -1,0 +1,59 @@
+// Regression tests for what fuzzing (fuzz/) and the sanitizers found: each
+// test names the input that used to crash, hang or blow up.
+#include <gtest/gtest.h>
+
+#include <string>
+
+#include "compose/yaml_reader.h"
+
+namespace deliveryhook {
+namespace {
+
+using compose::ReadYaml;
+using compose::YamlNode;
+
+// fuzz_compose_loader: a merge key naming the anchor it sits in expanded
+// forever (stack overflow).
+TEST(HardeningTest, YamlAliasInsideItsOwnAnchorIsAnError) {
+  Result<YamlNode> root = ReadYaml(
+      "x-base: &base\n"
+      "  image: busybox\n"
+      "  inner:\n"
+      "    <<: *base\n",
+      "compose.yaml");
+  ASSERT_FALSE(root.ok());
+  EXPECT_EQ(root.error().code(), ErrorCode::kInvalidArgument);
+  EXPECT_NE(root.error().message().find("compose.yaml:"), std::string::npos) << root.error();
+  EXPECT_NE(root.error().message().find("levels deep"), std::string::npos) << root.error();
+}
+
+// Nine levels of ten aliases each: 10^9 nodes once expanded.
+TEST(HardeningTest, YamlAliasBombIsAnError) {
+  std::string yaml = "l0: &l0 [x, x, x, x, x, x, x, x, x, x]\n";
+  for (int i = 1; i < 10; ++i) {
+    const std::string prev = "*l" + std::to_string(i - 1);
+    yaml += "l" + std::to_string(i) + ": &l" + std::to_string(i) + " [";
+    for (int j = 0; j < 10; ++j) yaml += (j ? ", " : "") + prev;
+    yaml += "]\n";
+  }
+  Result<YamlNode> root = ReadYaml(yaml, "compose.yaml");
+  ASSERT_FALSE(root.ok());
+  EXPECT_NE(root.error().message().find("nodes"), std::string::npos) << root.error();
+}
+
+TEST(HardeningTest, YamlDeepNestingIsAnError) {
+  for (const char* open : {"[", "{a: ", "- "}) {
+    std::string yaml;
+    for (int i = 0; i < 100000; ++i) yaml += open;
+    Result<YamlNode> root = ReadYaml(yaml, "compose.yaml");
+    EXPECT_FALSE(root.ok()) << open;
+  }
+  // A compose-sized nesting still loads.
+  std::string yaml = "a: ";
+  for (int i = 0; i < 100; ++i) yaml += "[";
+  for (int i = 0; i < 100; ++i) yaml += "]";
+  EXPECT_TRUE(ReadYaml(yaml, "compose.yaml").ok());
+}
+
+}  // namespace
+}  // namespace deliveryhook
