@@ -5,6 +5,7 @@
 #include <string>
 
 #include "compose/yaml_reader.h"
+#include "engine/dockerignore.h"
 
 namespace deliveryhook {
 namespace {
@@ -53,6 +54,22 @@ TEST(HardeningTest, YamlDeepNestingIsAnError) {
   for (int i = 0; i < 100; ++i) yaml += "[";
   for (int i = 0; i < 100; ++i) yaml += "]";
   EXPECT_TRUE(ReadYaml(yaml, "compose.yaml").ok());
+}
+
+// fuzz_dockerignore: std::regex recursed once per character of a long path
+// (or pattern) and overflowed the stack.
+TEST(HardeningTest, DockerignoreLongPathsAndPatternsDoNotOverflowTheStack) {
+  auto matcher = engine::PatternMatcher::Create({"a*b", "**/x?y", "!keep*"});
+  ASSERT_TRUE(matcher.ok());
+  const std::string long_path(100000, 'a');
+  EXPECT_FALSE(matcher->MatchesOrParentMatches(long_path));
+  EXPECT_FALSE(matcher->MatchesOrParentMatches(std::string(60000, 'x') + "/" + long_path));
+  // Up to PATH_MAX the answer is still moby's.
+  EXPECT_TRUE(matcher->MatchesOrParentMatches(std::string(4000, 'a') + "b/file"));
+
+  auto too_long = engine::PatternMatcher::Create({std::string(100000, 'a') + "*"});
+  ASSERT_FALSE(too_long.ok());
+  EXPECT_NE(too_long.error().message().find("longer than"), std::string::npos) << too_long.error();
 }
 
 }  // namespace
