@@ -4,6 +4,7 @@
 
 #include <string>
 
+#include "compose/template.h"
 #include "compose/yaml_reader.h"
 #include "engine/dockerignore.h"
 
@@ -70,6 +71,31 @@ TEST(HardeningTest, DockerignoreLongPathsAndPatternsDoNotOverflowTheStack) {
   auto too_long = engine::PatternMatcher::Create({std::string(100000, 'a') + "*"});
   ASSERT_FALSE(too_long.ok());
   EXPECT_NE(too_long.error().message().find("longer than"), std::string::npos) << too_long.error();
+}
+
+// fuzz_interpolation: ${A:-${A:-...}} nested some thousand times (or that many
+// ${A:-x} on one line) recursed once per level and overflowed the stack.
+TEST(HardeningTest, DeeplyNestedInterpolationIsAnError) {
+  const compose::Lookup lookup = [](const std::string&) { return std::optional<std::string>(); };
+  const int levels = 50000;
+  std::string nested;
+  for (int i = 0; i < levels; ++i) nested += "${A:-";
+  nested += "v" + std::string(levels, '}');
+  auto result = compose::Substitute(nested, lookup);
+  ASSERT_TRUE(std::holds_alternative<compose::TemplateError>(result));
+  EXPECT_NE(std::get<compose::TemplateError>(result).detail.find("nested"), std::string::npos);
+
+  std::string chained;
+  for (int i = 0; i < levels; ++i) chained += "${A:-x}";
+  EXPECT_TRUE(std::holds_alternative<compose::TemplateError>(compose::Substitute(chained, lookup)));
+
+  // What compose files really do still works.
+  std::string fine;
+  for (int i = 0; i < 50; ++i) fine += "${A:-";
+  fine += "v" + std::string(50, '}');
+  auto ok = compose::Substitute(fine + "${A:-x}${A:-y}", lookup);
+  ASSERT_TRUE(std::holds_alternative<std::string>(ok));
+  EXPECT_EQ(std::get<std::string>(ok), "vxy");
 }
 
 }  // namespace

@@ -1,6 +1,7 @@
 #include "compose/template.h"
 
 #include <array>
+#include <string>
 #include <utility>
 
 namespace deliveryhook::compose {
@@ -97,11 +98,29 @@ OperatorSpelling FirstOperator(std::string_view matched) {
   return best;
 }
 
+// Run() recurses for every nested `${...:-...}` and for every braced
+// variable after the first one of a line; past this many levels the text is
+// refused instead of overflowing the stack.
+constexpr int kMaxNesting = 1000;
+
 class Substituter {
  public:
   explicit Substituter(const Lookup& lookup) : lookup_(lookup) {}
 
   SubstituteResult Run(std::string_view text) {
+    if (nesting_ >= kMaxNesting) {
+      return TemplateError{TemplateError::Kind::kInvalid,
+                           "more than " + std::to_string(kMaxNesting) +
+                               " nested or chained ${...} in one value"};
+    }
+    ++nesting_;
+    SubstituteResult result = RunUnbounded(text);
+    --nesting_;
+    return result;
+  }
+
+ private:
+  SubstituteResult RunUnbounded(std::string_view text) {
     std::string out;
     size_t pos = 0;
     while (pos < text.size()) {
@@ -125,7 +144,6 @@ class Substituter {
     return out;
   }
 
- private:
   SubstituteResult Replace(std::string_view whole, std::string_view matched, const Match& match) {
     switch (match.kind) {
       case Match::Kind::kEscaped:
@@ -194,6 +212,7 @@ class Substituter {
   }
 
   const Lookup& lookup_;
+  int nesting_ = 0;
 };
 
 }  // namespace
