@@ -5,6 +5,14 @@
 
 #include <algorithm>
 #include <cctype>
+#include <chrono>
+#include <condition_variable>
+#include <deque>
+#include <map>
+#include <mutex>
+#include <system_error>
+#include <thread>
+#include <vector>
 
 namespace delivery_hook {
 namespace {
@@ -27,6 +35,92 @@ IncomingRequest ToIncoming(const httplib::Request& request) {
   return incoming;
 }
 
+// httplib serves each connection on one thread of its task queue, for as long
+// as the client keeps the connection (up to the read timeout per header line
+// read, then keep-alive). Its default queue is a fixed pool of
+// max(8, cores - 1) threads, so 8 clients that open a connection and send a
+// request slowly, or not at all, leave every later request, however valid,
+// waiting in the queue. This queue starts a thread for each connection that
+// finds none idle, up to `max_threads` (beyond that, connections wait their
+// turn), and lets threads that stay idle for a while end.
+class ConnectionThreads : public httplib::TaskQueue {
+ public:
+  explicit ConnectionThreads(std::size_t max_threads) : max_threads_(max_threads) {}
+  ~ConnectionThreads() override { shutdown(); }
+
+  void enqueue(std::function<void()> task) override {
+    std::unique_lock lock(mutex_);
+    JoinRetired();
+    tasks_.push_back(std::move(task));
+    if (idle_ > 0 || threads_.size() >= max_threads_) {
+      wake_.notify_one();
+      return;
+    }
+    try {
+      std::thread thread([this] { Work(); });
+      const auto id = thread.get_id();
+      threads_.emplace(id, std::move(thread));
+    } catch (const std::system_error&) {
+      // Out of threads: the task waits for one of the running ones.
+    }
+  }
+
+  void shutdown() override {
+    std::unique_lock lock(mutex_);
+    stopping_ = true;
+    wake_.notify_all();
+    // Connections being served finish (httplib has closed the listening
+    // socket and shut the others down by now); then every thread is joined.
+    std::map<std::thread::id, std::thread> threads = std::move(threads_);
+    threads_.clear();
+    lock.unlock();
+    for (auto& [id, thread] : threads) thread.join();
+    lock.lock();
+    JoinRetired();
+  }
+
+ private:
+  static constexpr std::chrono::seconds kIdleExit{30};
+
+  void Work() {
+    std::unique_lock lock(mutex_);
+    for (;;) {
+      ++idle_;
+      const bool woken = wake_.wait_for(lock, kIdleExit, [this] { return stopping_ || !tasks_.empty(); });
+      --idle_;
+      if (tasks_.empty()) {
+        if (stopping_ || !woken) break;
+        continue;
+      }
+      std::function<void()> task = std::move(tasks_.front());
+      tasks_.pop_front();
+      lock.unlock();
+      task();
+      lock.lock();
+    }
+    // Joined by the next enqueue() or by shutdown(), never by itself.
+    auto self = threads_.find(std::this_thread::get_id());
+    if (self != threads_.end()) {
+      retired_.push_back(std::move(self->second));
+      threads_.erase(self);
+    }
+  }
+
+  void JoinRetired() {  // with mutex_ held; the retired threads only have to return
+    for (auto& thread : retired_) thread.join();
+    retired_.clear();
+  }
+
+  const std::size_t max_threads_;
+  std::mutex mutex_;
+  std::condition_variable wake_;
+  std::deque<std::function<void()>> tasks_;
+  std::map<std::thread::id, std::thread> threads_;
+  std::vector<std::thread> retired_;
+  std::size_t idle_ = 0;
+  bool stopping_ = false;
+};
+
 void Send(const Reply& reply, httplib::Response& response) {
   response.status = reply.status;
   for (const auto& [name, value] : reply.headers) response.set_header(name, value);
@@ -37,12 +131,17 @@ void Send(const Reply& reply, httplib::Response& response) {
 
 class Server::Impl {
  public:
+  // Connections served at once; more wait for a thread. Each costs a thread
+  // (its stack is reserved, not used) while the connection lasts.
+  static constexpr std::size_t kMaxConnectionThreads = 1024;
+
   Impl(WebhookHandler& handler, ServerOptions options) : handler_(handler), options_(options) {
     // Bodies above the limit are refused while reading, before any checks.
     http_.set_payload_max_length(options_.max_body_bytes);
     http_.set_read_timeout(10, 0);
     http_.set_write_timeout(10, 0);
     http_.set_keep_alive_timeout(5);
+    http_.new_task_queue = [] { return new ConnectionThreads(kMaxConnectionThreads); };
     auto route = [this](const httplib::Request& request, httplib::Response& response) {
       Send(handler_.Handle(ToIncoming(request)), response);
     };
