@@ -29,8 +29,8 @@ IncomingRequest ToIncoming(const httplib::Request& request) {
   incoming.path = request.path;
   incoming.body = request.body;
   incoming.client_address = request.remote_addr;
-  // A header sent twice keeps its first value: a second X-Signature cannot
-  // replace the one that was checked.
+  // A header sent twice keeps its first value (the route refuses a repeated
+  // X-Signature or X-Timestamp before this).
   for (const auto& [name, value] : request.headers) incoming.headers.emplace(Lower(name), value);
   return incoming;
 }
@@ -143,6 +143,16 @@ class Server::Impl {
     http_.set_keep_alive_timeout(5);
     http_.new_task_queue = [] { return new ConnectionThreads(kMaxConnectionThreads); };
     auto route = [this](const httplib::Request& request, httplib::Response& response) {
+      // Two values for a header that decides authentication or framing are
+      // ambiguous: a proxy in front may have read the other one. Refused,
+      // and the connection closed, as its framing cannot be trusted either.
+      for (const char* name : {"X-Signature", "X-Timestamp", "Content-Length", "Transfer-Encoding"}) {
+        if (request.get_header_value_count(name) > 1) {
+          Send(ErrorReply(400, std::string("the ") + name + " header is sent more than once"), response);
+          response.set_header("Connection", "close");
+          return;
+        }
+      }
       Send(handler_.Handle(ToIncoming(request)), response);
     };
     const std::string any = ".*";

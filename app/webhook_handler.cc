@@ -6,6 +6,8 @@
 #include <rapidjson/writer.h>
 
 #include <iostream>
+#include <set>
+#include <string_view>
 
 #include "request_log.h"
 
@@ -57,6 +59,14 @@ deliveryhook::Result<deliveryhook::deploy::TargetSelector> ParseSelector(const s
   }
   if (!document.IsObject()) {
     return Error(ErrorCode::kInvalidArgument, "body must be a JSON object");
+  }
+  // RapidJSON keeps every duplicate and FindMember() finds the first; another
+  // parser (a proxy, a log) may take the last. An ambiguous body is refused.
+  std::set<std::string_view> keys;
+  for (const auto& member : document.GetObject()) {
+    if (!keys.emplace(member.name.GetString(), member.name.GetStringLength()).second) {
+      return Error(ErrorCode::kInvalidArgument, "body has a key more than once");
+    }
   }
   auto text = [&](const char* key) -> deliveryhook::Result<std::string> {
     auto it = document.FindMember(key);

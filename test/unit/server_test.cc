@@ -95,6 +95,32 @@ class ServerTest : public ::testing::Test {
   int port_ = 0;
 };
 
+// t_bad_input_generated: {"container_name": "web", "container_name": "x!"}
+// was accepted with the first value; a proxy or log taking the last would
+// have seen another request.
+TEST_F(ServerTest, DuplicateJsonKeysAreRefused) {
+  Socket client(port_);
+  ASSERT_TRUE(client.connected());
+  client.Send(Signed(R"({"container_name": "web", "container_name": "x!"})"));
+  const std::string answer = client.ReadAll();
+  EXPECT_EQ(answer.rfind("HTTP/1.1 400", 0), 0u) << answer;
+  EXPECT_NE(answer.find(R"({"error":"body has a key more than once"})"), std::string::npos) << answer;
+}
+
+// t_bad_input_generated: a second X-Signature (or X-Timestamp,
+// Content-Length) was silently dropped.
+TEST_F(ServerTest, RepeatedAuthenticationAndFramingHeadersAreRefused) {
+  for (const std::string header : {"X-Signature: 00\r\n", "X-Timestamp: 1\r\n", "Content-Length: 2\r\n"}) {
+    Socket client(port_);
+    ASSERT_TRUE(client.connected());
+    client.Send(Signed(R"({"container_name": "web"})", header));
+    const std::string answer = client.ReadAll();
+    EXPECT_EQ(answer.rfind("HTTP/1.1 400", 0), 0u) << header << answer;
+    EXPECT_NE(answer.find("more than once"), std::string::npos) << answer;
+    EXPECT_NE(answer.find("Connection: close"), std::string::npos) << answer;
+  }
+}
+
 // t_slow_clients: httplib's fixed pool of max(8, cores - 1) threads was held
 // by 8 connections that never finish their request, and every later request
 // waited behind them for the read timeout.
