@@ -71,11 +71,15 @@ deliveryhook::Result<deliveryhook::deploy::TargetSelector> ParseSelector(const s
   auto text = [&](const char* key) -> deliveryhook::Result<std::string> {
     auto it = document.FindMember(key);
     if (it == document.MemberEnd()) return std::string();
-    if (!it->value.IsString() || !IsValidName(it->value.GetString())) {
+    // The whole string: "web\u0000x" must not be read as "web".
+    const std::string value = it->value.IsString()
+                                  ? std::string(it->value.GetString(), it->value.GetStringLength())
+                                  : std::string();
+    if (!it->value.IsString() || !IsValidName(value)) {
       return Error(ErrorCode::kInvalidArgument,
                    std::string("\"") + key + "\" must be a container, project or service name");
     }
-    return std::string(it->value.GetString());
+    return value;
   };
   deliveryhook::deploy::TargetSelector selector;
   for (auto [key, field] : {std::pair{"container_name", &selector.container_name},
