@@ -52,7 +52,9 @@ class ConnectionThreads : public httplib::TaskQueue {
     std::unique_lock lock(mutex_);
     JoinRetired();
     tasks_.push_back(std::move(task));
-    if (idle_ > 0 || threads_.size() >= max_threads_) {
+    // An idle thread counts until it has woken up and taken a task, so
+    // compare with the tasks still waiting, not with zero.
+    if (tasks_.size() <= idle_ || threads_.size() >= max_threads_) {
       wake_.notify_one();
       return;
     }
