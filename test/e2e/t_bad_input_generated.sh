@@ -6,12 +6,14 @@
 # Content-Length / Transfer-Encoding, bad, old and future signatures.
 #
 # Each must get a 4xx with a JSON {"error": "..."} body and nothing more on
-# its connection. The one exception is input httplib cannot parse as HTTP at
-# all (a malformed request line or header, a header line over 8 KiB, bytes
-# cut off mid-request, broken chunked framing): for those the connection may
-# also be closed without a byte (after the read timeout at most), never
-# answered otherwise. No request may hang, none may create a job, the hook
-# must keep running, and the compose container must keep its id and run on.
+# its connection: httplib's own refusals (400 for a bad request line, method,
+# version, header or chunk, 414 for a URI over 8 KiB, 413) get the JSON body
+# from the server's error handler. The one exception is input httplib cannot
+# split into a request line and headers at all (random bytes, a request cut
+# off inside its headers): it waits for the rest until the read timeout
+# (10 s), then may close the connection without a byte. No request may hang,
+# none may create a job, the hook must keep running, and the compose
+# container must keep its id and run on.
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
 deploy_app bad-gen 2.40.3
