@@ -4,6 +4,7 @@
 
 #include <string>
 
+#include "compose/dotenv.h"
 #include "compose/template.h"
 #include "compose/yaml_reader.h"
 #include "engine/dockerignore.h"
@@ -96,6 +97,24 @@ TEST(HardeningTest, DeeplyNestedInterpolationIsAnError) {
   auto ok = compose::Substitute(fine + "${A:-x}${A:-y}", lookup);
   ASSERT_TRUE(std::holds_alternative<std::string>(ok));
   EXPECT_EQ(std::get<std::string>(ok), "vxy");
+}
+
+// fuzz_dotenv (out of memory): each line doubling the variable before it,
+// A=$A$A ..., grew to 2^n copies.
+TEST(HardeningTest, ExponentialVariableGrowthIsAnError) {
+  std::string env = "A=0123456789abcdef\n";
+  for (int i = 0; i < 40; ++i) env += "A=${A}${A}\n";
+  const compose::Lookup none = [](const std::string&) { return std::optional<std::string>(); };
+  auto parsed = compose::ParseDotEnv(env, none);
+  ASSERT_FALSE(parsed.ok());
+  EXPECT_NE(parsed.error().message().find("bytes once variables are substituted"), std::string::npos)
+      << parsed.error();
+  // Sixteen doublings (1 MiB) are still fine.
+  std::string fine = "A=0123456789abcdef\n";
+  for (int i = 0; i < 15; ++i) fine += "A=${A}${A}\n";
+  auto ok = compose::ParseDotEnv(fine, none);
+  ASSERT_TRUE(ok.ok()) << ok.error();
+  EXPECT_EQ(ok->at("A").size(), 16u << 15);
 }
 
 }  // namespace

@@ -102,6 +102,10 @@ OperatorSpelling FirstOperator(std::string_view matched) {
 // variable after the first one of a line; past this many levels the text is
 // refused instead of overflowing the stack.
 constexpr int kMaxNesting = 1000;
+// Variables may hold other variables' values several times over (in .env,
+// A=$A$A on each of 30 lines is 2^30 copies); one Substitute() call stops
+// once it has produced this much text.
+constexpr std::size_t kMaxProducedBytes = 1 << 20;
 
 class Substituter {
  public:
@@ -138,6 +142,12 @@ class Substituter {
       }
       SubstituteResult replaced = Replace(text, text.substr(dollar, match.end - dollar), match);
       if (auto* error = std::get_if<TemplateError>(&replaced)) return *error;
+      produced_ += std::get<std::string>(replaced).size();
+      if (produced_ > kMaxProducedBytes) {
+        return TemplateError{TemplateError::Kind::kInvalid,
+                             "the value grows past " + std::to_string(kMaxProducedBytes) +
+                                 " bytes once variables are substituted"};
+      }
       out += std::get<std::string>(replaced);
       pos = match.end;
     }
@@ -213,6 +223,7 @@ class Substituter {
 
   const Lookup& lookup_;
   int nesting_ = 0;
+  std::size_t produced_ = 0;
 };
 
 }  // namespace
