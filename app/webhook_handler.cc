@@ -7,6 +7,8 @@
 
 #include <iostream>
 #include <optional>
+#include <set>
+#include <string_view>
 
 #include "request_log.h"
 
@@ -72,14 +74,26 @@ deliveryhook::Result<deliveryhook::deploy::TargetSelector> ParseSelector(const s
   if (!document.IsObject()) {
     return Error(ErrorCode::kInvalidArgument, "body must be a JSON object");
   }
+  // RapidJSON keeps every duplicate and FindMember() finds the first; another
+  // parser (a proxy, a log) may take the last. An ambiguous body is refused.
+  std::set<std::string_view> keys;
+  for (const auto& member : document.GetObject()) {
+    if (!keys.emplace(member.name.GetString(), member.name.GetStringLength()).second) {
+      return Error(ErrorCode::kInvalidArgument, "body has a key more than once");
+    }
+  }
   auto text = [&](const char* key) -> deliveryhook::Result<std::string> {
     auto it = document.FindMember(key);
     if (it == document.MemberEnd()) return std::string();
-    if (!it->value.IsString() || !IsValidName(it->value.GetString())) {
+    // The whole string: "web\u0000x" must not be read as "web".
+    const std::string value = it->value.IsString()
+                                  ? std::string(it->value.GetString(), it->value.GetStringLength())
+                                  : std::string();
+    if (!it->value.IsString() || !IsValidName(value)) {
       return Error(ErrorCode::kInvalidArgument,
                    std::string("\"") + key + "\" must be a container, project or service name");
     }
-    return std::string(it->value.GetString());
+    return value;
   };
   deliveryhook::deploy::TargetSelector selector;
   for (auto [key, field] : {std::pair{"container_name", &selector.container_name},

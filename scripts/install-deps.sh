@@ -10,7 +10,8 @@ build_packages=(
 )
 test_packages=(
   docker.io docker-registry busybox-static curl openssl python3 nodejs iproute2 ca-certificates
-  wrk binutils
+  wrk binutils                # bench/
+  clang libclang-rt-14-dev   # scripts/fuzz.sh (libFuzzer) and scripts/sanitize.sh
 )
 
 want=("${build_packages[@]}")

@@ -16,8 +16,11 @@ cmake --build "$work/consumer" >/dev/null
 echo "find_package consumer: ok"
 
 export PKG_CONFIG_PATH="$work/prefix/lib/pkgconfig:$work/prefix/lib/x86_64-linux-gnu/pkgconfig"
-# The same example, built with nothing but pkg-config's flags.
-g++ -std=c++20 "$source_dir/examples/redeploy/main.cc" -o "$work/redeploy-pc" \
-  $(pkg-config --cflags --libs deliveryhook)
+# The same example, built with nothing but pkg-config's flags (and the
+# caller's CXX, CXXFLAGS and LDFLAGS, as cmake above takes them: a sanitized
+# library needs a sanitized consumer).
+# shellcheck disable=SC2086
+${CXX:-g++} -std=c++20 ${CXXFLAGS:-} "$source_dir/examples/redeploy/main.cc" -o "$work/redeploy-pc" \
+  $(pkg-config --cflags --libs deliveryhook) ${LDFLAGS:-}
 "$work/redeploy-pc" --help | grep -q "usage: redeploy"
 echo "pkg-config consumer: ok"

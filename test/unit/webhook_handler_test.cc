@@ -130,6 +130,18 @@ TEST_F(HandlerTest, JobStatusNeedsTheToken) {
   EXPECT_EQ(handler.Handle(status).body, denied.body);
 }
 
+// t_bad_input_generated: {"container_name": "web\u0000"} was read up to the
+// NUL, as "web", and deployed web.
+TEST_F(HandlerTest, NamesWithAnEscapedNulAreRefused) {
+  auto handler = MakeHandler();
+  for (const char* body : {R"({"container_name": "web\u0000"})", R"({"container_name": "web\u0000x"})",
+                           R"({"project": "app\u0000", "service": "web"})"}) {
+    Reply reply = handler.Handle(Signed("/pull", body));
+    EXPECT_EQ(reply.status, 400) << body << " " << reply.body;
+  }
+  EXPECT_TRUE(recorder_.deployed.empty());
+}
+
 TEST_F(HandlerTest, RefusalsCarryTheRightStatusAndMessage) {
   auto handler = MakeHandler();
   struct Case {

@@ -1,6 +1,7 @@
 #include "compose/template.h"
 
 #include <array>
+#include <string>
 #include <utility>
 
 namespace deliveryhook::compose {
@@ -97,11 +98,33 @@ OperatorSpelling FirstOperator(std::string_view matched) {
   return best;
 }
 
+// Run() recurses for every nested `${...:-...}` and for every braced
+// variable after the first one of a line; past this many levels the text is
+// refused instead of overflowing the stack.
+constexpr int kMaxNesting = 1000;
+// Variables may hold other variables' values several times over (in .env,
+// A=$A$A on each of 30 lines is 2^30 copies); one Substitute() call stops
+// once it has produced this much text.
+constexpr std::size_t kMaxProducedBytes = 1 << 20;
+
 class Substituter {
  public:
   explicit Substituter(const Lookup& lookup) : lookup_(lookup) {}
 
   SubstituteResult Run(std::string_view text) {
+    if (nesting_ >= kMaxNesting) {
+      return TemplateError{TemplateError::Kind::kInvalid,
+                           "more than " + std::to_string(kMaxNesting) +
+                               " nested or chained ${...} in one value"};
+    }
+    ++nesting_;
+    SubstituteResult result = RunUnbounded(text);
+    --nesting_;
+    return result;
+  }
+
+ private:
+  SubstituteResult RunUnbounded(std::string_view text) {
     std::string out;
     size_t pos = 0;
     while (pos < text.size()) {
@@ -119,13 +142,18 @@ class Substituter {
       }
       SubstituteResult replaced = Replace(text, text.substr(dollar, match.end - dollar), match);
       if (auto* error = std::get_if<TemplateError>(&replaced)) return *error;
+      produced_ += std::get<std::string>(replaced).size();
+      if (produced_ > kMaxProducedBytes) {
+        return TemplateError{TemplateError::Kind::kInvalid,
+                             "the value grows past " + std::to_string(kMaxProducedBytes) +
+                                 " bytes once variables are substituted"};
+      }
       out += std::get<std::string>(replaced);
       pos = match.end;
     }
     return out;
   }
 
- private:
   SubstituteResult Replace(std::string_view whole, std::string_view matched, const Match& match) {
     switch (match.kind) {
       case Match::Kind::kEscaped:
@@ -194,6 +222,8 @@ class Substituter {
   }
 
   const Lookup& lookup_;
+  int nesting_ = 0;
+  std::size_t produced_ = 0;
 };
 
 }  // namespace

@@ -78,22 +78,42 @@ std::string LocalTag(const YAML::Node& node) {
   return "";
 }
 
-YamlNode Convert(const YAML::Node& node);
+// Aliases are expanded into copies, so a few lines of anchors can stand for
+// billions of nodes ("billion laughs"), and an anchor used inside itself for
+// an endless tree. Both end, with an error, at these limits; real compose
+// files stay far below them.
+constexpr int kMaxDepth = 256;
+constexpr std::size_t kMaxNodes = 200000;
 
-void ApplyMergeKey(const YAML::Node& source, std::set<std::string>& seen, YamlNode& out) {
+struct LimitExceeded {
+  std::string message;
+  int line;  // 1-based
+};
+
+// What the conversion of one document has used so far.
+struct Budget {
+  int depth = 0;
+  std::size_t nodes = 0;
+};
+
+YamlNode Convert(const YAML::Node& node, Budget& budget);
+
+void ApplyMergeKey(const YAML::Node& source, std::set<std::string>& seen, YamlNode& out,
+                   Budget& budget, int nesting = 0) {
   if (source.IsSequence()) {
-    for (const YAML::Node& item : source) ApplyMergeKey(item, seen, out);
+    if (nesting >= kMaxDepth) throw LimitExceeded{"merge keys (<<) nest too deep", source.Mark().line + 1};
+    for (const YAML::Node& item : source) ApplyMergeKey(item, seen, out, budget, nesting + 1);
     return;
   }
   if (!source.IsMap()) return;
   for (auto it = source.begin(); it != source.end(); ++it) {
     std::string key = it->first.Scalar();
     if (key == "<<" || !seen.insert(key).second) continue;
-    out.entries.push_back({key, it->first.Mark().line + 1, Convert(it->second)});
+    out.entries.push_back({key, it->first.Mark().line + 1, Convert(it->second, budget)});
   }
 }
 
-YamlNode ConvertMapping(const YAML::Node& node) {
+YamlNode ConvertMapping(const YAML::Node& node, Budget& budget) {
   YamlNode out;
   out.kind = YamlNode::Kind::kMapping;
   std::set<std::string> seen;
@@ -105,22 +125,33 @@ YamlNode ConvertMapping(const YAML::Node& node) {
       continue;
     }
     if (!seen.insert(key).second) continue;
-    out.entries.push_back({key, it->first.Mark().line + 1, Convert(it->second)});
+    out.entries.push_back({key, it->first.Mark().line + 1, Convert(it->second, budget)});
   }
   // Keys written in the mapping itself win over merged ones, whatever the order.
-  for (const YAML::Node& merge : merges) ApplyMergeKey(merge, seen, out);
+  for (const YAML::Node& merge : merges) ApplyMergeKey(merge, seen, out, budget);
   return out;
 }
 
-YamlNode Convert(const YAML::Node& node) {
+YamlNode Convert(const YAML::Node& node, Budget& budget) {
+  if (++budget.nodes > kMaxNodes) {
+    throw LimitExceeded{"the document expands to more than " + std::to_string(kMaxNodes) +
+                            " nodes (too many aliases?)",
+                        node.Mark().line + 1};
+  }
+  if (budget.depth >= kMaxDepth) {
+    throw LimitExceeded{"the document nests more than " + std::to_string(kMaxDepth) +
+                            " levels deep (an alias inside its own anchor?)",
+                        node.Mark().line + 1};
+  }
+  ++budget.depth;
   YamlNode out;
   switch (node.Type()) {
     case YAML::NodeType::Map:
-      out = ConvertMapping(node);
+      out = ConvertMapping(node, budget);
       break;
     case YAML::NodeType::Sequence:
       out.kind = YamlNode::Kind::kSequence;
-      for (const YAML::Node& item : node) out.items.push_back(Convert(item));
+      for (const YAML::Node& item : node) out.items.push_back(Convert(item, budget));
       break;
     case YAML::NodeType::Scalar:
       out.kind = YamlNode::Kind::kString;
@@ -133,6 +164,7 @@ YamlNode Convert(const YAML::Node& node) {
   }
   out.tag = LocalTag(node);
   out.line = node.Mark().line + 1;
+  --budget.depth;
   return out;
 }
 
@@ -160,7 +192,11 @@ void ResolvePlainScalar(YamlNode& node) {
 Result<YamlNode> ReadYaml(std::string_view text, std::string_view file_name) {
   try {
     YAML::Node root = YAML::Load(std::string(text));
-    return Convert(root);
+    Budget budget;
+    return Convert(root, budget);
+  } catch (const LimitExceeded& e) {
+    return Error(ErrorCode::kInvalidArgument,
+                 std::string(file_name) + ":" + std::to_string(e.line) + ": " + e.message);
   } catch (const YAML::Exception& e) {
     return Error(ErrorCode::kInvalidArgument,
                  std::string(file_name) + ":" + std::to_string(e.mark.line + 1) + ": " + e.msg);

@@ -5,6 +5,12 @@
 namespace deliveryhook::engine {
 namespace {
 
+// std::regex recurses about once per character of the pattern (compiling)
+// and of the path (matching), so tens of thousands of characters overflow the
+// stack. No file in a build context has a longer path than PATH_MAX, so a
+// longer pattern is refused and a longer path matches no regexp pattern.
+constexpr std::size_t kMaxLength = 4096;
+
 std::string_view TrimSpace(std::string_view text) {
   while (!text.empty() && std::isspace(static_cast<unsigned char>(text.front()))) text.remove_prefix(1);
   while (!text.empty() && std::isspace(static_cast<unsigned char>(text.back()))) text.remove_suffix(1);
@@ -114,6 +120,10 @@ Result<PatternMatcher> PatternMatcher::Create(const std::vector<std::string>& pa
       text.erase(0, 1);
       matcher.has_exclusions_ = true;
     }
+    if (text.size() > kMaxLength) {
+      return Error(ErrorCode::kInvalidArgument,
+                   "pattern longer than " + std::to_string(kMaxLength) + " characters");
+    }
     if (!IsValidGlob(text)) {
       return Error(ErrorCode::kInvalidArgument, "syntax error in pattern \"" + text + "\"");
     }
@@ -191,6 +201,7 @@ bool PatternMatcher::Pattern::Match(std::string_view path) const {
       return !suffix.empty() && suffix.front() == '/' && path == suffix.substr(1);
     }
     case MatchType::kRegexp:
+      if (path.size() > kMaxLength) return false;
       return std::regex_match(path.begin(), path.end(), *regex);
   }
   return false;
