@@ -249,7 +249,10 @@ Reply WebhookHandler::Trigger(const IncomingRequest& request, Action action) {
     busy.headers.emplace_back("Retry-After", std::to_string(kRetryAfterSeconds));
     return log.Decide("queue_full", busy);
   }
-  const auto& [job, joined] = *enqueued;
+  // Plain references rather than a structured binding: lambdas below capture
+  // them, which clang 14 does not allow for bindings.
+  const Job& job = enqueued->first;
+  const bool joined = enqueued->second;
   log.SetJob(job.id);
   if (wait_seconds && *wait_seconds > 0) {
     auto final = store_.WaitUntilFinal(job.id, std::chrono::seconds(*wait_seconds));
