@@ -11,6 +11,7 @@ build_packages=(
 test_packages=(
   docker.io docker-registry busybox-static curl openssl python3 nodejs iproute2 ca-certificates
   wrk binutils                # bench/
+  debootstrap                 # test/e2e/testbed.sh debian-images (Dockerfile base images)
   clang libclang-rt-14-dev   # scripts/fuzz.sh (libFuzzer) and scripts/sanitize.sh
 )
 

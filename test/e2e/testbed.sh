@@ -409,6 +409,28 @@ engine28_down() {
 
 # --- commands --------------------------------------------------------------
 
+# The Debian images the project's Dockerfile builds FROM, which cannot be
+# pulled here: a debootstrap root of Debian 12 from Debian's archive,
+# imported under both names the Dockerfile uses.
+debian_images_up() {
+  if docker image inspect debian:bookworm debian:bookworm-slim >/dev/null 2>&1; then
+    log "debian:bookworm and debian:bookworm-slim exist"
+    return 0
+  fi
+  need_cmd debootstrap
+  local root=$CACHE_DIR/bookworm-root
+  if [ ! -x "$root/bin/bash" ]; then
+    log "debootstrap of Debian 12 into $root"
+    rm -rf "$root"
+    debootstrap --variant=minbase bookworm "$root" "$(debian_archive_uri)" >"$STATE_DIR/debootstrap.log" 2>&1 ||
+      die "debootstrap failed: $(tail -n 5 "$STATE_DIR/debootstrap.log")"
+  fi
+  log "importing debian:bookworm"
+  tar -C "$root" -c . | docker import - deliveryhook-test/debian:bookworm >/dev/null
+  docker tag deliveryhook-test/debian:bookworm debian:bookworm
+  docker tag deliveryhook-test/debian:bookworm debian:bookworm-slim
+}
+
 print_env() {
   local v
   echo "export DELIVERYHOOK_TESTBED_STATE='$STATE_DIR'"
@@ -440,6 +462,7 @@ main() {
     up) cmd_up ;;
     env) print_env ;;
     registry-stop) registry_down ;;
+    debian-images) debian_images_up ;;
     engine28)
       case "${2:-}" in
         up) engine28_up ;;
@@ -450,7 +473,7 @@ main() {
       engine28_down
       registry_down
       main_engine_down ;;
-    *) die "usage: $0 up|env|registry-stop|engine28 up|down|down" ;;
+    *) die "usage: $0 up|env|registry-stop|debian-images|engine28 up|down|down" ;;
   esac
 }
 
