@@ -1,6 +1,8 @@
 # syntax=docker/dockerfile:1
 # Build stage: Debian's toolchain and -dev packages, the project's own setup script.
 FROM debian:bookworm AS build
+# Lets a cleanup find this stage's untagged image.
+LABEL org.deliveryhook.stage=build
 WORKDIR /src
 COPY scripts/install-deps.sh scripts/
 RUN ./scripts/install-deps.sh && rm -rf /var/lib/apt/lists/*

@@ -9,6 +9,8 @@ source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 "$E2E_DIR/testbed.sh" debian-images
 image=$PREFIX-hook:test
 on_cleanup "docker rmi -f $image >/dev/null 2>&1 || true"
+# The build stage's image is left untagged; its label finds it.
+on_cleanup "docker image prune -f --filter label=org.deliveryhook.stage=build >/dev/null 2>&1 || true"
 log "building the hook's image (the build stage compiles the project)"
 # --network host: the build's apt-get reaches Debian's archive without
 # depending on the engine's default bridge.
