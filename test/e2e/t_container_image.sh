@@ -25,8 +25,12 @@ old_id=$(container_id "$APP_NAME")
 v2=$(build_app_image "$APP_TAG" "v2 of $PREFIX-image")
 HOOK_PORT=$(free_port)
 API_BASE="http://127.0.0.1:$HOOK_PORT"
+# The socket of the engine under test (DOCKER_HOST, when a run sets it),
+# mounted where the hook looks by default.
+engine_socket=${DOCKER_HOST:-unix:///var/run/docker.sock}
+engine_socket=${engine_socket#unix://}
 docker run -d --name "$PREFIX-hook" --network host \
-  -v /var/run/docker.sock:/var/run/docker.sock -v "$APP_DIR:$APP_DIR:ro" \
+  -v "$engine_socket:/var/run/docker.sock" -v "$APP_DIR:$APP_DIR:ro" \
   -e SECRET_KEY="$HOOK_SECRET" -e PORT="$HOOK_PORT" -e LISTEN_ADDRESS=127.0.0.1 \
   "$image" >/dev/null
 on_cleanup "docker rm -f $PREFIX-hook >/dev/null 2>&1 || true"
