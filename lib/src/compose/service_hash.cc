@@ -6,6 +6,7 @@
 
 #include "compose/json_value.h"
 #include "deliveryhook/compose/project.h"
+#include "util/hex.h"
 
 namespace deliveryhook::compose {
 namespace {
@@ -14,13 +15,7 @@ std::string Sha256Hex(const std::string& data) {
   unsigned char digest[EVP_MAX_MD_SIZE];
   unsigned int length = 0;
   EVP_Digest(data.data(), data.size(), digest, &length, EVP_sha256(), nullptr);
-  static const char kHex[] = "0123456789abcdef";
-  std::string hex;
-  for (unsigned int i = 0; i < length; ++i) {
-    hex.push_back(kHex[digest[i] >> 4]);
-    hex.push_back(kHex[digest[i] & 0xF]);
-  }
-  return hex;
+  return util::LowerHex(digest, length);
 }
 
 // compose 5.x (compose-go 2.10+) writes `create_host_path` only when false;

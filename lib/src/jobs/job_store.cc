@@ -8,6 +8,7 @@
 #include <stdexcept>
 
 #include "jobs/job_database.h"
+#include "util/hex.h"
 
 namespace deliveryhook::jobs {
 
@@ -33,13 +34,7 @@ std::string JobStore::RandomHex(std::size_t bytes) {
     // Without randomness ids and tokens would be guessable; better to stop.
     throw std::runtime_error("the OS random generator failed");
   }
-  static constexpr char kHex[] = "0123456789abcdef";
-  std::string hex;
-  for (unsigned char b : raw) {
-    hex.push_back(kHex[b >> 4]);
-    hex.push_back(kHex[b & 0x0f]);
-  }
-  return hex;
+  return util::LowerHex(raw.data(), raw.size());
 }
 
 std::int64_t JobStore::NowMillis() {

@@ -7,6 +7,8 @@
 #include <cctype>
 #include <chrono>
 
+#include "util/hex.h"
+
 namespace deliveryhook::webhook {
 namespace {
 
@@ -44,14 +46,7 @@ std::string HmacSha256Hex(std::string_view key, std::string_view message) {
   unsigned int length = 0;
   HMAC(EVP_sha256(), key.data(), static_cast<int>(key.size()),
        reinterpret_cast<const unsigned char*>(message.data()), message.size(), digest, &length);
-  static constexpr char kHex[] = "0123456789abcdef";
-  std::string hex;
-  hex.reserve(length * 2);
-  for (unsigned int i = 0; i < length; ++i) {
-    hex.push_back(kHex[digest[i] >> 4]);
-    hex.push_back(kHex[digest[i] & 0x0f]);
-  }
-  return hex;
+  return util::LowerHex(digest, length);
 }
 
 bool ConstantTimeEquals(std::string_view a, std::string_view b) {
