@@ -172,13 +172,31 @@ void Deployer::RecreateNamespaceDependants(const compose::Project& project,
   }
 }
 
+// For a moment during a swap no container holds the service's name: the old
+// one is set aside and the new one not yet renamed. A request arriving then
+// is for the service being swapped, found by its set-aside container.
+Result<Target> Deployer::ResolveMidSwap(const std::string& container_name) {
+  auto listed = client_.ListContainers({kProjectLabel});
+  if (!listed) return listed.error();
+  for (const auto& candidate : *listed) {
+    auto swap = ParseSwapName(candidate.name);
+    if (!swap || !swap->aside || swap->name != container_name) continue;
+    auto container = client_.InspectContainer(candidate.id);
+    if (!container) break;
+    auto target = TargetFromContainer(*container);
+    if (target) target->container_name = container_name;
+    return target;
+  }
+  return NotFound("no container named \"" + container_name + "\"");
+}
+
 Result<Target> Deployer::Resolve(const TargetSelector& selector) {
   if (!selector.container_name.empty()) {
     auto container = client_.InspectContainer(selector.container_name);
     // The engine also matches id prefixes; only an exact name counts here.
     if (!container || container->name != selector.container_name) {
       if (container || container.error().code() == ErrorCode::kNotFound) {
-        return NotFound("no container named \"" + selector.container_name + "\"");
+        return ResolveMidSwap(selector.container_name);
       }
       return container.error();
     }

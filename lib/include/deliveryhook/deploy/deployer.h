@@ -113,6 +113,7 @@ class Deployer {
   Result<std::vector<std::string>> RecoverInterrupted();
 
  private:
+  Result<Target> ResolveMidSwap(const std::string& container_name);
   void RecreateNamespaceDependants(const compose::Project& project,
                                    const std::string& service_name, const ProgressSink& progress);
 
