@@ -5,7 +5,9 @@
 #      AddressSanitizer + UndefinedBehaviorSanitizer (clang builds);
 #   2. every test of the normal build: unit, fault injection, packaging,
 #      benchmarks (smoke) and end to end, on Debian's engine 20.10 (API 1.41);
-#   3. the end-to-end suite again on a current engine (28.5, API 1.51).
+#   3. the end-to-end suite again on a current engine (28.5, API 1.51), this
+#      time with the sanitized build, so the whole suite has run under
+#      ASan + UBSan and on both engines.
 # FUZZ_SECONDS (default 10) is each fuzzer's time.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -22,7 +24,7 @@ build_dir=$(cd "${BUILD_DIR:-build}" && pwd)
 echo "== all tests, Debian's engine 20.10 (API 1.41)"
 ctest --test-dir "$build_dir" --output-on-failure --timeout 900 "$@"
 
-echo "== end-to-end tests, engine 28.5 (API 1.51)"
+echo "== end-to-end tests under ASan + UBSan, engine 28.5 (API 1.51)"
 ./test/e2e/testbed.sh engine28 up
 eval "$(./test/e2e/testbed.sh env)"
-DOCKER_HOST=$DH_ENGINE28_HOST ctest --test-dir "$build_dir" -L e2e --output-on-failure --timeout 900 "$@"
+DOCKER_HOST=$DH_ENGINE28_HOST ./scripts/sanitize.sh --e2e-only --timeout 900 "$@"
