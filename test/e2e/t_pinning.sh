@@ -4,6 +4,7 @@
 #   - "image" by tag (v1)                   -> v1 runs, the compose tag names v1
 #   - "image" by digest (v2) plus "digest"  -> v2 runs
 #   - a tag with the wrong "digest"         -> failed, v2 untouched, tag unchanged
+#   - the tag of what already runs          -> succeeded, nothing recreated
 #   - another repository, or on /build      -> 400, nothing queued
 # After each, compose's own `up -d` changes nothing: the container keeps
 # compose's image reference and config hash.
@@ -68,6 +69,13 @@ assert_contains "$JOB_ERROR" "digest mismatch: $(app_ref v1) is $digest_v1, not 
   "the job says why"
 assert_eq "$before" "$(container_id "$APP_NAME")" "the running container is untouched"
 assert_runs "$v2" "pinned two" "after the digest mismatch"
+compose_noop 2.40.3 "$APP_DIR"
+
+log "pinned to the image that already runs: nothing is recreated"
+pull_expecting "{\"container_name\": \"$APP_NAME\", \"image\": \"$(app_ref v2)\", \"digest\": \"$digest_v2\"}" succeeded
+assert_contains "$JOB_JSON" "the container already runs this image and configuration" "an unchanged deploy"
+assert_eq "$before" "$(container_id "$APP_NAME")" "the running container is kept"
+assert_runs "$v2" "pinned two" "pinned to what runs"
 compose_noop 2.40.3 "$APP_DIR"
 
 log "refusals"

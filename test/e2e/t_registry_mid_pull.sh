@@ -37,7 +37,7 @@ http:
 EOF
 docker-registry serve "$WORK/registry/config.yml" >"$WORK/registry/registry.log" 2>&1 &
 REG_PID=$!
-retry 30 curl -fsS --max-time 2 "http://127.0.0.1:$reg_port/v2/" >/dev/null ||
+retry 30 curl -fsS --max-time 2 "http://127.0.0.1:$reg_port/v2/" >/dev/null 2>&1 ||
   fail "our registry did not start: $(cat "$WORK/registry/registry.log")"
 
 # The proxy passes requests through and slows the answers to ~4 MB/s.
@@ -80,7 +80,7 @@ EOF
 proxy_port=$(free_port)
 python3 "$WORK/proxy.py" "$proxy_port" "$reg_port" $((4 * 1024 * 1024)) >"$WORK/proxy.log" 2>&1 &
 PROXY_PID=$!
-retry 30 curl -fsS --max-time 2 "http://127.0.0.1:$proxy_port/v2/" >/dev/null ||
+retry 30 curl -fsS --max-time 2 "http://127.0.0.1:$proxy_port/v2/" >/dev/null 2>&1 ||
   fail "the proxy did not start: $(cat "$WORK/proxy.log")"
 
 ref="127.0.0.1:$proxy_port/$PREFIX-app:latest"
