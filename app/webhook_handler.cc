@@ -115,7 +115,8 @@ deliveryhook::Result<deliveryhook::deploy::TargetSelector> ParseSelector(const s
     auto it = document.FindMember(key);
     if (it == document.MemberEnd()) continue;
     if (!it->value.IsString() || it->value.GetStringLength() == 0) {
-      return Error(ErrorCode::kInvalidArgument, std::string("\"") + key + "\" must be a non-empty string");
+      return Error(ErrorCode::kInvalidArgument,
+                   std::string("\"") + key + "\" must be a non-empty string");
     }
     *field = std::string(it->value.GetString(), it->value.GetStringLength());
   }
@@ -241,7 +242,8 @@ Reply WebhookHandler::Trigger(const IncomingRequest& request, Action action) {
   auto selector = ParseSelector(request.body);
   if (!selector) return log.Decide("bad_request", ErrorReply(400, selector.error().message()));
   if (action != Action::kPull && (!selector->image.empty() || !selector->digest.empty())) {
-    return log.Decide("bad_request", ErrorReply(400, "\"image\" and \"digest\" are for /pull only"));
+    return log.Decide("bad_request",
+                      ErrorReply(400, "\"image\" and \"digest\" are for /pull only"));
   }
   log.SetTarget(selector->container_name.empty() ? selector->project + "/" + selector->service
                                                  : selector->container_name);
@@ -249,7 +251,10 @@ Reply WebhookHandler::Trigger(const IncomingRequest& request, Action action) {
   auto target = backend_.resolve(*selector);
   if (!target) {
     const int status = StatusFor(target.error().code());
-    return log.Decide(status == 404 ? "unknown_target" : status == 400 ? "bad_request" : "engine_error",
+    const char* decision = status == 404   ? "unknown_target"
+                           : status == 400 ? "bad_request"
+                                           : "engine_error";
+    return log.Decide(decision,
                       ErrorReply(status, target.error().message()));
   }
   std::optional<int> wait_seconds;
@@ -303,8 +308,8 @@ deliveryhook::Result<std::pair<Job, bool>> WebhookHandler::Enqueue(
   // One lock around find-or-create, so two requests cannot both create.
   std::lock_guard lock(enqueue_mutex_);
   const std::string action_name(ToString(action));
-  if (auto queued =
-          store_.FindQueued(target.project, target.service, action_name, target.image, target.digest)) {
+  if (auto queued = store_.FindQueued(target.project, target.service, action_name, target.image,
+                                      target.digest)) {
     return std::pair{*queued, true};
   }
   if (runner_->QueuedCount() >= options_.max_queued) {

@@ -41,7 +41,7 @@ EOF
 compose_in 2.40.3 "$dir" up -d 2>&1 | sed 's/^/  compose: /' >&2
 worker=$(compose_in 2.40.3 "$dir" ps -q worker)
 other=$(compose_in 2.40.3 "$dir" ps -q other)
-[ -n "$worker" ] && [ -n "$other" ] || fail "compose did not start worker and other"
+if [ -z "$worker" ] || [ -z "$other" ]; then fail "compose did not start worker and other"; fi
 assert_eq "$v1" "$(container_image_id "$app_name")" "v1 deployed by compose"
 started_at() { docker inspect -f '{{.State.StartedAt}}' "$1"; }
 worker_started=$(started_at "$worker")

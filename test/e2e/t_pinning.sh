@@ -45,7 +45,7 @@ v1=$(build_app_image v1 "pinned one")
 v2=$(build_app_image v2 "pinned two")
 digest_v1=$(registry_digest v1)
 digest_v2=$(registry_digest v2)
-[ -n "$digest_v1" ] && [ -n "$digest_v2" ] || fail "no registry digests for v1/v2"
+if [ -z "$digest_v1" ] || [ -z "$digest_v2" ]; then fail "no registry digests for v1/v2"; fi
 hook_start
 
 log "pinned by tag"
