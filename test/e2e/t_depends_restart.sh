@@ -5,7 +5,9 @@
 #   worker: depends_on app {condition: service_started, restart: true} -> restarted
 #   other:  depends_on app {condition: service_started}                 -> untouched
 # Both keep their containers (a restart, not a recreate), and compose's own
-# `up -d` afterwards changes nothing.
+# `up -d` afterwards changes nothing. Then a dependant that cannot start again
+# (its bind source is gone) is reported in the job's log, and the verified
+# deploy of app stands: the job succeeds, v3 serves.
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
 project=$PREFIX-deps
@@ -37,7 +39,22 @@ services:
     depends_on:
       app:
         condition: service_started
+  fragile:
+    image: $DH_BASE_IMAGE
+    command: ["sleep", "86400"]
+    stop_signal: SIGKILL
+    volumes:
+      - type: bind
+        source: ./fragile
+        target: /fragile
+        bind:
+          create_host_path: false
+    depends_on:
+      app:
+        condition: service_started
+        restart: true
 EOF
+mkdir -p "$dir/fragile"
 compose_in 2.40.3 "$dir" up -d 2>&1 | sed 's/^/  compose: /' >&2
 worker=$(compose_in 2.40.3 "$dir" ps -q worker)
 other=$(compose_in 2.40.3 "$dir" ps -q other)
@@ -69,4 +86,19 @@ assert_eq "$other_started" "$(started_at "$other")" "other was not restarted"
 assert_eq "$worker" "$(compose_in 2.40.3 "$dir" ps -q worker)" "worker kept its container"
 assert_eq "$other" "$(compose_in 2.40.3 "$dir" ps -q other)" "other kept its container"
 compose_noop 2.40.3 "$dir"
+
+log "a dependant that cannot restart does not undo the deploy"
+fragile=$(compose_in 2.40.3 "$dir" ps -q fragile)
+rm -rf "$dir/fragile"
+v3=$(build_app_image deps "v3 of $project")
+sign_and_post /pull "{\"container_name\": \"$app_name\"}"
+assert_eq 202 "$RESP_CODE" "trigger: $RESP_BODY"
+accept_job "$RESP_BODY"
+wait_for_job "$JOB_ID" "$JOB_TOKEN"
+assert_eq succeeded "$JOB_STATE" "job state with a dependant that cannot restart (error: $JOB_ERROR)"
+assert_contains "$JOB_JSON" "could not restart $project-fragile-1" "the failed restart is in the job's log"
+assert_eq "$v3" "$(container_image_id "$app_name")" "app runs v3"
+assert_eq "v3 of $project" "$(http_get "$port" /version)" "v3 served"
+container_running "$worker" || fail "worker is not running after its second restart"
+assert_eq "$fragile" "$(docker inspect -f '{{.Id}}' "$project-fragile-1")" "fragile kept its container"
 log "PASS"
