@@ -49,6 +49,12 @@ TEST(CheckPinSyntax, RefusesWithExactMessages) {
     EXPECT_EQ(PinError("app:v2", digest), kBadDigest) << digest;
   }
   EXPECT_EQ(PinError("app@" + kDigestA, kDigestB), "\"digest\" differs from the digest in \"image\"");
+  // The longest strings the grammar sees, shaped to make it backtrack.
+  std::string dashes;
+  while (dashes.size() < 510) dashes += "a-";
+  EXPECT_EQ(PinError(dashes + "!"), kBadImage);
+  EXPECT_EQ(PinError("a" + std::string(509, '-') + "!:v"), kBadImage);
+  EXPECT_EQ(PinError(std::string(255, 'a') + "." + std::string(250, 'b') + "/c:!"), kBadImage);
   EXPECT_EQ(CheckPinSyntax("app", "").error().code(), ErrorCode::kInvalidArgument);
 }
 
