@@ -109,6 +109,20 @@ deliveryhook::Result<deliveryhook::deploy::TargetSelector> ParseSelector(const s
     return Error(ErrorCode::kInvalidArgument,
                  "body must name either \"container_name\" or both \"project\" and \"service\"");
   }
+  // The optional pin: checked strictly here, so a bad one queues nothing.
+  for (auto [key, field] : {std::pair{"digest", &selector.digest},
+                            std::pair{"image", &selector.image}}) {
+    auto it = document.FindMember(key);
+    if (it == document.MemberEnd()) continue;
+    if (!it->value.IsString() || it->value.GetStringLength() == 0) {
+      return Error(ErrorCode::kInvalidArgument,
+                   std::string("\"") + key + "\" must be a non-empty string");
+    }
+    *field = std::string(it->value.GetString(), it->value.GetStringLength());
+  }
+  if (auto pin = deliveryhook::deploy::CheckPinSyntax(selector.image, selector.digest); !pin) {
+    return pin.error();
+  }
   return selector;
 }
 
@@ -149,6 +163,8 @@ std::string JobJson(const Job& job, const std::string* token = nullptr, bool joi
     Field(w, "container_name", job.container_name);
     Field(w, "project", job.project);
     Field(w, "service", job.service);
+    if (!job.image.empty()) Field(w, "image", job.image);
+    if (!job.digest.empty()) Field(w, "digest", job.digest);
     Field(w, "state", std::string(ToString(job.state)));
     Field(w, "step", job.step);
     if (!job.error.empty()) Field(w, "error", job.error);
@@ -225,13 +241,20 @@ Reply WebhookHandler::Trigger(const IncomingRequest& request, Action action) {
 
   auto selector = ParseSelector(request.body);
   if (!selector) return log.Decide("bad_request", ErrorReply(400, selector.error().message()));
+  if (action != Action::kPull && (!selector->image.empty() || !selector->digest.empty())) {
+    return log.Decide("bad_request",
+                      ErrorReply(400, "\"image\" and \"digest\" are for /pull only"));
+  }
   log.SetTarget(selector->container_name.empty() ? selector->project + "/" + selector->service
                                                  : selector->container_name);
 
   auto target = backend_.resolve(*selector);
   if (!target) {
     const int status = StatusFor(target.error().code());
-    return log.Decide(status == 404 ? "unknown_target" : "engine_error",
+    const char* decision = status == 404   ? "unknown_target"
+                           : status == 400 ? "bad_request"
+                                           : "engine_error";
+    return log.Decide(decision,
                       ErrorReply(status, target.error().message()));
   }
   std::optional<int> wait_seconds;
@@ -285,14 +308,16 @@ deliveryhook::Result<std::pair<Job, bool>> WebhookHandler::Enqueue(
   // One lock around find-or-create, so two requests cannot both create.
   std::lock_guard lock(enqueue_mutex_);
   const std::string action_name(ToString(action));
-  if (auto queued = store_.FindQueued(target.project, target.service, action_name)) {
+  if (auto queued = store_.FindQueued(target.project, target.service, action_name, target.image,
+                                      target.digest)) {
     return std::pair{*queued, true};
   }
   if (runner_->QueuedCount() >= options_.max_queued) {
     return deliveryhook::Error(ErrorCode::kUnavailable,
                                "too many deploys are waiting; try again later");
   }
-  Job job = store_.Create(action_name, target.container_name, target.project, target.service);
+  Job job = store_.Create(action_name, target.container_name, target.project, target.service,
+                          target.image, target.digest);
   runner_->Submit(target.project + "/" + target.service,
                   [this, id = job.id, target, action] { RunJob(id, target, action); });
   return std::pair{job, false};

@@ -236,6 +236,23 @@ TEST_F(ClientTest, StartAndStopTreat304AsDone) {
   EXPECT_FALSE(Last().headers.contains("Content-Type"));
 }
 
+TEST_F(ClientTest, RestartPassesTheTimeoutAndReportsErrors) {
+  Client client = Connected();
+  engine_->On("POST", "/v1.51/containers/abc/restart",
+              [](const httplib::Request&, httplib::Response& res) { res.status = 204; });
+  engine_->On("POST", "/v1.51/containers/gone/restart", [](const httplib::Request&, httplib::Response& res) {
+    FakeEngine::Json(res, 404, R"({"message":"No such container: gone"})");
+  });
+  EXPECT_TRUE(client.RestartContainer("abc", 5));
+  EXPECT_EQ(Last().target, "/v1.51/containers/abc/restart?t=5");
+  EXPECT_TRUE(client.RestartContainer("abc"));
+  EXPECT_EQ(Last().target, "/v1.51/containers/abc/restart");
+  auto missing = client.RestartContainer("gone");
+  ASSERT_FALSE(missing);
+  EXPECT_EQ(missing.error().code(), ErrorCode::kNotFound);
+  EXPECT_EQ(missing.error().message(), "No such container: gone");
+}
+
 TEST_F(ClientTest, RenameEscapesTheNewName) {
   Client client = Connected();
   engine_->On("POST", "/v1.51/containers/tmp/rename",
@@ -267,12 +284,14 @@ TEST_F(ClientTest, ListContainersSendsLabelFiltersAsEscapedJson) {
 TEST_F(ClientTest, InspectImageReadsIdAndVolumes) {
   Client client = Connected();
   engine_->On("GET", "/v1.51/images/127.0.0.1:5000/app:v2/json", [](const httplib::Request&, httplib::Response& res) {
-    FakeEngine::Json(res, 200, R"({"Id":"sha256:feed","Config":{"Volumes":{"/data":{},"/cache":{}}}})");
+    FakeEngine::Json(res, 200, R"({"Id":"sha256:feed","Config":{"Volumes":{"/data":{},"/cache":{}}},
+                                   "RepoDigests":["127.0.0.1:5000/app@sha256:beef",7]})");
   });
   auto image = client.InspectImage("127.0.0.1:5000/app:v2");
   ASSERT_TRUE(image) << image.error();
   EXPECT_EQ(image->id, "sha256:feed");
   EXPECT_EQ(image->volumes, (std::vector<std::string>{"/data", "/cache"}));
+  EXPECT_EQ(image->repo_digests, (std::vector<std::string>{"127.0.0.1:5000/app@sha256:beef"}));
   EXPECT_EQ(Last().target, "/v1.51/images/127.0.0.1%3A5000%2Fapp%3Av2/json");
 }
 

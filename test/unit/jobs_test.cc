@@ -36,6 +36,19 @@ TEST(JobStoreTest, ForgetsTheOldestFinishedJobWhenFull) {
   EXPECT_EQ(store.List(10).front().id, third.id);
 }
 
+TEST(JobStoreTest, AQueuedJobIsJoinedOnlyWithTheSamePin) {
+  JobStore store;
+  const std::string digest = "sha256:" + std::string(64, 'a');
+  Job plain = store.Create("pull", "web", "app", "web");
+  Job pinned = store.Create("pull", "web", "app", "web", "reg/app:v2", digest);
+  EXPECT_EQ(store.FindQueued("app", "web", "pull")->id, plain.id);
+  EXPECT_EQ(store.FindQueued("app", "web", "pull", "reg/app:v2", digest)->id, pinned.id);
+  EXPECT_FALSE(store.FindQueued("app", "web", "pull", "reg/app:v2").has_value());
+  EXPECT_FALSE(store.FindQueued("app", "web", "pull", "reg/app:v3", digest).has_value());
+  EXPECT_EQ(pinned.image, "reg/app:v2");
+  EXPECT_EQ(pinned.digest, digest);
+}
+
 TEST(JobStateTest, Names) {
   EXPECT_EQ(ToString(JobState::kRolledBack), "rolled_back");
   EXPECT_TRUE(IsFinal(JobState::kFailed));
@@ -107,7 +120,7 @@ TEST_F(PersistentJobStoreTest, JobsSurviveARestart) {
       job.image_id = "sha256:abc";
       job.log = {"one", "two"};
     });
-    Job running = store.Create("build", "db", "app", "db");
+    Job running = store.Create("build", "db", "app", "db", "reg/app:v2", "sha256:abcd");
     store.Update(running.id, [](Job& job) { job.state = JobState::kRunning; });
     finished_id = finished.id;
     running_id = running.id;
@@ -123,6 +136,9 @@ TEST_F(PersistentJobStoreTest, JobsSurviveARestart) {
   ASSERT_TRUE(interrupted.has_value());
   EXPECT_EQ(interrupted->state, JobState::kFailed);
   EXPECT_EQ(interrupted->error, "interrupted: the hook stopped before the job ended");
+  EXPECT_EQ(interrupted->image, "reg/app:v2");
+  EXPECT_EQ(interrupted->digest, "sha256:abcd");
+  EXPECT_EQ(finished->image, "");
   EXPECT_EQ(reopened.List(10).front().id, running_id);  // newest first
 }
 

@@ -9,6 +9,8 @@
 #include <set>
 #include <thread>
 
+#include "deploy/image_pin.h"
+
 namespace delivery_hook {
 namespace {
 
@@ -34,11 +36,18 @@ DeployBackend FakeBackend(Recorder* recorder, bool engine_down = false) {
     if (selector.container_name != "web") {
       return Error(ErrorCode::kNotFound, "no container named \"" + selector.container_name + "\"");
     }
+    // As the Deployer: a pin must name the repository of the service's image.
+    if (!selector.image.empty()) {
+      auto same = deliveryhook::deploy::CheckSameRepository("127.0.0.1:5000/app:latest", selector.image);
+      if (!same) return same.error();
+    }
     Target target;
     target.container_id = "0123456789abcdef";
     target.container_name = "web";
     target.project = "app";
     target.service = "web";
+    target.image = selector.image;
+    target.digest = selector.digest;
     return target;
   };
   backend.deploy = [recorder](const Target& target, Action action,
@@ -47,7 +56,11 @@ DeployBackend FakeBackend(Recorder* recorder, bool engine_down = false) {
     progress.on_step("pulling");
     progress.on_log("layer1: Downloading 1/2");
     progress.on_log("layer1: Downloading 2/2");
-    if (recorder != nullptr) recorder->deployed.push_back(std::string(ToString(action)) + " " + target.service);
+    if (recorder != nullptr) {
+      recorder->deployed.push_back(std::string(ToString(action)) + " " + target.service +
+                                   (target.image.empty() ? "" : " " + target.image) +
+                                   (target.digest.empty() ? "" : " " + target.digest));
+    }
     return DeployOutcome{"newcontainer", "sha256:new"};
   };
   return backend;
@@ -181,6 +194,79 @@ TEST_F(HandlerTest, RefusalsCarryTheRightStatusAndMessage) {
   EXPECT_TRUE(recorder_.deployed.empty());
 }
 
+const std::string kDigestA = "sha256:" + std::string(64, 'a');
+const std::string kDigestB = "sha256:" + std::string(64, 'b');
+
+TEST_F(HandlerTest, BadPinsAreRefusedBeforeAnythingIsQueued) {
+  auto handler = MakeHandler();
+  const std::string bad_image =
+      "\"image\" must be an image reference with either a tag or a sha256 digest, such as "
+      "\"registry/app:v2\" or \"registry/app@sha256:<64 hex>\", of at most 512 characters";
+  const std::string bad_digest = "\"digest\" must be \"sha256:\" followed by 64 lowercase hex digits";
+  auto body = [](const std::string& pin) { return R"({"container_name": "web", )" + pin + "}"; };
+  struct Case {
+    std::string path;
+    std::string pin;
+    int status;
+    std::string error;
+  };
+  const std::vector<Case> cases = {
+      {"/pull", R"("image": 5)", 400, "\"image\" must be a non-empty string"},
+      {"/pull", R"("image": "")", 400, "\"image\" must be a non-empty string"},
+      {"/pull", R"("image": null)", 400, "\"image\" must be a non-empty string"},
+      {"/pull", R"("digest": ["sha256:x"])", 400, "\"digest\" must be a non-empty string"},
+      {"/pull", R"("image": "127.0.0.1:5000/app")", 400, bad_image},
+      {"/pull", R"("image": "127.0.0.1:5000/app:v2 ")", 400, bad_image},
+      {"/pull", R"("image": "127.0.0.1:5000/app:v2\u0000x")", 400, bad_image},
+      {"/pull", R"("image": "127.0.0.1:5000/app@sha256:abc")", 400, bad_image},
+      {"/pull", R"("image": "127.0.0.1:5000/app:v2@)" + kDigestA + "\"", 400, bad_image},
+      {"/pull", R"("image": "127.0.0.1:5000/)" + std::string(600, 'a') + ":v2\"", 400, bad_image},
+      {"/pull", R"("digest": "sha256:ABC")", 400, bad_digest},
+      {"/pull", R"("image": "127.0.0.1:5000/app:v2", "digest": "md5:abc")", 400, bad_digest},
+      {"/pull", R"("image": "127.0.0.1:5000/app@)" + kDigestA + R"(", "digest": ")" + kDigestB + "\"",
+       400, "\"digest\" differs from the digest in \"image\""},
+      {"/pull", R"("image": "127.0.0.1:5000/other:v2")", 400,
+       "\"image\" must be a tag or digest of 127.0.0.1:5000/app"},
+      {"/pull", R"("image": "docker.io/library/app:v2")", 400,
+       "\"image\" must be a tag or digest of 127.0.0.1:5000/app"},
+      {"/build", R"("image": "127.0.0.1:5000/app:v2")", 400, "\"image\" and \"digest\" are for /pull only"},
+      {"/build", R"("digest": ")" + kDigestA + "\"", 400, "\"image\" and \"digest\" are for /pull only"},
+  };
+  for (const auto& c : cases) {
+    Reply reply = handler.Handle(Signed(c.path, body(c.pin)));
+    EXPECT_EQ(reply.status, c.status) << c.pin;
+    EXPECT_EQ(ErrorOf(reply), c.error) << c.pin;
+  }
+  EXPECT_TRUE(handler.store().List(100).empty());
+  EXPECT_TRUE(recorder_.deployed.empty());
+}
+
+TEST_F(HandlerTest, APinIsDeployedAndShownInTheJob) {
+  auto handler = MakeHandler();
+  Reply reply = handler.Handle(
+      Signed("/pull", R"({"container_name": "web", "image": "127.0.0.1:5000/app:v2", "digest": ")" +
+                                 kDigestA + "\"}"));
+  ASSERT_EQ(reply.status, 202) << reply.body;
+  rapidjson::Document json;
+  json.Parse(reply.body.c_str());
+  std::string job_id = json["job_id"].GetString();
+  auto job = handler.store().WaitUntilFinal(job_id, std::chrono::seconds(5));
+  ASSERT_TRUE(job.has_value());
+  EXPECT_EQ(job->image, "127.0.0.1:5000/app:v2");
+  EXPECT_EQ(job->digest, kDigestA);
+  EXPECT_EQ(recorder_.deployed,
+            std::vector<std::string>{"pull web 127.0.0.1:5000/app:v2 " + kDigestA});
+
+  IncomingRequest status;
+  status.method = "GET";
+  status.path = "/jobs/" + job_id;
+  status.headers["authorization"] = std::string("Bearer ") + json["job_token"].GetString();
+  rapidjson::Document job_json;
+  job_json.Parse(handler.Handle(status).body.c_str());
+  EXPECT_EQ(std::string(job_json["image"].GetString()), "127.0.0.1:5000/app:v2");
+  EXPECT_EQ(std::string(job_json["digest"].GetString()), kDigestA);
+}
+
 TEST_F(HandlerTest, ReplayIsRefused) {
   auto handler = MakeHandler();
   auto request = Signed("/pull", R"({"container_name": "web"})");
@@ -269,6 +355,46 @@ TEST_F(HandlerTest, RequestsForAQueuedServiceJoinItsJob) {
     gate.opened.notify_all();
   }
   EXPECT_LE(gate.deploys, 2);
+}
+
+TEST_F(HandlerTest, QueuedJobsAreJoinedOnlyWithTheSamePin) {
+  Gate gate;
+  auto verifier = std::make_shared<deliveryhook::webhook::SignatureVerifier>(
+      kSecret, deliveryhook::webhook::VerifierOptions{}, [] { return kNow; });
+  {
+    WebhookHandler handler(verifier, GatedBackend(&gate), {1024, 1, 10, 900});
+    int n = 0;
+    auto trigger = [&](const std::string& pin) {
+      Reply reply = handler.Handle(Signed(
+          "/pull", R"({"container_name": "web", "n": )" + std::to_string(n++) + pin + "}"));
+      EXPECT_EQ(reply.status, 202) << reply.body;
+      rapidjson::Document json;
+      json.Parse(reply.body.c_str());
+      return std::string(json["job_id"].GetString());
+    };
+    const std::string running = trigger("");
+    // Wait for the worker to take the first job, so the rest stay queued.
+    for (int i = 0; i < 400 && handler.store().Get(running)->state != deliveryhook::jobs::JobState::kRunning; ++i) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(5));
+    }
+    const std::string v2 = R"(, "image": "127.0.0.1:5000/app:v2")";
+    const std::string v3 = R"(, "image": "127.0.0.1:5000/app:v3")";
+    const std::string v2_checked = v2 + R"(, "digest": ")" + kDigestA + "\"";
+    const std::string pinned = trigger(v2);
+    EXPECT_EQ(trigger(v2), pinned);
+    const std::string other_pin = trigger(v3);
+    const std::string checked = trigger(v2_checked);
+    const std::string plain = trigger("");
+    EXPECT_EQ(trigger(""), plain);
+    EXPECT_EQ(trigger(v2_checked), checked);
+    EXPECT_EQ(std::set<std::string>({running, pinned, other_pin, checked, plain}).size(), 5u);
+    {
+      std::lock_guard lock(gate.mutex);
+      gate.open = true;
+    }
+    gate.opened.notify_all();
+  }
+  EXPECT_EQ(gate.deploys, 5);
 }
 
 TEST_F(HandlerTest, AFullQueueAnswers429WithRetryAfter) {

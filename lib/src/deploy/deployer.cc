@@ -7,6 +7,8 @@
 
 #include "deploy/compose_labels.h"
 #include "deploy/container_spec.h"
+#include "deploy/dependants.h"
+#include "deploy/image_pin.h"
 #include "deploy/swap_names.h"
 
 namespace deliveryhook::deploy {
@@ -172,6 +174,34 @@ void Deployer::RecreateNamespaceDependants(const compose::Project& project,
   }
 }
 
+// compose restarts these once the service they depend on was recreated. The
+// deploy is verified by now: a dependant that does not restart is reported,
+// not rolled back.
+void Deployer::RestartDependants(const compose::Project& project, const std::string& service_name,
+                                 const ProgressSink& progress) {
+  for (const auto& dependant : ServicesToRestartAfter(project, service_name)) {
+    auto containers = client_.ListContainers({std::string(kProjectLabel) + "=" + project.name,
+                                              std::string(kServiceLabel) + "=" + dependant,
+                                              std::string(kOneoffLabel) + "=False"});
+    if (!containers) {
+      Log(progress, "could not list the containers of " + dependant + ": " +
+                        containers.error().message());
+      continue;
+    }
+    std::sort(containers->begin(), containers->end(),
+              [](const auto& x, const auto& y) { return x.name < y.name; });
+    for (const auto& container : *containers) {
+      if (container.state != "running" || ParseSwapName(container.name)) continue;
+      Report(progress, "restarting dependants");
+      Log(progress, "restarting " + container.name + ", whose depends_on " + service_name +
+                        " has restart: true");
+      if (auto restarted = client_.RestartContainer(container.id); !restarted) {
+        Log(progress, "could not restart " + container.name + ": " + restarted.error().message());
+      }
+    }
+  }
+}
+
 // For a moment during a swap no container holds the service's name: the old
 // one is set aside and the new one not yet renamed. A request arriving then
 // is for the service being swapped, found by its set-aside container.
@@ -190,7 +220,40 @@ Result<Target> Deployer::ResolveMidSwap(const std::string& container_name) {
   return NotFound("no container named \"" + container_name + "\"");
 }
 
+namespace {
+
+// The image reference compose created the container with (Config.Image).
+std::string ConfigImageOf(const engine::ContainerInfo& container) {
+  rapidjson::Document inspect;
+  inspect.Parse(container.raw_json.c_str());
+  if (inspect.HasParseError() || !inspect.IsObject()) return {};
+  auto config = inspect.FindMember("Config");
+  if (config == inspect.MemberEnd() || !config->value.IsObject()) return {};
+  auto image = config->value.FindMember("Image");
+  return image != config->value.MemberEnd() && image->value.IsString() ? image->value.GetString()
+                                                                       : "";
+}
+
+}  // namespace
+
 Result<Target> Deployer::Resolve(const TargetSelector& selector) {
+  auto target = ResolveContainer(selector);
+  if (!target || (selector.image.empty() && selector.digest.empty())) return target;
+  if (!selector.image.empty()) {
+    // Refused before anything is queued; Deploy checks again against the
+    // compose file, which may have changed since the container was made.
+    auto container = client_.InspectContainer(target->container_id);
+    if (!container) return container.error();
+    if (auto same = CheckSameRepository(ConfigImageOf(*container), selector.image); !same) {
+      return same.error();
+    }
+  }
+  target->image = selector.image;
+  target->digest = selector.digest;
+  return target;
+}
+
+Result<Target> Deployer::ResolveContainer(const TargetSelector& selector) {
   if (!selector.container_name.empty()) {
     auto container = client_.InspectContainer(selector.container_name);
     // The engine also matches id prefixes; only an exact name counts here.
@@ -391,6 +454,8 @@ Result<DeployOutcome> Deployer::Deploy(const Target& requested, Action action,
   // an earlier job, or by compose): work on the one that holds the name now.
   auto current = Resolve({requested.container_name, {}, {}});
   if (!current) return current.error().WithContext("find the service's container");
+  current->image = requested.image;
+  current->digest = requested.digest;
   const Target& target = *current;
   auto old_container = client_.InspectContainer(target.container_id);
   if (!old_container) return old_container.error().WithContext("inspect the running container");
@@ -420,15 +485,21 @@ Result<DeployOutcome> Deployer::Deploy(const Target& requested, Action action,
     std::string line = event.id.empty() ? event.status : event.id + ": " + event.status;
     Log(progress, line);
   };
+  PullPlan plan{image, {}, {}, false};
   if (action == Action::kPull) {
     if (service->image.empty()) {
       return Error(ErrorCode::kFailedPrecondition,
                    "service \"" + service->name + "\" has no image to pull; use /build");
     }
+    auto planned = PlanPull(image, target.image, target.digest);
+    if (!planned) return planned.error();
+    plan = std::move(*planned);
     Report(progress, "pulling");
-    if (auto pulled = client_.PullImage(image, on_progress); !pulled) {
-      return pulled.error().WithContext("pull " + image);
+    if (auto pulled = client_.PullImage(plan.pull_reference, on_progress); !pulled) {
+      return pulled.error().WithContext("pull " + plan.pull_reference);
     }
+  } else if (!target.image.empty() || !target.digest.empty()) {
+    return Error(ErrorCode::kInvalidArgument, "a pinned image or digest can only be pulled");
   } else if (action == Action::kBuild) {
     if (!service->build) {
       return Error(ErrorCode::kFailedPrecondition,
@@ -447,8 +518,22 @@ Result<DeployOutcome> Deployer::Deploy(const Target& requested, Action action,
       return built.error().WithContext("build " + image);
     }
   }
-  auto image_info = client_.InspectImage(image);
-  if (!image_info) return image_info.error().WithContext("inspect image " + image);
+  auto image_info = client_.InspectImage(plan.pull_reference);
+  if (!image_info) return image_info.error().WithContext("inspect image " + plan.pull_reference);
+  if (auto verified = VerifyDigest(plan, image_info->repo_digests); !verified) {
+    return verified.error();
+  }
+  if (!plan.digest.empty()) Log(progress, plan.pull_reference + " has digest " + plan.digest);
+  // A pinned image becomes what the compose tag names only once it is
+  // verified and about to run; a rollback points the tag back.
+  auto point_tag_at_pin = [&]() -> Status {
+    if (!plan.retag) return Ok();
+    Log(progress, "tagging " + plan.pull_reference + " as " + image);
+    if (auto tagged = client_.TagImage(image_info->id, image); !tagged) {
+      return tagged.error().WithContext("tag " + plan.pull_reference + " as " + image);
+    }
+    return Ok();
+  };
 
   // 2. The new container's definition.
   Prepared prepared{*old_container, image_info->id, {}, image};
@@ -471,6 +556,7 @@ Result<DeployOutcome> Deployer::Deploy(const Target& requested, Action action,
   spec_input.image_volumes = image_info->volumes;
   if (IsUpToDate(*old_container, spec_input.compose_labels)) {
     // What `docker compose up -d` would do: nothing.
+    if (auto tagged = point_tag_at_pin(); !tagged) return tagged.error();
     Report(progress, "unchanged");
     Log(progress, "the container already runs this image and configuration");
     return DeployOutcome{old_container->id, image_info->id};
@@ -478,12 +564,14 @@ Result<DeployOutcome> Deployer::Deploy(const Target& requested, Action action,
   auto spec = BuildContainerSpec(spec_input);
   if (!spec) return spec.error();
   prepared.spec = std::move(*spec);
+  if (auto tagged = point_tag_at_pin(); !tagged) return tagged.error();
 
   // 3. The swap, with rollback.
   Report(progress, "recreating");
   auto new_id = Swap(client_, target, prepared, options_, progress).Run();
   if (!new_id) return new_id.error();
   RecreateNamespaceDependants(*project, service->name, progress);
+  RestartDependants(*project, service->name, progress);
   return DeployOutcome{*new_id, image_info->id};
 }
 

@@ -266,6 +266,14 @@ Status Client::StopContainer(std::string_view id, std::optional<int> timeout_sec
   return CheckStatusAllowNotModified(*response);
 }
 
+Status Client::RestartContainer(std::string_view id, std::optional<int> timeout_seconds) {
+  Query query;
+  if (timeout_seconds) query.Add("t", std::to_string(*timeout_seconds));
+  auto response = Call("POST", ResourcePath("containers", id, "/restart") + query.Encode());
+  if (!response) return response.error();
+  return CheckStatus(*response);
+}
+
 Status Client::RemoveContainer(std::string_view id, bool force, bool remove_volumes) {
   Query query;
   if (force) query.Add("force", "1");
@@ -294,6 +302,12 @@ Result<ImageInfo> Client::InspectImage(std::string_view reference) {
       for (const auto& member : volumes->GetObject()) {
         info.volumes.emplace_back(member.name.GetString(), member.name.GetStringLength());
       }
+    }
+  }
+  if (const auto it = doc->IsObject() ? doc->FindMember("RepoDigests") : doc->MemberEnd();
+      doc->IsObject() && it != doc->MemberEnd() && it->value.IsArray()) {
+    for (const auto& digest : it->value.GetArray()) {
+      if (digest.IsString()) info.repo_digests.emplace_back(digest.GetString(), digest.GetStringLength());
     }
   }
   info.raw_json = std::move(response->body);

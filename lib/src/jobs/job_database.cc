@@ -29,6 +29,10 @@ constexpr char kSchema[] = R"sql(
   CREATE INDEX IF NOT EXISTS jobs_by_creation ON jobs (created_at);
 )sql";
 
+// Columns added after the first release: a database an older hook made
+// gets them (empty) when opened, and keeps its history.
+constexpr const char* kAddedColumns[] = {"image", "digest"};
+
 JobState StateFromName(const std::string& name) {
   for (JobState state : {JobState::kQueued, JobState::kRunning, JobState::kSucceeded,
                          JobState::kFailed, JobState::kRolledBack}) {
@@ -86,6 +90,19 @@ struct JobDatabase::Handle {
   }
 };
 
+namespace {
+
+bool HasColumn(sqlite3* db, const std::string& column) {
+  Statement info(db, "SELECT name FROM pragma_table_info('jobs')");
+  if (!info.ok()) return false;
+  while (info.Step() == SQLITE_ROW) {
+    if (info.Text(0) == column) return true;
+  }
+  return false;
+}
+
+}  // namespace
+
 JobDatabase::JobDatabase(std::unique_ptr<Handle> handle) : handle_(std::move(handle)) {}
 JobDatabase::~JobDatabase() = default;
 
@@ -102,14 +119,23 @@ Result<std::unique_ptr<JobDatabase>> JobDatabase::Open(const std::string& path) 
   if (sqlite3_exec(handle->db, kSchema, nullptr, nullptr, nullptr) != SQLITE_OK) {
     return handle->Failure("cannot create the job table in " + path);
   }
+  for (const char* column : kAddedColumns) {
+    if (HasColumn(handle->db, column)) continue;
+    const std::string add =
+        std::string("ALTER TABLE jobs ADD COLUMN ") + column + " TEXT NOT NULL DEFAULT ''";
+    if (sqlite3_exec(handle->db, add.c_str(), nullptr, nullptr, nullptr) != SQLITE_OK) {
+      return handle->Failure("cannot add the column " + std::string(column) + " in " + path);
+    }
+  }
   return std::unique_ptr<JobDatabase>(new JobDatabase(std::move(handle)));
 }
 
 Status JobDatabase::Save(const Job& job) {
   Statement insert(handle_->db, R"sql(
       INSERT OR REPLACE INTO jobs (id, token, action, container_name, project, service, state,
-        step, error, image_id, container_id, created_at, started_at, finished_at, log)
-      VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15))sql");
+        step, error, image_id, container_id, created_at, started_at, finished_at, log, image,
+        digest)
+      VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17))sql");
   if (!insert.ok()) return handle_->Failure("prepare save");
   int i = 1;
   for (const std::string* text : {&job.id, &job.token, &job.action, &job.container_name,
@@ -123,7 +149,9 @@ Status JobDatabase::Save(const Job& job) {
   for (std::int64_t number : {job.created_at, job.started_at, job.finished_at}) {
     insert.Bind(i++, number);
   }
-  insert.Bind(i, JoinLines(job.log));
+  insert.Bind(i++, JoinLines(job.log));
+  insert.Bind(i++, job.image);
+  insert.Bind(i, job.digest);
   if (insert.Step() != SQLITE_DONE) return handle_->Failure("save job " + job.id);
   return Ok();
 }
@@ -131,7 +159,7 @@ Status JobDatabase::Save(const Job& job) {
 Result<std::vector<Job>> JobDatabase::LoadNewest(std::size_t limit) {
   Statement select(handle_->db, R"sql(
       SELECT id, token, action, container_name, project, service, state, step, error,
-        image_id, container_id, created_at, started_at, finished_at, log
+        image_id, container_id, created_at, started_at, finished_at, log, image, digest
       FROM jobs ORDER BY created_at DESC LIMIT ?1)sql");
   if (!select.ok()) return handle_->Failure("prepare load");
   select.Bind(1, static_cast<std::int64_t>(limit));
@@ -154,6 +182,8 @@ Result<std::vector<Job>> JobDatabase::LoadNewest(std::size_t limit) {
     job.started_at = select.Number(12);
     job.finished_at = select.Number(13);
     job.log = SplitLines(select.Text(14));
+    job.image = select.Text(15);
+    job.digest = select.Text(16);
     jobs.push_back(std::move(job));
   }
   if (status != SQLITE_DONE) return handle_->Failure("load jobs");

@@ -85,7 +85,7 @@ void JobStore::Save(const Job& job) {
 }
 
 Job JobStore::Create(std::string action, std::string container_name, std::string project,
-                     std::string service) {
+                     std::string service, std::string image, std::string digest) {
   Job job;
   job.id = RandomHex(16);
   job.token = RandomHex(32);
@@ -93,6 +93,8 @@ Job JobStore::Create(std::string action, std::string container_name, std::string
   job.container_name = std::move(container_name);
   job.project = std::move(project);
   job.service = std::move(service);
+  job.image = std::move(image);
+  job.digest = std::move(digest);
   job.created_at = NowMillis();
   std::lock_guard lock(mutex_);
   ForgetOldFinished();
@@ -130,12 +132,13 @@ bool JobStore::Update(const std::string& id, const std::function<void(Job&)>& ch
 }
 
 std::optional<Job> JobStore::FindQueued(const std::string& project, const std::string& service,
-                                        const std::string& action) const {
+                                        const std::string& action, const std::string& image,
+                                        const std::string& digest) const {
   std::lock_guard lock(mutex_);
   for (auto it = order_.rbegin(); it != order_.rend(); ++it) {
     const Job& job = jobs_.at(*it);
     if (job.state == JobState::kQueued && job.project == project && job.service == service &&
-        job.action == action) {
+        job.action == action && job.image == image && job.digest == digest) {
       return job;
     }
   }

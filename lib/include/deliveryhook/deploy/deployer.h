@@ -50,7 +50,22 @@ struct TargetSelector {
   std::string container_name;
   std::string project;
   std::string service;
+  // Optional, for Action::kPull only: the image to deploy instead of the tag
+  // the compose file names, as a tag or digest reference of the same
+  // repository ("127.0.0.1:5000/app:v2", "127.0.0.1:5000/app@sha256:<hex>").
+  // It is pulled, then the service's compose tag is pointed at it, so the
+  // container keeps compose's image reference and config hash.
+  std::string image = {};
+  // Optional "sha256:<64 hex>": the pulled image must carry this registry
+  // digest for its repository (its RepoDigests), or the deploy fails before
+  // anything on the host changes.
+  std::string digest = {};
 };
+
+// Checks the syntax of TargetSelector::image and ::digest (either may be
+// empty): kInvalidArgument with a message naming the field, e.g.
+//   "digest" must be "sha256:" followed by 64 lowercase hex digits
+Status CheckPinSyntax(std::string_view image, std::string_view digest);
 
 // A compose service container found on the engine, with what its labels say.
 struct Target {
@@ -63,6 +78,8 @@ struct Target {
   std::vector<std::string> env_files;  // from com.docker.compose.project.environment_file
   compose::ComposeVersion compose_version;
   int container_number = 1;
+  std::string image;   // the selector's pin, if any
+  std::string digest;  // the selector's expected digest, if any
 };
 
 // Receives what a deploy is doing, for job status and logs.
@@ -94,14 +111,19 @@ class Deployer {
   Deployer(engine::Client& client, DeployerOptions options);
 
   // Finds the compose container of the selector. kNotFound when no container
-  // has that name, or it was not created by compose.
+  // has that name, or it was not created by compose. With a pinned image,
+  // kInvalidArgument unless it names the repository of the container's
+  // compose image: `"image" must be a tag or digest of <repository>`.
   Result<Target> Resolve(const TargetSelector& selector);
 
   // Pulls or builds, then recreates. On failure before the swap nothing on
   // the host changed; on failure after it, the old container serves again.
   // Services that share the recreated one's network, IPC or PID namespace
   // (`network_mode: service:<it>`) are recreated afterwards, as compose does:
-  // their namespace went away with the old container.
+  // their namespace went away with the old container. Then the running
+  // containers of services whose `depends_on` names the recreated one with
+  // `restart: true` are restarted, as compose does; one that fails to restart
+  // is logged and does not undo the verified deploy.
   Result<DeployOutcome> Deploy(const Target& target, Action action, const ProgressSink& progress);
 
   // Repairs what an interrupted deploy (the hook killed mid-swap) left behind,
@@ -114,6 +136,9 @@ class Deployer {
 
  private:
   Result<Target> ResolveMidSwap(const std::string& container_name);
+  Result<Target> ResolveContainer(const TargetSelector& selector);
+  void RestartDependants(const compose::Project& project, const std::string& service_name,
+                         const ProgressSink& progress);
   void RecreateNamespaceDependants(const compose::Project& project,
                                    const std::string& service_name, const ProgressSink& progress);
 

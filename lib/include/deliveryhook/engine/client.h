@@ -77,6 +77,9 @@ struct ContainerInfo {
 struct ImageInfo {
   std::string id;  // "sha256:..."
   std::vector<std::string> volumes;  // Config.Volumes keys of the image
+  // RepoDigests: "<repository>@sha256:..." for each registry the image was
+  // pulled from or pushed to (the manifest digests a registry serves).
+  std::vector<std::string> repo_digests;
   std::string raw_json;
 };
 
@@ -132,6 +135,8 @@ class Client {
   Status StartContainer(std::string_view id);
   // POST /containers/{id}/stop[?t=]  (304 "already stopped" is success)
   Status StopContainer(std::string_view id, std::optional<int> timeout_seconds = {});
+  // POST /containers/{id}/restart[?t=]  stops (if running), then starts.
+  Status RestartContainer(std::string_view id, std::optional<int> timeout_seconds = {});
   // DELETE /containers/{id}?force=&v=
   Status RemoveContainer(std::string_view id, bool force = false, bool remove_volumes = false);
   // POST /containers/{id}/rename?name=

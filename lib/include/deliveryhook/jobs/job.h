@@ -22,6 +22,8 @@ struct Job {
   std::string container_name;  // as requested
   std::string project;         // resolved from the container's labels
   std::string service;
+  std::string image;   // the pinned image reference requested, if any
+  std::string digest;  // the digest the image had to carry, if any
   JobState state = JobState::kQueued;
   std::string step;    // what a running job is doing: "pulling", "recreating", ...
   std::string error;   // why a job did not succeed

@@ -39,18 +39,21 @@ class JobStore {
   Status Persist(const std::string& database_path, std::chrono::hours max_age);
 
   // Stores a new queued job with a fresh id, token and creation time.
+  // `image` and `digest` are the request's pin, if any.
   Job Create(std::string action, std::string container_name, std::string project,
-             std::string service);
+             std::string service, std::string image = {}, std::string digest = {});
   std::optional<Job> Get(const std::string& id) const;
   // Applies `change` to the job under the store's lock. Returns false when
   // the job is unknown.
   bool Update(const std::string& id, const std::function<void(Job&)>& change);
   // Newest first.
   std::vector<Job> List(std::size_t limit) const;
-  // The queued (not yet running) job for this service and action, if any:
-  // a new request for it can join that job instead of queueing another.
+  // The queued (not yet running) job for this service and action, with the
+  // same pin (image and digest; empty for none), if any: a new request for
+  // it can join that job instead of queueing another.
   std::optional<Job> FindQueued(const std::string& project, const std::string& service,
-                                const std::string& action) const;
+                                const std::string& action, const std::string& image = {},
+                                const std::string& digest = {}) const;
   // Waits until the job is final or `timeout` passed; returns its state then.
   std::optional<Job> WaitUntilFinal(const std::string& id, std::chrono::milliseconds timeout) const;
 
