@@ -345,8 +345,15 @@ TEST_F(HandlerTest, RequestsForAQueuedServiceJoinItsJob) {
       rapidjson::Document json;
       json.Parse(reply.body.c_str());
       job_ids.push_back(json["job_id"].GetString());
+      // Until the worker takes the first job, a second request would join it
+      // rather than queue behind it: wait, so the test does not race it.
+      for (int t = 0; i == 0 && t < 400 &&
+                      handler.store().Get(job_ids[0])->state != deliveryhook::jobs::JobState::kRunning;
+           ++t) {
+        std::this_thread::sleep_for(std::chrono::milliseconds(5));
+      }
     }
-    // The first job may be running (blocked); every later one joined one queued job.
+    // The first job is running (blocked); every later one joined one queued job.
     EXPECT_EQ(std::set<std::string>(job_ids.begin() + 1, job_ids.end()).size(), 1u);
     {
       std::lock_guard lock(gate.mutex);
