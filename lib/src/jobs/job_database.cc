@@ -27,7 +27,13 @@ constexpr char kSchema[] = R"sql(
     finished_at INTEGER NOT NULL,
     log TEXT NOT NULL);
   CREATE INDEX IF NOT EXISTS jobs_by_creation ON jobs (created_at);
+  CREATE TABLE IF NOT EXISTS health_probe (id INTEGER PRIMARY KEY, checked_at INTEGER NOT NULL);
 )sql";
+
+// Columns added after the first release; adding one that exists fails, harmlessly.
+constexpr const char* kAddedColumns[] = {
+    "ALTER TABLE jobs ADD COLUMN request_id TEXT NOT NULL DEFAULT ''",
+};
 
 JobState StateFromName(const std::string& name) {
   for (JobState state : {JobState::kQueued, JobState::kRunning, JobState::kSucceeded,
@@ -102,14 +108,17 @@ Result<std::unique_ptr<JobDatabase>> JobDatabase::Open(const std::string& path) 
   if (sqlite3_exec(handle->db, kSchema, nullptr, nullptr, nullptr) != SQLITE_OK) {
     return handle->Failure("cannot create the job table in " + path);
   }
+  for (const char* statement : kAddedColumns) {
+    (void)sqlite3_exec(handle->db, statement, nullptr, nullptr, nullptr);
+  }
   return std::unique_ptr<JobDatabase>(new JobDatabase(std::move(handle)));
 }
 
 Status JobDatabase::Save(const Job& job) {
   Statement insert(handle_->db, R"sql(
       INSERT OR REPLACE INTO jobs (id, token, action, container_name, project, service, state,
-        step, error, image_id, container_id, created_at, started_at, finished_at, log)
-      VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15))sql");
+        step, error, image_id, container_id, created_at, started_at, finished_at, log, request_id)
+      VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16))sql");
   if (!insert.ok()) return handle_->Failure("prepare save");
   int i = 1;
   for (const std::string* text : {&job.id, &job.token, &job.action, &job.container_name,
@@ -123,7 +132,8 @@ Status JobDatabase::Save(const Job& job) {
   for (std::int64_t number : {job.created_at, job.started_at, job.finished_at}) {
     insert.Bind(i++, number);
   }
-  insert.Bind(i, JoinLines(job.log));
+  insert.Bind(i++, JoinLines(job.log));
+  insert.Bind(i, job.request_id);
   if (insert.Step() != SQLITE_DONE) return handle_->Failure("save job " + job.id);
   return Ok();
 }
@@ -131,7 +141,7 @@ Status JobDatabase::Save(const Job& job) {
 Result<std::vector<Job>> JobDatabase::LoadNewest(std::size_t limit) {
   Statement select(handle_->db, R"sql(
       SELECT id, token, action, container_name, project, service, state, step, error,
-        image_id, container_id, created_at, started_at, finished_at, log
+        image_id, container_id, created_at, started_at, finished_at, log, request_id
       FROM jobs ORDER BY created_at DESC LIMIT ?1)sql");
   if (!select.ok()) return handle_->Failure("prepare load");
   select.Bind(1, static_cast<std::int64_t>(limit));
@@ -154,10 +164,19 @@ Result<std::vector<Job>> JobDatabase::LoadNewest(std::size_t limit) {
     job.started_at = select.Number(12);
     job.finished_at = select.Number(13);
     job.log = SplitLines(select.Text(14));
+    job.request_id = select.Text(15);
     jobs.push_back(std::move(job));
   }
   if (status != SQLITE_DONE) return handle_->Failure("load jobs");
   return jobs;
+}
+
+Status JobDatabase::CheckWritable() {
+  Statement probe(handle_->db,
+                  "INSERT OR REPLACE INTO health_probe (id, checked_at) VALUES (1, strftime('%s','now'))");
+  if (!probe.ok()) return handle_->Failure("prepare health probe");
+  if (probe.Step() != SQLITE_DONE) return handle_->Failure("write to the job database");
+  return Ok();
 }
 
 Status JobDatabase::Prune(std::int64_t oldest_kept_millis, std::size_t keep) {

@@ -79,6 +79,14 @@ struct TransportOptions {
 std::unique_ptr<Transport> MakeCurlTransport(const Endpoint& endpoint,
                                              const TransportOptions& options = {});
 
+// The same libcurl transport for requests to anywhere else (the hook's
+// outbound notifications): each request's `target` is a whole "http://" or
+// "https://" URL; other schemes fail with kInvalidArgument. Redirects are not
+// followed, the environment's proxy variables apply, HTTPS peers are
+// verified. Error messages name the host, never the URL's path or query
+// (webhook URLs carry their secret there).
+std::unique_ptr<Transport> MakeCurlUrlTransport(const TransportOptions& options = {});
+
 }  // namespace deliveryhook::engine
 
 #endif  // DELIVERYHOOK_ENGINE_TRANSPORT_H_

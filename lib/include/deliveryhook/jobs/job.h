@@ -22,6 +22,7 @@ struct Job {
   std::string container_name;  // as requested
   std::string project;         // resolved from the container's labels
   std::string service;
+  std::string request_id;      // X-Request-Id of the request that created the job
   JobState state = JobState::kQueued;
   std::string step;    // what a running job is doing: "pulling", "recreating", ...
   std::string error;   // why a job did not succeed

@@ -40,7 +40,7 @@ class JobStore {
 
   // Stores a new queued job with a fresh id, token and creation time.
   Job Create(std::string action, std::string container_name, std::string project,
-             std::string service);
+             std::string service, std::string request_id = {});
   std::optional<Job> Get(const std::string& id) const;
   // Applies `change` to the job under the store's lock. Returns false when
   // the job is unknown.
@@ -53,6 +53,12 @@ class JobStore {
                                 const std::string& action) const;
   // Waits until the job is final or `timeout` passed; returns its state then.
   std::optional<Job> WaitUntilFinal(const std::string& id, std::chrono::milliseconds timeout) const;
+
+  // Whether jobs are kept in a database (Persist() succeeded).
+  bool persistent() const;
+  // Writes a probe row to the database, for health checks; fails when the
+  // database no longer takes writes (disk full, file gone read-only).
+  Status CheckWritable();
 
   // Random lowercase hex of `bytes` bytes from the OS's CSPRNG.
   static std::string RandomHex(std::size_t bytes);
