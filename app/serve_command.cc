@@ -82,7 +82,7 @@ void RecoverInterruptedDeploys(deliveryhook::engine::Client& client,
                                const deliveryhook::deploy::DeployerOptions& options) {
   auto repairs = deliveryhook::deploy::Deployer(client, options).RecoverInterrupted();
   if (!repairs) {
-    RequestLog::Line("event=recovery_failed error=" + LogValue(repairs.error().message()));
+    RequestLog::Line(LogLevel::kError, "event=recovery_failed error=" + LogValue(repairs.error().message()));
     return;
   }
   for (const auto& repair : *repairs) RequestLog::Line("event=recovered what=" + LogValue(repair));
@@ -110,7 +110,7 @@ deliveryhook::Status PersistJobs(const Config& config, deliveryhook::jobs::JobSt
                               std::chrono::hours(24 * config.job_retention_days));
   }
   if (persisted || config.data_dir_given) return persisted;
-  RequestLog::Line("event=job_history_in_memory reason=" + LogValue(persisted.error().message()));
+  RequestLog::Line(LogLevel::kWarn, "event=job_history_in_memory reason=" + LogValue(persisted.error().message()));
   return deliveryhook::Ok();
 }
 
@@ -192,7 +192,7 @@ int Serve(bool dev_mode) {
   });
   // Repair what a killed predecessor left before taking new requests.
   if (auto connected = engine.Get(); !connected) {
-    RequestLog::Line("event=engine_unavailable error=" + LogValue(connected.error().message()));
+    RequestLog::Line(LogLevel::kWarn, "event=engine_unavailable error=" + LogValue(connected.error().message()));
   }
   const std::string kill_after = FaultKillAfter(env);
 
