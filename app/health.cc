@@ -32,7 +32,17 @@ Reply HealthCheck::Check() {
     const bool ok = engine == "ok" && database != "unwritable";
     status_ = ok ? 200 : 503;
     body_ = std::string("{\"status\":\"") + (ok ? "ok" : "unavailable") + "\",\"engine\":\"" +
-            engine + "\",\"database\":\"" + database + "\"}";
+            engine + "\",\"database\":\"" + database + "\"";
+    // Like every other refusal, a 503 says why in "error".
+    if (!ok) {
+      std::string error;
+      if (engine != "ok") error = "the Docker engine does not answer";
+      if (database == "unwritable") {
+        error += std::string(error.empty() ? "" : "; ") + "the job database takes no writes";
+      }
+      body_ += ",\"error\":\"" + error + "\"";
+    }
+    body_ += "}";
     checked_at_ = now;
   }
   return {status_, body_, {}};

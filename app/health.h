@@ -33,8 +33,9 @@ class HealthCheck {
                        Clock clock = [] { return std::chrono::steady_clock::now(); });
 
   // 200 {"status":"ok","engine":"ok","database":"ok"|"disabled"}, or 503
-  // {"status":"unavailable","engine":"unreachable",...} naming the failing
-  // part. The reasons go to the log (warn), not to the unauthenticated caller.
+  // {"status":"unavailable","engine":"unreachable",...,"error":"..."} naming
+  // the failing part. The underlying reasons (socket paths, SQLite messages)
+  // go to the log (warn), not to the unauthenticated caller.
   Reply Check();
 
  private:

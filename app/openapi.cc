@@ -206,7 +206,8 @@ constexpr char kComponents[] = R"({
       "properties": {
         "status": {"type": "string", "enum": ["ok", "unavailable"]},
         "engine": {"type": "string", "enum": ["ok", "unreachable"]},
-        "database": {"type": "string", "enum": ["ok", "unwritable", "disabled"]}
+        "database": {"type": "string", "enum": ["ok", "unwritable", "disabled"]},
+        "error": {"type": "string", "description": "Only with 503: what fails"}
       }
     },
     "Error": {

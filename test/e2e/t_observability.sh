@@ -129,7 +129,8 @@ hook_stop
 hook_start DOCKER_HOST="unix://$WORK/no-engine.sock"
 get /healthz
 assert_eq 503 "$RESP_CODE" "healthz without an engine: $RESP_BODY"
-assert_eq '{"status":"unavailable","engine":"unreachable","database":"ok"}' "$RESP_BODY" "healthz body"
+assert_eq '{"status":"unavailable","engine":"unreachable","database":"ok","error":"the Docker engine does not answer"}' \
+  "$RESP_BODY" "healthz body"
 assert_not_contains "$RESP_BODY" "$WORK" "healthz reveals no path"
 hook_stop
 

@@ -479,9 +479,12 @@ TEST(Health, ReportsEachPart) {
   const std::vector<Case> cases = {
       {deliveryhook::Ok(), deliveryhook::Ok(), 200, R"({"status":"ok","engine":"ok","database":"ok"})"},
       {deliveryhook::Ok(), std::nullopt, 200, R"({"status":"ok","engine":"ok","database":"disabled"})"},
-      {down, deliveryhook::Ok(), 503, R"({"status":"unavailable","engine":"unreachable","database":"ok"})"},
-      {deliveryhook::Ok(), full, 503, R"({"status":"unavailable","engine":"ok","database":"unwritable"})"},
-      {down, full, 503, R"({"status":"unavailable","engine":"unreachable","database":"unwritable"})"},
+      {down, deliveryhook::Ok(), 503,
+       R"({"status":"unavailable","engine":"unreachable","database":"ok","error":"the Docker engine does not answer"})"},
+      {deliveryhook::Ok(), full, 503,
+       R"({"status":"unavailable","engine":"ok","database":"unwritable","error":"the job database takes no writes"})"},
+      {down, full, 503,
+       R"({"status":"unavailable","engine":"unreachable","database":"unwritable","error":"the Docker engine does not answer; the job database takes no writes"})"},
   };
   for (const auto& c : cases) {
     HealthCheck check({[&] { return c.engine; }, [&] { return c.database; }});
@@ -517,7 +520,8 @@ TEST(Health, TheHandlerAnswersWithTheCheck) {
   auto handler = MakeHandler(options);
   Reply reply = handler->Handle(Get("/healthz"));
   EXPECT_EQ(reply.status, 503);
-  EXPECT_EQ(reply.body, R"({"status":"unavailable","engine":"unreachable","database":"disabled"})");
+  EXPECT_EQ(reply.body,
+            R"({"status":"unavailable","engine":"unreachable","database":"disabled","error":"the Docker engine does not answer"})");
 }
 
 TEST(JobDatabaseHealth, AWritableDatabasePasses) {
