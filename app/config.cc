@@ -49,14 +49,15 @@ deliveryhook::Status ReadObservability(const std::map<std::string, std::string>&
     for (char& c : level) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
     if (level == "warning") level = "warn";
     if (level != "debug" && level != "info" && level != "warn" && level != "error") {
-      return Error(ErrorCode::kInvalidArgument,
-                   "LOG_LEVEL must be debug, info, warn or error, not \"" + Get(env, "LOG_LEVEL") + "\"");
+      return Error(ErrorCode::kInvalidArgument, "LOG_LEVEL must be debug, info, warn or error, not \"" +
+                                                    Get(env, "LOG_LEVEL") + "\"");
     }
     config.log_level = level;
   }
   if (auto metrics = Get(env, "METRICS"); !metrics.empty()) {
     if (!IsTrue(metrics) && !IsFalse(metrics)) {
-      return Error(ErrorCode::kInvalidArgument, "METRICS must be true or false, not \"" + metrics + "\"");
+      return Error(ErrorCode::kInvalidArgument,
+                   "METRICS must be true or false, not \"" + metrics + "\"");
     }
     config.metrics = IsTrue(metrics);
   }
@@ -123,8 +124,10 @@ deliveryhook::Result<Config> ConfigFromEnvironment(const std::map<std::string, s
        [&](long long v) { config.job_retention_days = static_cast<int>(v); }},
       {"JOB_HISTORY", 10, 1000000,
        [&](long long v) { config.job_history = static_cast<std::size_t>(v); }},
-      {"NOTIFY_TIMEOUT", 1, 300, [&](long long v) { config.notify_timeout_seconds = static_cast<int>(v); }},
-      {"NOTIFY_ATTEMPTS", 1, 10, [&](long long v) { config.notify_attempts = static_cast<int>(v); }},
+      {"NOTIFY_TIMEOUT", 1, 300,
+       [&](long long v) { config.notify_timeout_seconds = static_cast<int>(v); }},
+      {"NOTIFY_ATTEMPTS", 1, 10,
+       [&](long long v) { config.notify_attempts = static_cast<int>(v); }},
   };
   for (const auto& setting : numbers) {
     const std::string text = Get(env, setting.name);

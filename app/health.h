@@ -28,9 +28,9 @@ class HealthCheck {
  public:
   using Clock = std::function<std::chrono::steady_clock::time_point()>;
 
-  explicit HealthCheck(HealthProbes probes,
-                       std::chrono::milliseconds cache_for = std::chrono::seconds(2),
-                       Clock clock = [] { return std::chrono::steady_clock::now(); });
+  explicit HealthCheck(
+      HealthProbes probes, std::chrono::milliseconds cache_for = std::chrono::seconds(2),
+      Clock clock = [] { return std::chrono::steady_clock::now(); });
 
   // 200 {"status":"ok","engine":"ok","database":"ok"|"disabled"}, or 503
   // {"status":"unavailable","engine":"unreachable",...,"error":"..."} naming

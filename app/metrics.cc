@@ -86,8 +86,8 @@ std::string Metrics::Render(std::size_t queue_depth) const {
   Header(out, "deliveryhook_http_requests_total", "counter",
          "HTTP requests answered, by route template and status code.");
   for (const auto& [key, count] : requests_) {
-    out += "deliveryhook_http_requests_total{endpoint=\"" + LabelValue(key.first) +
-           "\",status=\"" + std::to_string(key.second) + "\"} " + std::to_string(count) + "\n";
+    out += "deliveryhook_http_requests_total{endpoint=\"" + LabelValue(key.first) + "\",status=\"" +
+           std::to_string(key.second) + "\"} " + std::to_string(count) + "\n";
   }
   Header(out, "deliveryhook_auth_failures_total", "counter",
          "Requests refused with 401 (bad or missing signature, stale timestamp, replay).");

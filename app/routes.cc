@@ -41,14 +41,10 @@ bool Matches(std::string_view pattern, std::string_view path, std::string* job_i
 
 const std::vector<Route>& Routes() {
   static const std::vector<Route> kRoutes = {
-      {RouteId::kPull, "POST", "/pull"},
-      {RouteId::kBuild, "POST", "/build"},
-      {RouteId::kJobList, "GET", "/jobs"},
-      {RouteId::kJobStatus, "GET", "/jobs/{job_id}"},
-      {RouteId::kHealth, "GET", "/healthz"},
-      {RouteId::kMetrics, "GET", "/metrics"},
-      {RouteId::kOpenApi, "GET", "/openapi.json"},
-      {RouteId::kDocs, "GET", "/docs"},
+      {RouteId::kPull, "POST", "/pull"},           {RouteId::kBuild, "POST", "/build"},
+      {RouteId::kJobList, "GET", "/jobs"},         {RouteId::kJobStatus, "GET", "/jobs/{job_id}"},
+      {RouteId::kHealth, "GET", "/healthz"},       {RouteId::kMetrics, "GET", "/metrics"},
+      {RouteId::kOpenApi, "GET", "/openapi.json"}, {RouteId::kDocs, "GET", "/docs"},
   };
   return kRoutes;
 }

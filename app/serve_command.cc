@@ -21,9 +21,9 @@
 #include "deliveryhook/deploy/deployer.h"
 #include "deliveryhook/engine/client.h"
 #include "deliveryhook/notify/notifier.h"
+#include "deliveryhook/webhook/verifier.h"
 #include "health.h"
 #include "metrics.h"
-#include "deliveryhook/webhook/verifier.h"
 #include "request_log.h"
 #include "server.h"
 #include "version.h"
@@ -82,7 +82,8 @@ void RecoverInterruptedDeploys(deliveryhook::engine::Client& client,
                                const deliveryhook::deploy::DeployerOptions& options) {
   auto repairs = deliveryhook::deploy::Deployer(client, options).RecoverInterrupted();
   if (!repairs) {
-    RequestLog::Line(LogLevel::kError, "event=recovery_failed error=" + LogValue(repairs.error().message()));
+    RequestLog::Line(LogLevel::kError,
+                     "event=recovery_failed error=" + LogValue(repairs.error().message()));
     return;
   }
   for (const auto& repair : *repairs) RequestLog::Line("event=recovered what=" + LogValue(repair));
@@ -110,7 +111,8 @@ deliveryhook::Status PersistJobs(const Config& config, deliveryhook::jobs::JobSt
                               std::chrono::hours(24 * config.job_retention_days));
   }
   if (persisted || config.data_dir_given) return persisted;
-  RequestLog::Line(LogLevel::kWarn, "event=job_history_in_memory reason=" + LogValue(persisted.error().message()));
+  RequestLog::Line(LogLevel::kWarn,
+                   "event=job_history_in_memory reason=" + LogValue(persisted.error().message()));
   return deliveryhook::Ok();
 }
 
@@ -129,8 +131,9 @@ std::function<deliveryhook::Status()> EnginePing(const Config& config,
     auto response = transport->Send({"GET", "/_ping", {}, {}});
     if (!response) return response.error();
     if (response->status != 200) {
-      return deliveryhook::Error(deliveryhook::ErrorCode::kUnavailable,
-                                 "the engine answered /_ping with " + std::to_string(response->status));
+      return deliveryhook::Error(
+          deliveryhook::ErrorCode::kUnavailable,
+          "the engine answered /_ping with " + std::to_string(response->status));
     }
     return deliveryhook::Ok();
   };
@@ -141,9 +144,15 @@ std::function<deliveryhook::Status()> EnginePing(const Config& config,
 std::unique_ptr<deliveryhook::notify::Notifier> MakeNotifier(const Config& config) {
   using deliveryhook::notify::Format;
   std::vector<deliveryhook::notify::Receiver> receivers;
-  if (!config.notify_url.empty()) receivers.push_back({Format::kGeneric, config.notify_url, config.notify_secret});
-  if (!config.notify_slack_url.empty()) receivers.push_back({Format::kSlack, config.notify_slack_url, ""});
-  if (!config.notify_discord_url.empty()) receivers.push_back({Format::kDiscord, config.notify_discord_url, ""});
+  if (!config.notify_url.empty()) {
+    receivers.push_back({Format::kGeneric, config.notify_url, config.notify_secret});
+  }
+  if (!config.notify_slack_url.empty()) {
+    receivers.push_back({Format::kSlack, config.notify_slack_url, ""});
+  }
+  if (!config.notify_discord_url.empty()) {
+    receivers.push_back({Format::kDiscord, config.notify_discord_url, ""});
+  }
   if (receivers.empty()) return nullptr;
   const std::chrono::seconds timeout(config.notify_timeout_seconds);
   deliveryhook::notify::NotifierOptions options;
@@ -192,7 +201,8 @@ int Serve(bool dev_mode) {
   });
   // Repair what a killed predecessor left before taking new requests.
   if (auto connected = engine.Get(); !connected) {
-    RequestLog::Line(LogLevel::kWarn, "event=engine_unavailable error=" + LogValue(connected.error().message()));
+    RequestLog::Line(LogLevel::kWarn,
+                     "event=engine_unavailable error=" + LogValue(connected.error().message()));
   }
   const std::string kill_after = FaultKillAfter(env);
 

@@ -406,8 +406,9 @@ void WebhookHandler::RunJob(const std::string& job_id, const deliveryhook::deplo
   sink.on_log = [&](std::string_view line) {
     store_.Update(job_id, [&](Job& job) { AppendProgress(job.log, line); });
     if (RequestLog::Enabled(LogLevel::kDebug)) {
-      RequestLog::Line(LogLevel::kDebug, "event=job_progress job=" + job_id + " request_id=" +
-                                             LogValue(request_id) + " line=" + LogValue(std::string(line)));
+      RequestLog::Line(LogLevel::kDebug, "event=job_progress job=" + job_id +
+                                             " request_id=" + LogValue(request_id) +
+                                             " line=" + LogValue(std::string(line)));
     }
   };
   auto outcome = backend_.deploy(target, action, sink);

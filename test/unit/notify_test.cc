@@ -1,7 +1,5 @@
 // Outbound notifications: payloads, signature, retries with backoff, and
 // that a slow receiver never holds up the caller.
-#include "deliveryhook/notify/notifier.h"
-
 #include <gtest/gtest.h>
 
 #include <atomic>
@@ -9,6 +7,7 @@
 #include <mutex>
 #include <thread>
 
+#include "deliveryhook/notify/notifier.h"
 #include "deliveryhook/webhook/verifier.h"
 
 namespace deliveryhook::notify {
@@ -101,22 +100,26 @@ NotifierOptions FastOptions(std::vector<std::string>* log = nullptr) {
 }
 
 TEST(NotifyPayloads, Generic) {
-  EXPECT_EQ(GenericPayload(FinishedJob(jobs::JobState::kFailed, "pull failed: \"x\"")),
-            R"({"event":"job.finished","job_id":"0123abcd","request_id":"req-7","action":"pull",)"
-            R"("project":"shop","service":"web","container_name":"shop-web-1","state":"failed",)"
-            R"("error":"pull failed: \"x\"","image_id":"sha256:img","container_id":"c0ffee",)"
-            R"("created_at":1700000000000,"started_at":1700000000500,"finished_at":1700000012800})");
+  EXPECT_EQ(
+      GenericPayload(FinishedJob(jobs::JobState::kFailed, "pull failed: \"x\"")),
+      R"({"event":"job.finished","job_id":"0123abcd","request_id":"req-7","action":"pull",)"
+      R"("project":"shop","service":"web","container_name":"shop-web-1","state":"failed",)"
+      R"("error":"pull failed: \"x\"","image_id":"sha256:img","container_id":"c0ffee",)"
+      R"("created_at":1700000000000,"started_at":1700000000500,"finished_at":1700000012800})");
   // The job's token never leaves the hook.
   EXPECT_EQ(GenericPayload(FinishedJob()).find("secret-token"), std::string::npos);
 }
 
 TEST(NotifyPayloads, SlackAndDiscord) {
-  EXPECT_EQ(SlackPayload(FinishedJob()),
-            R"({"text":"delivery-hook: pull of shop/web (container shop-web-1) succeeded in 12.3 s"})");
-  EXPECT_EQ(DiscordPayload(FinishedJob(jobs::JobState::kRolledBack, "healthcheck failed")),
-            R"({"content":"delivery-hook: pull of shop/web (container shop-web-1) was rolled back after 12.3 s: healthcheck failed"})");
-  EXPECT_EQ(Summary(FinishedJob(jobs::JobState::kFailed, "no such image")),
-            "delivery-hook: pull of shop/web (container shop-web-1) failed after 12.3 s: no such image");
+  EXPECT_EQ(
+      SlackPayload(FinishedJob()),
+      R"({"text":"delivery-hook: pull of shop/web (container shop-web-1) succeeded in 12.3 s"})");
+  EXPECT_EQ(
+      DiscordPayload(FinishedJob(jobs::JobState::kRolledBack, "healthcheck failed")),
+      R"({"content":"delivery-hook: pull of shop/web (container shop-web-1) was rolled back after 12.3 s: healthcheck failed"})");
+  EXPECT_EQ(
+      Summary(FinishedJob(jobs::JobState::kFailed, "no such image")),
+      "delivery-hook: pull of shop/web (container shop-web-1) failed after 12.3 s: no such image");
   // Discord refuses content over 2000 characters.
   const std::string long_error(5000, 'e');
   const std::string discord = DiscordPayload(FinishedJob(jobs::JobState::kFailed, long_error));
@@ -134,11 +137,17 @@ TEST(NotifyRequests, GenericIsSignedLikeTheHooksOwnRequests) {
             webhook::HmacSha256Hex("notify-secret", request.body + "1800000000"));
   // A verifier configured with the same secret accepts it.
   webhook::SignatureVerifier verifier("notify-secret", {}, [] { return std::int64_t{1800000000}; });
-  EXPECT_TRUE(verifier.Verify(request.body, HeaderOf(request, "X-Timestamp"),
-                              HeaderOf(request, "X-Signature")).ok());
+  EXPECT_TRUE(
+      verifier
+          .Verify(request.body, HeaderOf(request, "X-Timestamp"), HeaderOf(request, "X-Signature"))
+          .ok());
   // Without a secret, and for chat formats, nothing is signed.
-  EXPECT_EQ(HeaderOf(MakeRequest({Format::kGeneric, "http://x/", ""}, FinishedJob(), 1), "X-Signature"), "<none>");
-  EXPECT_EQ(HeaderOf(MakeRequest({Format::kSlack, "http://x/", "s"}, FinishedJob(), 1), "X-Signature"), "<none>");
+  EXPECT_EQ(
+      HeaderOf(MakeRequest({Format::kGeneric, "http://x/", ""}, FinishedJob(), 1), "X-Signature"),
+      "<none>");
+  EXPECT_EQ(
+      HeaderOf(MakeRequest({Format::kSlack, "http://x/", "s"}, FinishedJob(), 1), "X-Signature"),
+      "<none>");
 }
 
 TEST(NotifyRetries, DelaysDouble) {
@@ -154,7 +163,8 @@ TEST(NotifyRetries, FailuresAreRetriedWithBackoffUntilOneSucceeds) {
                        Error(ErrorCode::kUnavailable, "cannot reach http://127.0.0.1:1")};
   std::vector<std::string> log;
   {
-    Notifier notifier({{Format::kSlack, "http://127.0.0.1:1/slack", ""}}, transport, FastOptions(&log));
+    Notifier notifier({{Format::kSlack, "http://127.0.0.1:1/slack", ""}}, transport,
+                      FastOptions(&log));
     notifier.Notify(FinishedJob());
     ASSERT_TRUE(notifier.WaitIdle(std::chrono::seconds(5)));
   }
@@ -167,17 +177,20 @@ TEST(NotifyRetries, FailuresAreRetriedWithBackoffUntilOneSucceeds) {
 
 TEST(NotifyRetries, GivesUpAfterTheAttemptsAndLogs) {
   auto transport = std::make_shared<FakeTransport>();
-  transport->script = {FakeTransport::Status(503), FakeTransport::Status(503), FakeTransport::Status(503),
-                       FakeTransport::Status(200)};
+  transport->script = {FakeTransport::Status(503), FakeTransport::Status(503),
+                       FakeTransport::Status(503), FakeTransport::Status(200)};
   std::vector<std::string> log;
   {
-    Notifier notifier({{Format::kDiscord, "http://127.0.0.1:1/d", ""}}, transport, FastOptions(&log));
+    Notifier notifier({{Format::kDiscord, "http://127.0.0.1:1/d", ""}}, transport,
+                      FastOptions(&log));
     notifier.Notify(FinishedJob());
     ASSERT_TRUE(notifier.WaitIdle(std::chrono::seconds(5)));
   }
   EXPECT_EQ(transport->requests().size(), 3u);
-  EXPECT_EQ(log, std::vector<std::string>{
-                     "event=notify_failed receiver=discord job=0123abcd attempts=3 error=\"status 503\""});
+  EXPECT_EQ(
+      log,
+      std::vector<std::string>{
+          "event=notify_failed receiver=discord job=0123abcd attempts=3 error=\"status 503\""});
 }
 
 TEST(NotifyRetries, AClientErrorIsFinal) {
@@ -185,7 +198,8 @@ TEST(NotifyRetries, AClientErrorIsFinal) {
   transport->script = {FakeTransport::Status(404)};
   std::vector<std::string> log;
   {
-    Notifier notifier({{Format::kGeneric, "http://127.0.0.1:1/g", "s"}}, transport, FastOptions(&log));
+    Notifier notifier({{Format::kGeneric, "http://127.0.0.1:1/g", "s"}}, transport,
+                      FastOptions(&log));
     notifier.Notify(FinishedJob());
     ASSERT_TRUE(notifier.WaitIdle(std::chrono::seconds(5)));
   }
@@ -218,7 +232,8 @@ TEST(NotifyQueue, ASlowReceiverNeverBlocksTheCallerNorTheOthers) {
 
 TEST(NotifyQueue, StoppingCutsRetriesShort) {
   auto transport = std::make_shared<FakeTransport>();
-  transport->script = {FakeTransport::Status(500), FakeTransport::Status(500), FakeTransport::Status(500)};
+  transport->script = {FakeTransport::Status(500), FakeTransport::Status(500),
+                       FakeTransport::Status(500)};
   NotifierOptions options = FastOptions();
   options.first_retry_delay = std::chrono::seconds(30);
   const auto start = Clock::now();

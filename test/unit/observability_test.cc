@@ -29,10 +29,10 @@ constexpr std::int64_t kNow = 1800000000;
 // --- a small parser of the Prometheus text format (0.0.4) -----------------
 
 struct Exposition {
-  std::map<std::string, std::string> types;  // family → counter/gauge/histogram
-  std::map<std::string, double> samples;     // `name{labels}` as written → value
+  std::map<std::string, std::string> types;            // family → counter/gauge/histogram
+  std::map<std::string, double> samples;               // `name{labels}` as written → value
   std::map<std::string, std::vector<double>> buckets;  // histogram → bucket values in order
-  std::string error;                         // first problem found, or ""
+  std::string error;                                   // first problem found, or ""
 };
 
 bool IsMetricName(const std::string& name) {
@@ -141,7 +141,8 @@ Exposition Parse(const std::string& text) {
     if (type != "histogram") continue;
     double previous = 0;
     for (double value : out.buckets[family]) {
-      if (value < previous) out.error = out.error.empty() ? family + " buckets are not cumulative" : out.error;
+      if (value < previous)
+        out.error = out.error.empty() ? family + " buckets are not cumulative" : out.error;
       previous = value;
     }
     const std::string inf = family + "_bucket{le=\"+Inf\"}";
@@ -202,8 +203,9 @@ TEST(Metrics, RendersEveryFamilyWithHelpAndType) {
 class ScriptedTransport : public deliveryhook::engine::Transport {
  public:
   std::vector<Result<deliveryhook::engine::HttpResponse>> answers;
-  Result<deliveryhook::engine::HttpResponse> Send(const deliveryhook::engine::HttpRequest&,
-                                                  const deliveryhook::engine::BodyChunkCallback&) override {
+  Result<deliveryhook::engine::HttpResponse> Send(
+      const deliveryhook::engine::HttpRequest&,
+      const deliveryhook::engine::BodyChunkCallback&) override {
     auto answer = answers.front();
     answers.erase(answers.begin());
     return answer;
@@ -231,7 +233,8 @@ DeployBackend QuickBackend() {
   DeployBackend backend;
   backend.resolve = [](const deliveryhook::deploy::TargetSelector& selector)
       -> Result<deliveryhook::deploy::Target> {
-    if (selector.container_name != "web") return Error(ErrorCode::kNotFound, "no container named \"x\"");
+    if (selector.container_name != "web")
+      return Error(ErrorCode::kNotFound, "no container named \"x\"");
     deliveryhook::deploy::Target target;
     target.container_name = "web";
     target.project = "app";
@@ -315,7 +318,8 @@ class LogCapture {
   std::vector<std::string> lines_;
 };
 
-std::string WaitForJob(WebhookHandler& handler, const std::string& job_id, const std::string& token) {
+std::string WaitForJob(WebhookHandler& handler, const std::string& job_id,
+                       const std::string& token) {
   IncomingRequest status = Get("/jobs/" + job_id);
   status.headers["authorization"] = "Bearer " + token;
   for (int i = 0; i < 400; ++i) {
@@ -333,7 +337,7 @@ std::string WaitForJob(WebhookHandler& handler, const std::string& job_id, const
 TEST(RequestId, SaneHeadersAreKeptOthersReplaced) {
   EXPECT_EQ(RequestIdFor("abc-123_X.y:z"), "abc-123_X.y:z");
   EXPECT_EQ(RequestIdFor(std::string(128, 'a')), std::string(128, 'a'));
-  for (const std::string bad : {std::string(""), std::string(129, 'a'), std::string("a b"),
+  for (const std::string& bad : {std::string(""), std::string(129, 'a'), std::string("a b"),
                                 std::string("a\"b"), std::string("a\nb"), std::string("ü")}) {
     const std::string id = RequestIdFor(bad);
     EXPECT_NE(id, bad);
@@ -359,9 +363,11 @@ TEST(RequestId, FollowsTheRequestIntoItsJobAndLogLines) {
   ASSERT_TRUE(job_json.IsObject()) << job;
   EXPECT_EQ(std::string(job_json["request_id"].GetString()), "ci-run-42");
 
-  EXPECT_EQ(capture.Matching("event=request "),
-            std::vector<std::string>{"level=info event=request request_id=ci-run-42 client=127.0.0.1 "
-                                     "endpoint=/pull decision=accepted status=202 target=web job=" + job_id});
+  EXPECT_EQ(
+      capture.Matching("event=request "),
+      std::vector<std::string>{"level=info event=request request_id=ci-run-42 client=127.0.0.1 "
+                               "endpoint=/pull decision=accepted status=202 target=web job=" +
+                               job_id});
   EXPECT_EQ(capture.Matching("event=job_start"),
             std::vector<std::string>{"level=info event=job_start job=" + job_id +
                                      " request_id=ci-run-42 action=pull target=app/web"});
@@ -477,8 +483,10 @@ TEST(Health, ReportsEachPart) {
   const deliveryhook::Status down = Error(ErrorCode::kUnavailable, "no engine");
   const deliveryhook::Status full = Error(ErrorCode::kInternal, "disk full");
   const std::vector<Case> cases = {
-      {deliveryhook::Ok(), deliveryhook::Ok(), 200, R"({"status":"ok","engine":"ok","database":"ok"})"},
-      {deliveryhook::Ok(), std::nullopt, 200, R"({"status":"ok","engine":"ok","database":"disabled"})"},
+      {deliveryhook::Ok(), deliveryhook::Ok(), 200,
+       R"({"status":"ok","engine":"ok","database":"ok"})"},
+      {deliveryhook::Ok(), std::nullopt, 200,
+       R"({"status":"ok","engine":"ok","database":"disabled"})"},
       {down, deliveryhook::Ok(), 503,
        R"({"status":"unavailable","engine":"unreachable","database":"ok","error":"the Docker engine does not answer"})"},
       {deliveryhook::Ok(), full, 503,
@@ -515,20 +523,22 @@ TEST(Health, IsCachedSoProbesCannotHammerTheEngine) {
 
 TEST(Health, TheHandlerAnswersWithTheCheck) {
   HandlerOptions options;
-  options.health = std::make_shared<HealthCheck>(
-      HealthProbes{[] { return deliveryhook::Status(Error(ErrorCode::kUnavailable, "down")); }, {}});
+  options.health = std::make_shared<HealthCheck>(HealthProbes{
+      [] { return deliveryhook::Status(Error(ErrorCode::kUnavailable, "down")); }, {}});
   auto handler = MakeHandler(options);
   Reply reply = handler->Handle(Get("/healthz"));
   EXPECT_EQ(reply.status, 503);
-  EXPECT_EQ(reply.body,
-            R"({"status":"unavailable","engine":"unreachable","database":"disabled","error":"the Docker engine does not answer"})");
+  EXPECT_EQ(
+      reply.body,
+      R"({"status":"unavailable","engine":"unreachable","database":"disabled","error":"the Docker engine does not answer"})");
 }
 
 TEST(JobDatabaseHealth, AWritableDatabasePasses) {
   deliveryhook::jobs::JobStore store(10);
   EXPECT_FALSE(store.persistent());
   EXPECT_FALSE(store.CheckWritable().ok());
-  const std::string path = ::testing::TempDir() + "/health-" + deliveryhook::jobs::JobStore::RandomHex(4) + ".sqlite3";
+  const std::string path =
+      ::testing::TempDir() + "/health-" + deliveryhook::jobs::JobStore::RandomHex(4) + ".sqlite3";
   ASSERT_TRUE(store.Persist(path, std::chrono::hours(24)).ok());
   EXPECT_TRUE(store.persistent());
   EXPECT_TRUE(store.CheckWritable().ok());
@@ -576,7 +586,8 @@ TEST(OpenApi, TheDocumentListsExactlyTheRouteTable) {
     }
   }
   std::set<std::string> served;
-  for (const Route& route : Routes()) served.insert(std::string(route.method) + " " + std::string(route.path));
+  for (const Route& route : Routes())
+    served.insert(std::string(route.method) + " " + std::string(route.path));
   EXPECT_EQ(documented, served);
 }
 
@@ -590,7 +601,8 @@ TEST(OpenApi, EveryRouteInTheTableIsServed) {
     const auto brace = request.path.find("{job_id}");
     if (brace != std::string::npos) request.path.replace(brace, 8, "some-job");
     Reply reply = handler->Handle(request);
-    EXPECT_NE(reply.body, R"({"error":"no such endpoint"})") << request.method << " " << request.path;
+    EXPECT_NE(reply.body, R"({"error":"no such endpoint"})")
+        << request.method << " " << request.path;
     EXPECT_NE(reply.status, 405) << request.method << " " << request.path;
   }
 }
@@ -635,9 +647,13 @@ TEST(ObservabilityConfig, ReadsAndChecksTheVariables) {
   EXPECT_EQ(defaults->notify_timeout_seconds, 5);
   EXPECT_EQ(defaults->notify_attempts, 3);
 
-  env.insert({{"LOG_LEVEL", "DEBUG"}, {"METRICS", "false"}, {"SHOW_DOCS", "1"},
-              {"NOTIFY_URL", "https://example.test/hook"}, {"NOTIFY_SECRET", "n"},
-              {"NOTIFY_SLACK_URL", "http://127.0.0.1:9/slack"}, {"NOTIFY_TIMEOUT", "2"},
+  env.insert({{"LOG_LEVEL", "DEBUG"},
+              {"METRICS", "false"},
+              {"SHOW_DOCS", "1"},
+              {"NOTIFY_URL", "https://example.test/hook"},
+              {"NOTIFY_SECRET", "n"},
+              {"NOTIFY_SLACK_URL", "http://127.0.0.1:9/slack"},
+              {"NOTIFY_TIMEOUT", "2"},
               {"NOTIFY_ATTEMPTS", "5"}});
   auto set = ConfigFromEnvironment(env, false);
   ASSERT_TRUE(set.ok()) << set.error().message();
@@ -661,13 +677,15 @@ TEST(ObservabilityConfig, ReadsAndChecksTheVariables) {
            {"NOTIFY_URL", "ftp://x/secret", "NOTIFY_URL must be an http:// or https:// URL"},
            {"NOTIFY_DISCORD_URL", "discord.com/api/webhooks/1/token",
             "NOTIFY_DISCORD_URL must be an http:// or https:// URL"},
-           {"NOTIFY_ATTEMPTS", "0", "NOTIFY_ATTEMPTS must be a whole number from 1 to 10, not \"0\""},
+           {"NOTIFY_ATTEMPTS", "0",
+            "NOTIFY_ATTEMPTS must be a whole number from 1 to 10, not \"0\""},
        }) {
     auto config = ConfigFromEnvironment({{"SECRET_KEY", "s"}, {bad.name, bad.value}}, false);
     ASSERT_FALSE(config.ok()) << bad.name;
     EXPECT_EQ(config.error().message(), bad.message);
   }
-  EXPECT_FALSE(ConfigFromEnvironment({{"SECRET_KEY", "s"}, {"SHOW_DOCS", "false"}}, false)->show_docs);
+  EXPECT_FALSE(
+      ConfigFromEnvironment({{"SECRET_KEY", "s"}, {"SHOW_DOCS", "false"}}, false)->show_docs);
 }
 
 }  // namespace

@@ -172,8 +172,8 @@ Result<std::vector<Job>> JobDatabase::LoadNewest(std::size_t limit) {
 }
 
 Status JobDatabase::CheckWritable() {
-  Statement probe(handle_->db,
-                  "INSERT OR REPLACE INTO health_probe (id, checked_at) VALUES (1, strftime('%s','now'))");
+  Statement probe(handle_->db, R"sql(
+      INSERT OR REPLACE INTO health_probe (id, checked_at) VALUES (1, strftime('%s', 'now')))sql");
   if (!probe.ok()) return handle_->Failure("prepare health probe");
   if (probe.Step() != SQLITE_DONE) return handle_->Failure("write to the job database");
   return Ok();

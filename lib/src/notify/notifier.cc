@@ -17,7 +17,7 @@ namespace {
 
 using Writer = rapidjson::Writer<rapidjson::StringBuffer>;
 
-constexpr std::size_t kDiscordLimit = 2000;   // characters of "content"
+constexpr std::size_t kDiscordLimit = 2000;    // characters of "content"
 constexpr std::size_t kErrorInSummary = 1000;  // bytes of the job's error in a chat message
 
 void Field(Writer& w, const char* key, const std::string& value) {
@@ -65,9 +65,12 @@ bool IsRetryable(int status) { return status == 408 || status == 429 || status >
 
 std::string_view ToString(Format format) {
   switch (format) {
-    case Format::kGeneric: return "generic";
-    case Format::kSlack: return "slack";
-    case Format::kDiscord: return "discord";
+    case Format::kGeneric:
+      return "generic";
+    case Format::kSlack:
+      return "slack";
+    case Format::kDiscord:
+      return "discord";
   }
   return "generic";
 }
@@ -97,15 +100,24 @@ std::string GenericPayload(const jobs::Job& job) {
 std::string Summary(const jobs::Job& job) {
   const std::int64_t start = job.started_at != 0 ? job.started_at : job.created_at;
   char seconds[32];
-  std::snprintf(seconds, sizeof seconds, "%.1f s",
-                static_cast<double>(job.finished_at > start ? job.finished_at - start : 0) / 1000.0);
+  std::snprintf(
+      seconds, sizeof seconds, "%.1f s",
+      static_cast<double>(job.finished_at > start ? job.finished_at - start : 0) / 1000.0);
   std::string text = "delivery-hook: " + job.action + " of " + job.project + "/" + job.service +
                      " (container " + job.container_name + ") ";
   switch (job.state) {
-    case jobs::JobState::kSucceeded: text += "succeeded in " + std::string(seconds); break;
-    case jobs::JobState::kRolledBack: text += "was rolled back after " + std::string(seconds); break;
-    case jobs::JobState::kFailed: text += "failed after " + std::string(seconds); break;
-    default: text += std::string(jobs::ToString(job.state)); break;
+    case jobs::JobState::kSucceeded:
+      text += "succeeded in " + std::string(seconds);
+      break;
+    case jobs::JobState::kRolledBack:
+      text += "was rolled back after " + std::string(seconds);
+      break;
+    case jobs::JobState::kFailed:
+      text += "failed after " + std::string(seconds);
+      break;
+    default:
+      text += std::string(jobs::ToString(job.state));
+      break;
   }
   if (!job.error.empty()) text += ": " + Truncate(job.error, kErrorInSummary);
   return text;
@@ -116,7 +128,8 @@ std::string SlackPayload(const jobs::Job& job) {
 }
 
 std::string DiscordPayload(const jobs::Job& job) {
-  return Object([&](Writer& w) { Field(w, "content", FirstCodePoints(Summary(job), kDiscordLimit)); });
+  return Object(
+      [&](Writer& w) { Field(w, "content", FirstCodePoints(Summary(job), kDiscordLimit)); });
 }
 
 engine::HttpRequest MakeRequest(const Receiver& receiver, const jobs::Job& job,
@@ -126,9 +139,15 @@ engine::HttpRequest MakeRequest(const Receiver& receiver, const jobs::Job& job,
   request.target = receiver.url;
   request.headers = {{"Content-Type", "application/json"}, {"User-Agent", "delivery-hook"}};
   switch (receiver.format) {
-    case Format::kGeneric: request.body = GenericPayload(job); break;
-    case Format::kSlack: request.body = SlackPayload(job); break;
-    case Format::kDiscord: request.body = DiscordPayload(job); break;
+    case Format::kGeneric:
+      request.body = GenericPayload(job);
+      break;
+    case Format::kSlack:
+      request.body = SlackPayload(job);
+      break;
+    case Format::kDiscord:
+      request.body = DiscordPayload(job);
+      break;
   }
   if (receiver.format == Format::kGeneric && !receiver.secret.empty()) {
     const std::string stamp = std::to_string(timestamp);
@@ -206,7 +225,8 @@ class Notifier::Channel {
   }
 
   void Deliver(const jobs::Job& job) {
-    const std::string who = "receiver=" + std::string(ToString(receiver_.format)) + " job=" + job.id;
+    const std::string who =
+        "receiver=" + std::string(ToString(receiver_.format)) + " job=" + job.id;
     std::string reason;
     int attempt = 1;
     for (;; ++attempt) {
@@ -217,8 +237,8 @@ class Notifier::Channel {
       if (response && !IsRetryable(response->status)) break;
       if (attempt >= options_.attempts || !WaitBeforeRetry(attempt + 1)) break;
     }
-    Log("event=notify_failed " + who + " attempts=" + std::to_string(attempt) +
-        " error=\"" + Escaped(reason) + "\"");
+    Log("event=notify_failed " + who + " attempts=" + std::to_string(attempt) + " error=\"" +
+        Escaped(reason) + "\"");
   }
 
   // False when the notifier is stopping: no more retries then.

@@ -61,7 +61,8 @@ struct NotifierOptions {
 
 // The generic payload: {"event":"job.finished","job_id",...,"request_id"}.
 std::string GenericPayload(const jobs::Job& job);
-// One line for people: "delivery-hook: pull of shop/web (container shop-web-1) succeeded in 12.3 s".
+// One line for people: "delivery-hook: pull of shop/web (container shop-web-1) succeeded in 12.3
+// s".
 std::string Summary(const jobs::Job& job);
 std::string SlackPayload(const jobs::Job& job);    // {"text": Summary}
 std::string DiscordPayload(const jobs::Job& job);  // {"content": Summary}, at most 2000 characters
