@@ -28,13 +28,13 @@ const std::map<std::string, std::string>& Operations() {
         "responses": {
           "200": {"description": "With ?wait: the job succeeded", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Job"}}}},
           "202": {"description": "Accepted (or joined a queued job for the same service); with ?wait: still running", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Accepted"}}}},
-          "400": {"$ref": "#/components/responses/Error"},
-          "401": {"$ref": "#/components/responses/Error"},
-          "404": {"$ref": "#/components/responses/Error"},
-          "413": {"$ref": "#/components/responses/Error"},
-          "429": {"$ref": "#/components/responses/Error"},
+          "400": {"$ref": "#/components/responses/BadRequest"},
+          "401": {"$ref": "#/components/responses/Unauthorized"},
+          "404": {"$ref": "#/components/responses/NotFound"},
+          "413": {"$ref": "#/components/responses/PayloadTooLarge"},
+          "429": {"$ref": "#/components/responses/TooManyRequests"},
           "500": {"description": "With ?wait: the job failed or was rolled back", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Job"}}}},
-          "503": {"$ref": "#/components/responses/Error"}
+          "503": {"$ref": "#/components/responses/EngineUnavailable"}
         }})"},
       {"POST /build", R"({
         "operationId": "build",
@@ -47,13 +47,13 @@ const std::map<std::string, std::string>& Operations() {
         "responses": {
           "200": {"description": "With ?wait: the job succeeded", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Job"}}}},
           "202": {"description": "Accepted; with ?wait: still running", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Accepted"}}}},
-          "400": {"$ref": "#/components/responses/Error"},
-          "401": {"$ref": "#/components/responses/Error"},
-          "404": {"$ref": "#/components/responses/Error"},
-          "413": {"$ref": "#/components/responses/Error"},
-          "429": {"$ref": "#/components/responses/Error"},
+          "400": {"$ref": "#/components/responses/BadRequest"},
+          "401": {"$ref": "#/components/responses/Unauthorized"},
+          "404": {"$ref": "#/components/responses/NotFound"},
+          "413": {"$ref": "#/components/responses/PayloadTooLarge"},
+          "429": {"$ref": "#/components/responses/TooManyRequests"},
           "500": {"description": "With ?wait: the job failed or was rolled back", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Job"}}}},
-          "503": {"$ref": "#/components/responses/Error"}
+          "503": {"$ref": "#/components/responses/EngineUnavailable"}
         }})"},
       {"GET /jobs", R"({
         "operationId": "listJobs",
@@ -63,7 +63,7 @@ const std::map<std::string, std::string>& Operations() {
         "security": [{"signature": [], "timestamp": []}],
         "responses": {
           "200": {"description": "Newest first", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/JobList"}}}},
-          "401": {"$ref": "#/components/responses/Error"}
+          "401": {"$ref": "#/components/responses/Unauthorized"}
         }})"},
       {"GET /jobs/{job_id}", R"({
         "operationId": "getJob",
@@ -74,7 +74,7 @@ const std::map<std::string, std::string>& Operations() {
         "parameters": [{"$ref": "#/components/parameters/jobId"}],
         "responses": {
           "200": {"description": "The job", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Job"}}}},
-          "404": {"$ref": "#/components/responses/Error"}
+          "404": {"$ref": "#/components/responses/NotFound"}
         }})"},
       {"GET /jobs/{job_id}/events", R"({
         "operationId": "jobEvents",
@@ -84,7 +84,7 @@ const std::map<std::string, std::string>& Operations() {
         "parameters": [{"$ref": "#/components/parameters/jobId"}],
         "responses": {
           "200": {"description": "Events until the job ends", "content": {"text/event-stream": {"schema": {"type": "string"}}}},
-          "404": {"$ref": "#/components/responses/Error"}
+          "404": {"$ref": "#/components/responses/NotFound"}
         }})"},
       {"GET /healthz", R"({
         "operationId": "health",
@@ -104,7 +104,7 @@ const std::map<std::string, std::string>& Operations() {
         "security": [],
         "responses": {
           "200": {"description": "The metrics", "content": {"text/plain": {"schema": {"type": "string"}}}},
-          "404": {"$ref": "#/components/responses/Error"}
+          "404": {"$ref": "#/components/responses/Disabled"}
         }})"},
       {"GET /openapi.json", R"({
         "operationId": "openapi",
@@ -121,7 +121,7 @@ const std::map<std::string, std::string>& Operations() {
         "security": [],
         "responses": {
           "200": {"description": "The page", "content": {"text/html": {"schema": {"type": "string"}}}},
-          "404": {"$ref": "#/components/responses/Error"}
+          "404": {"$ref": "#/components/responses/Disabled"}
         }})"},
   };
   return kOperations;
@@ -139,13 +139,20 @@ constexpr char kComponents[] = R"({
     "wait": {"name": "wait", "in": "query", "required": false,
       "description": "Answer when the job ends, waiting at most this many seconds.",
       "schema": {"type": "integer", "minimum": 0, "maximum": 900}},
-    "jobId": {"name": "job_id", "in": "path", "required": true, "schema": {"type": "string"}},
+    "jobId": {"name": "job_id", "in": "path", "required": true,
+      "description": "The job_id of the answer that accepted the trigger.", "schema": {"type": "string"}},
     "requestId": {"name": "X-Request-Id", "in": "header", "required": false,
       "description": "Kept as the request id when it is 1 to 128 letters, digits or ._:- (otherwise one is generated); returned in every answer's X-Request-Id and stored on the job.",
       "schema": {"type": "string", "maxLength": 128}}
   },
   "responses": {
-    "Error": {"description": "Refused; the reason in error", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}}
+    "BadRequest": {"description": "Malformed body or query; nothing changed", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}},
+    "Unauthorized": {"description": "Missing, malformed or wrong signature, timestamp out of the window, or a replay", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}},
+    "NotFound": {"description": "No such container (after authentication), job, or wrong job token", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}},
+    "PayloadTooLarge": {"description": "The body is larger than MAX_BODY_BYTES", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}},
+    "TooManyRequests": {"description": "Too many deploys are waiting; see Retry-After", "headers": {"Retry-After": {"schema": {"type": "integer"}}}, "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}},
+    "EngineUnavailable": {"description": "The Docker engine cannot be reached", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}},
+    "Disabled": {"description": "Switched off by configuration", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}}
   },
   "schemas": {
     "TriggerBody": {
@@ -246,14 +253,26 @@ std::string Text(const rapidjson::Value& object, const char* key) {
   return it != object.MemberEnd() && it->value.IsString() ? it->value.GetString() : std::string();
 }
 
-// "#/components/x/Name" → "Name"; anything else unchanged.
-std::string RefName(const std::string& ref) {
-  const auto slash = ref.rfind('/');
-  return slash == std::string::npos ? ref : ref.substr(slash + 1);
+// The object a local "$ref" points to ("#/components/responses/X"), or `value`.
+const rapidjson::Value& Resolve(const rapidjson::Value& document, const rapidjson::Value& value) {
+  const std::string ref = Text(value, "$ref");
+  if (ref.rfind("#/", 0) != 0) return value;
+  const rapidjson::Value* at = &document;
+  std::size_t start = 2;
+  while (start <= ref.size()) {
+    const auto slash = ref.find('/', start);
+    const std::string key =
+        ref.substr(start, slash == std::string::npos ? std::string::npos : slash - start);
+    if (!at->IsObject() || !at->HasMember(key.c_str())) return value;
+    at = &(*at)[key.c_str()];
+    if (slash == std::string::npos) break;
+    start = slash + 1;
+  }
+  return *at;
 }
 
-std::string OperationHtml(const std::string& method, const std::string& path,
-                          const rapidjson::Value& operation) {
+std::string OperationHtml(const rapidjson::Value& document, const std::string& method,
+                          const std::string& path, const rapidjson::Value& operation) {
   std::string html = "<section class=\"op\"><h3><span class=\"method " + method + "\">" + method +
                      "</span> <code>" + Escape(path) + "</code></h3>\n";
   html += "<p><strong>" + Escape(Text(operation, "summary")) + "</strong></p>\n";
@@ -265,16 +284,17 @@ std::string OperationHtml(const std::string& method, const std::string& path,
   }
   if (auto params = operation.FindMember("parameters");
       params != operation.MemberEnd() && params->value.IsArray()) {
-    html += "<p>Parameters:";
-    for (const auto& param : params->value.GetArray()) {
-      html += " <code>" + Escape(RefName(Text(param, "$ref"))) + "</code>";
+    html += "<p>Parameters:</p><ul>\n";
+    for (const auto& reference : params->value.GetArray()) {
+      const rapidjson::Value& param = Resolve(document, reference);
+      html += "<li><code>" + Escape(Text(param, "name")) + "</code> (" + Escape(Text(param, "in")) +
+              ") " + Escape(Text(param, "description")) + "</li>\n";
     }
-    html += "</p>\n";
+    html += "</ul>\n";
   }
   html += "<table><tr><th>status</th><th>meaning</th></tr>\n";
   for (const auto& response : operation["responses"].GetObject()) {
-    std::string meaning = Text(response.value, "description");
-    if (meaning.empty()) meaning = "refused: {\"error\": \"...\"}";
+    std::string meaning = Text(Resolve(document, response.value), "description");
     html += "<tr><td>" + Escape(response.name.GetString()) + "</td><td>" + Escape(meaning) +
             "</td></tr>\n";
   }
@@ -294,12 +314,13 @@ std::string OpenApiDocument(std::string_view version) {
     if (!by_path.count(path)) order.push_back(path);
     std::string& entry = by_path[path];
     if (!entry.empty()) entry += ",";
-    entry += "\"" + method + "\":" +
-             (operation == Operations().end() ? std::string("{}") : operation->second);
+    entry += "\"" + method +
+             "\":" + (operation == Operations().end() ? std::string("{}") : operation->second);
   }
-  std::string document = R"({"openapi":"3.0.3","info":{"title":"docker-delivery-hook","version":")" +
-                         std::string(version) +
-                         R"(","description":"Redeploys one Docker Compose service per signed request. Every answer carries X-Request-Id."},"tags":[{"name":"deploy"},{"name":"jobs"},{"name":"operations"}],"paths":{)";
+  std::string document =
+      R"({"openapi":"3.0.3","info":{"title":"docker-delivery-hook","version":")" +
+      std::string(version) +
+      R"(","description":"Redeploys one Docker Compose service per signed request. Every answer carries X-Request-Id."},"tags":[{"name":"deploy"},{"name":"jobs"},{"name":"operations"}],"paths":{)";
   bool first = true;
   for (const auto& path : order) {
     if (!first) document += ",";
@@ -343,13 +364,13 @@ table{border-collapse:collapse}td,th{border:1px solid #ddd;padding:.2rem .6rem;t
     for (const auto& operation : path.value.GetObject()) {
       std::string method = operation.name.GetString();
       for (char& c : method) c = static_cast<char>(c - 'a' + 'A');
-      html += OperationHtml(method, path.name.GetString(), operation.value);
+      html += OperationHtml(doc, method, path.name.GetString(), operation.value);
     }
   }
   html += "<h2>Authentication</h2>\n";
   for (const auto& scheme : doc["components"]["securitySchemes"].GetObject()) {
-    html += "<p><code>" + Escape(scheme.name.GetString()) + "</code>: " +
-            Escape(Text(scheme.value, "description")) + "</p>\n";
+    html += "<p><code>" + Escape(scheme.name.GetString()) +
+            "</code>: " + Escape(Text(scheme.value, "description")) + "</p>\n";
   }
   html += "<h2>Schemas</h2>\n";
   for (const auto& schema : doc["components"]["schemas"].GetObject()) {

@@ -629,6 +629,9 @@ TEST(Docs, OnlyWithShowDocs) {
     EXPECT_NE(page.body.find("<code>" + std::string(route.path) + "</code>"), std::string::npos)
         << route.path;
   }
+  // References are resolved: refusals and parameters are described.
+  EXPECT_NE(page.body.find("<td>401</td><td>Missing, malformed or wrong signature"), std::string::npos);
+  EXPECT_NE(page.body.find("<li><code>X-Request-Id</code> (header)"), std::string::npos);
   // Self-contained: nothing to fetch.
   EXPECT_EQ(page.body.find("<script"), std::string::npos);
   EXPECT_EQ(page.body.find("src="), std::string::npos);
