@@ -2,7 +2,8 @@
 # shellcheck source-path=SCRIPTDIR
 # What an operator sees around a real deploy:
 #   - GET /healthz names the engine and the job database, and answers 503
-#     naming the engine when the engine cannot be reached;
+#     naming the part that fails: an engine that cannot be reached, a job
+#     database on a full filesystem;
 #   - GET /metrics passes `promtool check metrics` and its counts move with
 #     a deploy, an authentication failure and a 404;
 #   - a caller's X-Request-Id comes back in the answer, is stored on the job
@@ -133,6 +134,28 @@ assert_eq '{"status":"unavailable","engine":"unreachable","database":"ok","error
   "$RESP_BODY" "healthz body"
 assert_not_contains "$RESP_BODY" "$WORK" "healthz reveals no path"
 hook_stop
+
+# A job database that takes no writes (its filesystem is full): 503 naming
+# it, and 200 again once there is room. The checks are cached for 2 s.
+mkdir -p "$WORK/small"
+mount -t tmpfs -o size=512k tmpfs "$WORK/small" || fail "cannot mount a small tmpfs"
+on_cleanup 'hook_stop; umount "$WORK/small" 2>/dev/null'
+hook_start DATA_DIR="$WORK/small/data"
+get /healthz
+assert_eq '{"status":"ok","engine":"ok","database":"ok"}' "$RESP_BODY" "healthz with room"
+dd if=/dev/zero of="$WORK/small/fill" bs=4k 2>/dev/null || true
+sleep 2.2
+get /healthz
+assert_eq 503 "$RESP_CODE" "healthz with a full disk: $RESP_BODY"
+assert_eq '{"status":"unavailable","engine":"ok","database":"unwritable","error":"the job database takes no writes"}' \
+  "$RESP_BODY" "healthz body"
+assert_contains "$(cat "$HOOK_LOG")" "level=warn event=health_check part=database" "the reason is logged"
+rm "$WORK/small/fill"
+sleep 2.2
+get /healthz
+assert_eq 200 "$RESP_CODE" "healthz once there is room again: $RESP_BODY"
+hook_stop
+umount "$WORK/small"
 
 compose_noop 2.40.3 "$APP_DIR"
 log "PASS"
