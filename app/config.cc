@@ -75,6 +75,7 @@ deliveryhook::Status ReadObservability(const std::map<std::string, std::string>&
     *field = url;
   }
   config.notify_secret = Get(env, "NOTIFY_SECRET");
+  config.notify_ca_file = Get(env, "NOTIFY_CA_FILE");
   return deliveryhook::Ok();
 }
 
@@ -86,7 +87,7 @@ bool IsHookSetting(const std::string& name) {
       "MAX_BODY_BYTES", "TIMESTAMP_WINDOW", "SETTLE_MS", "DATA_DIR", "JOB_RETENTION_DAYS",
       "JOB_HISTORY", "DELIVERY_HOOK_FAULT_KILL_AFTER", "LOG_LEVEL", "METRICS", "NOTIFY_URL",
       "NOTIFY_SECRET", "NOTIFY_SLACK_URL", "NOTIFY_DISCORD_URL", "NOTIFY_TIMEOUT",
-      "NOTIFY_ATTEMPTS"};
+      "NOTIFY_ATTEMPTS", "NOTIFY_CA_FILE"};
   return kNames.count(name) != 0;
 }
 

@@ -35,6 +35,7 @@ struct Config {
   std::string notify_discord_url;    // NOTIFY_DISCORD_URL
   int notify_timeout_seconds = 5;    // NOTIFY_TIMEOUT: per try
   int notify_attempts = 3;           // NOTIFY_ATTEMPTS
+  std::string notify_ca_file;        // NOTIFY_CA_FILE: CAs for https receivers
 };
 
 // Reads the settings from `env`. With `dev_mode`, a missing SECRET_KEY is

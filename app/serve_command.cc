@@ -120,13 +120,14 @@ deliveryhook::Status PersistJobs(const Config& config, deliveryhook::jobs::JobSt
 // timeout, so a hung engine answers the probe with 503 in seconds.
 std::function<deliveryhook::Status()> EnginePing(const Config& config,
                                                  const std::shared_ptr<Metrics>& metrics) {
-  constexpr std::chrono::seconds kPingTimeout{2};
+  deliveryhook::engine::TransportOptions ping;
+  ping.connect_timeout = ping.request_timeout = std::chrono::seconds(2);
   auto endpoint = deliveryhook::engine::Endpoint::Parse(config.docker_host);
   if (!endpoint) {
     return [error = endpoint.error()]() -> deliveryhook::Status { return error; };
   }
   std::shared_ptr<deliveryhook::engine::Transport> transport = CountEngineErrors(
-      deliveryhook::engine::MakeCurlTransport(*endpoint, {kPingTimeout, kPingTimeout}), metrics);
+      deliveryhook::engine::MakeCurlTransport(*endpoint, ping), metrics);
   return [transport]() -> deliveryhook::Status {
     auto response = transport->Send({"GET", "/_ping", {}, {}});
     if (!response) return response.error();
@@ -158,8 +159,12 @@ std::unique_ptr<deliveryhook::notify::Notifier> MakeNotifier(const Config& confi
   deliveryhook::notify::NotifierOptions options;
   options.attempts = config.notify_attempts;
   options.log = [](const std::string& fields) { RequestLog::Line(LogLevel::kWarn, fields); };
+  deliveryhook::engine::TransportOptions transport;
+  transport.connect_timeout = timeout;
+  transport.request_timeout = timeout;
+  transport.ca_file = config.notify_ca_file;
   return std::make_unique<deliveryhook::notify::Notifier>(
-      std::move(receivers), deliveryhook::engine::MakeCurlUrlTransport({timeout, timeout}),
+      std::move(receivers), deliveryhook::engine::MakeCurlUrlTransport(transport),
       std::move(options));
 }
 

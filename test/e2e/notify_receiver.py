@@ -1,17 +1,18 @@
 #!/usr/bin/env python3
 """A local receiver for the hook's notifications (test/e2e/t_notify.sh).
 
-Usage: notify_receiver.py PORT_FILE RECORD_FILE
+Usage: notify_receiver.py PORT_FILE RECORD_FILE [CERT_FILE KEY_FILE]
 
 Listens on a free port of 127.0.0.1 (written to PORT_FILE) and appends one
 JSON line per request to RECORD_FILE: {"path", "headers", "body", "time"}.
-The path chooses the answer:
+With CERT_FILE and KEY_FILE it speaks HTTPS. The path chooses the answer:
   /fail...   500
   /hang...   nothing for 60 s (the hook's per-try timeout cuts it)
   otherwise  200
 """
 import http.server
 import json
+import ssl
 import sys
 import threading
 import time
@@ -41,6 +42,10 @@ class Handler(http.server.BaseHTTPRequestHandler):
 
 server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
 server.daemon_threads = True
+if len(sys.argv) > 4:
+    context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    context.load_cert_chain(sys.argv[3], sys.argv[4])
+    server.socket = context.wrap_socket(server.socket, server_side=True)
 with open(port_file, "w", encoding="utf-8") as out:
     out.write(str(server.server_address[1]))
 server.serve_forever()

@@ -1,11 +1,12 @@
 #!/usr/bin/env bash
 # shellcheck source-path=SCRIPTDIR
 # Notifications when a job ends, against a local receiver:
-#   - after a real deploy the generic, Slack and Discord messages arrive;
-#     the generic one's signature verifies with the README's openssl recipe
-#     and NOTIFY_SECRET;
-#   - a receiver that answers 500 and one that never answers do not slow
-#     the deploy down; the failing one is tried NOTIFY_ATTEMPTS times.
+#   - after a real deploy the generic (over HTTPS, verified with
+#     NOTIFY_CA_FILE), Slack and Discord messages arrive; the generic one's
+#     signature verifies with the README's openssl recipe and NOTIFY_SECRET;
+#   - a receiver that answers 500, one that never answers and an HTTPS one
+#     whose certificate is not trusted do not slow the deploy down; the
+#     failing one is tried NOTIFY_ATTEMPTS times.
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
 NOTIFY_SECRET_VALUE="notify-$(od -An -N8 -tx1 /dev/urandom | tr -d ' \n')"
@@ -16,6 +17,16 @@ RECEIVER_PID=$!
 on_cleanup 'kill "$RECEIVER_PID" 2>/dev/null; wait "$RECEIVER_PID" 2>/dev/null'
 retry 10 test -s "$WORK/receiver.port" || fail "the receiver did not start"
 RECEIVER="http://127.0.0.1:$(cat "$WORK/receiver.port")"
+
+# The same receiver over HTTPS, with a certificate of its own for 127.0.0.1.
+openssl req -x509 -newkey rsa:2048 -nodes -days 1 -subj /CN=127.0.0.1 \
+  -addext subjectAltName=IP:127.0.0.1 -keyout "$WORK/tls.key" -out "$WORK/tls.crt" 2>/dev/null ||
+  fail "cannot make a test certificate"
+python3 "$E2E_DIR/notify_receiver.py" "$WORK/tls-receiver.port" "$RECORDS" "$WORK/tls.crt" "$WORK/tls.key" &
+TLS_RECEIVER_PID=$!
+on_cleanup 'kill "$TLS_RECEIVER_PID" 2>/dev/null; wait "$TLS_RECEIVER_PID" 2>/dev/null'
+retry 10 test -s "$WORK/tls-receiver.port" || fail "the HTTPS receiver did not start"
+TLS_RECEIVER="https://127.0.0.1:$(cat "$WORK/tls-receiver.port")"
 
 # Lines of $RECORDS whose path starts with $1.
 records_for() {
@@ -42,8 +53,8 @@ deploy_waiting() {
 
 deploy_app notify 2.40.3
 v2=$(build_app_image "$APP_TAG" "v2 of $PREFIX-notify")
-hook_start NOTIFY_URL="$RECEIVER/generic" NOTIFY_SECRET="$NOTIFY_SECRET_VALUE" \
-  NOTIFY_SLACK_URL="$RECEIVER/slack/T000/B000/XXXX" NOTIFY_DISCORD_URL="$RECEIVER/discord/1/token"
+hook_start NOTIFY_URL="$TLS_RECEIVER/generic" NOTIFY_SECRET="$NOTIFY_SECRET_VALUE" \
+  NOTIFY_CA_FILE="$WORK/tls.crt" NOTIFY_SLACK_URL="$RECEIVER/slack/T000/B000/XXXX" NOTIFY_DISCORD_URL="$RECEIVER/discord/1/token"
 deploy_waiting
 first_seconds=$DEPLOY_SECONDS
 job=$(json_get job_id <<<"$RESP_BODY")
@@ -77,7 +88,8 @@ assert_eq "$slack_text" "$discord_text" "Discord content"
 hook_stop
 : >"$RECORDS"
 v3=$(build_app_image "$APP_TAG" "v3 of $PREFIX-notify")
-hook_start NOTIFY_URL="$RECEIVER/fail" NOTIFY_SLACK_URL="$RECEIVER/hang" NOTIFY_TIMEOUT=2 NOTIFY_ATTEMPTS=3
+hook_start NOTIFY_URL="$RECEIVER/fail" NOTIFY_SLACK_URL="$RECEIVER/hang" \
+  NOTIFY_DISCORD_URL="$TLS_RECEIVER/untrusted" NOTIFY_TIMEOUT=2 NOTIFY_ATTEMPTS=3
 deploy_waiting
 assert_eq succeeded "$(json_get state <<<"$RESP_BODY")" "the deploy with bad receivers"
 assert_eq "$v3" "$(container_image_id "$APP_NAME")" "$APP_NAME runs v3"
@@ -93,7 +105,12 @@ assert_contains "$(grep 'event=notify_failed receiver=generic' "$HOOK_LOG")" \
   "notify_failed line"
 retry 15 grep -q 'event=notify_failed receiver=slack' "$HOOK_LOG" || fail "the hanging receiver was not given up"
 assert_contains "$(grep 'event=notify_failed receiver=slack' "$HOOK_LOG")" "did not answer in time" "timeout reason"
+retry 15 grep -q 'event=notify_failed receiver=discord' "$HOOK_LOG" || fail "no notify_failed line for HTTPS"
+assert_contains "$(grep 'event=notify_failed receiver=discord' "$HOOK_LOG")" "certificate" \
+  "an untrusted certificate is refused"
+assert_eq 0 "$(count_for /untrusted)" "nothing was sent to the untrusted receiver"
 assert_not_contains "$(cat "$HOOK_LOG")" "/hang" "receiver URLs stay out of the log"
+assert_not_contains "$(cat "$HOOK_LOG")" "/untrusted" "receiver URLs stay out of the log"
 
 # Stopping the hook does not wait for a hanging receiver.
 stop_start=$(date +%s)

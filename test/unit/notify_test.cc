@@ -247,7 +247,8 @@ TEST(NotifyQueue, StoppingCutsRetriesShort) {
 }
 
 TEST(NotifyTransport, OnlyHttpAndHttpsUrls) {
-  auto transport = engine::MakeCurlUrlTransport({std::chrono::seconds(1), std::chrono::seconds(1)});
+  auto transport = engine::MakeCurlUrlTransport(
+      {std::chrono::seconds(1), std::chrono::seconds(1), ""});
   auto answer = transport->Send({"POST", "file:///etc/passwd", {}, "{}"});
   ASSERT_FALSE(answer.ok());
   EXPECT_EQ(answer.error().message(), "only http:// and https:// URLs can be called");

@@ -657,7 +657,7 @@ TEST(ObservabilityConfig, ReadsAndChecksTheVariables) {
               {"NOTIFY_SECRET", "n"},
               {"NOTIFY_SLACK_URL", "http://127.0.0.1:9/slack"},
               {"NOTIFY_TIMEOUT", "2"},
-              {"NOTIFY_ATTEMPTS", "5"}});
+              {"NOTIFY_ATTEMPTS", "5"}, {"NOTIFY_CA_FILE", "ca.pem"}});
   auto set = ConfigFromEnvironment(env, false);
   ASSERT_TRUE(set.ok()) << set.error().message();
   EXPECT_EQ(set->log_level, "debug");
@@ -668,6 +668,7 @@ TEST(ObservabilityConfig, ReadsAndChecksTheVariables) {
   EXPECT_EQ(set->notify_slack_url, "http://127.0.0.1:9/slack");
   EXPECT_EQ(set->notify_timeout_seconds, 2);
   EXPECT_EQ(set->notify_attempts, 5);
+  EXPECT_EQ(set->notify_ca_file, "ca.pem");
   EXPECT_TRUE(IsHookSetting("NOTIFY_SECRET"));
   EXPECT_TRUE(IsHookSetting("NOTIFY_DISCORD_URL"));
 

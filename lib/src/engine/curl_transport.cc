@@ -148,6 +148,7 @@ class CurlTransport final : public Transport {
     if (absolute_urls_) {
       curl_easy_setopt(curl, CURLOPT_PROTOCOLS_STR, "http,https");
       curl_easy_setopt(curl, CURLOPT_FOLLOWLOCATION, 0L);
+      if (!options_.ca_file.empty()) curl_easy_setopt(curl, CURLOPT_CAINFO, options_.ca_file.c_str());
     } else {
       if (endpoint_.kind == Endpoint::Kind::kUnixSocket) {
         curl_easy_setopt(curl, CURLOPT_UNIX_SOCKET_PATH, endpoint_.socket_path.c_str());

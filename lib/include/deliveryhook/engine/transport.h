@@ -72,6 +72,9 @@ struct TransportOptions {
   std::chrono::seconds connect_timeout{5};
   // Upper bound for one request, streamed pulls and builds included.
   std::chrono::seconds request_timeout{900};
+  // MakeCurlUrlTransport: a PEM file of the certificate authorities HTTPS
+  // peers are verified with, instead of the system's (a private CA).
+  std::string ca_file;
 };
 
 // The libcurl transport. curl_global_init runs once per process, the first
