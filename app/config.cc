@@ -1,5 +1,6 @@
 #include "config.h"
 
+#include <cctype>
 #include <charconv>
 #include <functional>
 #include <set>
@@ -30,13 +31,63 @@ deliveryhook::Result<long long> ParseNumber(const std::string& name, const std::
   return value;
 }
 
+// "0", "false", "no", "off" (any case).
+bool IsFalse(std::string text) {
+  for (char& c : text) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  return text == "0" || text == "false" || text == "no" || text == "off";
+}
+
+bool IsTrue(std::string text) {
+  for (char& c : text) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  return text == "1" || text == "true" || text == "yes" || text == "on";
+}
+
+// LOG_LEVEL, METRICS and the NOTIFY_* settings.
+deliveryhook::Status ReadObservability(const std::map<std::string, std::string>& env,
+                                       Config& config) {
+  if (auto level = Get(env, "LOG_LEVEL"); !level.empty()) {
+    for (char& c : level) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    if (level == "warning") level = "warn";
+    if (level != "debug" && level != "info" && level != "warn" && level != "error") {
+      return Error(ErrorCode::kInvalidArgument, "LOG_LEVEL must be debug, info, warn or error, not \"" +
+                                                    Get(env, "LOG_LEVEL") + "\"");
+    }
+    config.log_level = level;
+  }
+  if (auto metrics = Get(env, "METRICS"); !metrics.empty()) {
+    if (!IsTrue(metrics) && !IsFalse(metrics)) {
+      return Error(ErrorCode::kInvalidArgument,
+                   "METRICS must be true or false, not \"" + metrics + "\"");
+    }
+    config.metrics = IsTrue(metrics);
+  }
+  // The URLs are secrets of their own (Slack's and Discord's carry the
+  // token in the path): messages name the variable, never the value.
+  for (auto [name, field] : {std::pair{"NOTIFY_URL", &config.notify_url},
+                             std::pair{"NOTIFY_SLACK_URL", &config.notify_slack_url},
+                             std::pair{"NOTIFY_DISCORD_URL", &config.notify_discord_url}}) {
+    const std::string url = Get(env, name);
+    if (url.empty()) continue;
+    if (url.rfind("http://", 0) != 0 && url.rfind("https://", 0) != 0) {
+      return Error(ErrorCode::kInvalidArgument,
+                   std::string(name) + " must be an http:// or https:// URL");
+    }
+    *field = url;
+  }
+  config.notify_secret = Get(env, "NOTIFY_SECRET");
+  config.notify_ca_file = Get(env, "NOTIFY_CA_FILE");
+  return deliveryhook::Ok();
+}
+
 }  // namespace
 
 bool IsHookSetting(const std::string& name) {
   static const std::set<std::string> kNames = {
       "SECRET_KEY", "LISTEN_ADDRESS", "PORT", "UVICORN_PORT", "SHOW_DOCS", "WORKERS",
       "MAX_BODY_BYTES", "TIMESTAMP_WINDOW", "SETTLE_MS", "DATA_DIR", "JOB_RETENTION_DAYS",
-      "JOB_HISTORY", "DELIVERY_HOOK_FAULT_KILL_AFTER"};
+      "JOB_HISTORY", "DELIVERY_HOOK_FAULT_KILL_AFTER", "LOG_LEVEL", "METRICS", "NOTIFY_URL",
+      "NOTIFY_SECRET", "NOTIFY_SLACK_URL", "NOTIFY_DISCORD_URL", "NOTIFY_TIMEOUT",
+      "NOTIFY_ATTEMPTS", "NOTIFY_CA_FILE"};
   return kNames.count(name) != 0;
 }
 
@@ -74,6 +125,10 @@ deliveryhook::Result<Config> ConfigFromEnvironment(const std::map<std::string, s
        [&](long long v) { config.job_retention_days = static_cast<int>(v); }},
       {"JOB_HISTORY", 10, 1000000,
        [&](long long v) { config.job_history = static_cast<std::size_t>(v); }},
+      {"NOTIFY_TIMEOUT", 1, 300,
+       [&](long long v) { config.notify_timeout_seconds = static_cast<int>(v); }},
+      {"NOTIFY_ATTEMPTS", 1, 10,
+       [&](long long v) { config.notify_attempts = static_cast<int>(v); }},
   };
   for (const auto& setting : numbers) {
     const std::string text = Get(env, setting.name);
@@ -82,7 +137,8 @@ deliveryhook::Result<Config> ConfigFromEnvironment(const std::map<std::string, s
     if (!value) return value.error();
     setting.apply(*value);
   }
-  config.show_docs = !Get(env, "SHOW_DOCS").empty();
+  config.show_docs = !Get(env, "SHOW_DOCS").empty() && !IsFalse(Get(env, "SHOW_DOCS"));
+  if (auto status = ReadObservability(env, config); !status) return status.error();
   config.docker_host = Get(env, "DOCKER_HOST");
   if (auto data_dir = Get(env, "DATA_DIR"); !data_dir.empty()) {
     config.data_dir = data_dir;

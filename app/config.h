@@ -26,6 +26,16 @@ struct Config {
   bool data_dir_given = false;                      // DATA_DIR was set explicitly
   int job_retention_days = 30;                      // JOB_RETENTION_DAYS
   std::size_t job_history = 1000;                   // JOB_HISTORY: jobs kept at most
+  // Observability and notifications.
+  std::string log_level = "info";    // LOG_LEVEL: debug, info, warn, error
+  bool metrics = true;               // METRICS: serve GET /metrics
+  std::string notify_url;            // NOTIFY_URL: generic JSON when a job ends
+  std::string notify_secret;         // NOTIFY_SECRET: signs NOTIFY_URL's requests
+  std::string notify_slack_url;      // NOTIFY_SLACK_URL
+  std::string notify_discord_url;    // NOTIFY_DISCORD_URL
+  int notify_timeout_seconds = 5;    // NOTIFY_TIMEOUT: per try
+  int notify_attempts = 3;           // NOTIFY_ATTEMPTS
+  std::string notify_ca_file;        // NOTIFY_CA_FILE: CAs for https receivers
 };
 
 // Reads the settings from `env`. With `dev_mode`, a missing SECRET_KEY is

@@ -1,5 +1,6 @@
 #include "request_log.h"
 
+#include <atomic>
 #include <chrono>
 #include <cstdio>
 #include <ctime>
@@ -24,7 +25,63 @@ std::string UtcNow() {
   return text;
 }
 
+std::atomic<int> threshold{static_cast<int>(LogLevel::kInfo)};
+
+std::mutex& SinkMutex() {
+  static std::mutex mutex;
+  return mutex;
+}
+
+std::function<void(const std::string&)>& TestSink() {
+  static std::function<void(const std::string&)> sink;
+  return sink;
+}
+
+// Refusals of credentials are worth a look; an engine that cannot be
+// reached is an outage.
+LogLevel LevelOfDecision(const std::string& decision) {
+  if (decision == "unauthenticated") return LogLevel::kWarn;
+  if (decision == "engine_error") return LogLevel::kError;
+  return LogLevel::kInfo;
+}
+
 }  // namespace
+
+std::string_view ToString(LogLevel level) {
+  switch (level) {
+    case LogLevel::kDebug: return "debug";
+    case LogLevel::kInfo: return "info";
+    case LogLevel::kWarn: return "warn";
+    case LogLevel::kError: return "error";
+  }
+  return "info";
+}
+
+std::optional<LogLevel> ParseLogLevel(std::string_view name) {
+  for (LogLevel level : {LogLevel::kDebug, LogLevel::kInfo, LogLevel::kWarn, LogLevel::kError}) {
+    if (name == ToString(level)) return level;
+  }
+  if (name == "warning") return LogLevel::kWarn;
+  return std::nullopt;
+}
+
+std::string FormatLogLine(std::string_view time, LogLevel level, std::string_view fields) {
+  std::string line = "time=";
+  line.append(time);
+  line += " level=";
+  line.append(ToString(level));
+  line += ' ';
+  line.append(fields);
+  return line;
+}
+
+void RequestLog::SetThreshold(LogLevel level) { threshold = static_cast<int>(level); }
+bool RequestLog::Enabled(LogLevel level) { return static_cast<int>(level) >= threshold.load(); }
+
+void RequestLog::SetSinkForTesting(std::function<void(const std::string&)> sink) {
+  std::lock_guard lock(SinkMutex());
+  TestSink() = std::move(sink);
+}
 
 std::string LogValue(const std::string& value) {
   bool plain = !value.empty();
@@ -48,28 +105,56 @@ std::string LogValue(const std::string& value) {
   return quoted + "\"";
 }
 
-void RequestLog::Line(const std::string& fields) {
-  static std::mutex mutex;
-  std::lock_guard lock(mutex);
-  std::fprintf(stderr, "time=%s %s\n", UtcNow().c_str(), fields.c_str());
+void RequestLog::Line(LogLevel level, const std::string& fields) {
+  if (!Enabled(level)) return;
+  const std::string line = FormatLogLine(UtcNow(), level, fields);
+  std::lock_guard lock(SinkMutex());
+  if (TestSink()) {
+    TestSink()(line);
+    return;
+  }
+  std::fprintf(stderr, "%s\n", line.c_str());
   std::fflush(stderr);
 }
 
 Reply RequestLog::Decide(const std::string& decision, Reply reply) const {
-  std::string fields = "event=request client=" + LogValue(client_) + " endpoint=" +
+  std::string fields = "event=request";
+  if (!request_id_.empty()) fields += " request_id=" + LogValue(request_id_);
+  fields += " client=" + LogValue(client_) + " endpoint=" +
                        LogValue(endpoint_) + " decision=" + decision +
                        " status=" + std::to_string(reply.status);
   if (!target_.empty()) fields += " target=" + LogValue(target_);
   if (!job_id_.empty()) fields += " job=" + job_id_;
-  Line(fields);
+  Line(LevelOfDecision(decision), fields);
   return reply;
 }
 
+namespace {
+
+std::string JobFields(const char* event, const std::string& job_id, const std::string& request_id) {
+  std::string fields = std::string("event=") + event + " job=" + job_id;
+  if (!request_id.empty()) fields += " request_id=" + LogValue(request_id);
+  return fields;
+}
+
+}  // namespace
+
+void RequestLog::JobStarted(const std::string& job_id, const std::string& request_id,
+                            const std::string& action, const std::string& target) {
+  Line(JobFields("job_start", job_id, request_id) + " action=" + LogValue(action) +
+       " target=" + LogValue(target));
+}
+
+void RequestLog::JobStep(const std::string& job_id, const std::string& request_id,
+                         const std::string& step) {
+  Line(JobFields("job_step", job_id, request_id) + " step=" + LogValue(step));
+}
+
 void RequestLog::JobEnded(const std::string& job_id, const std::string& state,
-                          const std::string& error) {
-  std::string fields = "event=job_end job=" + job_id + " state=" + state;
+                          const std::string& error, const std::string& request_id) {
+  std::string fields = JobFields("job_end", job_id, request_id) + " state=" + state;
   if (!error.empty()) fields += " error=" + LogValue(error);
-  Line(fields);
+  Line(state == "succeeded" ? LogLevel::kInfo : LogLevel::kWarn, fields);
 }
 
 }  // namespace delivery_hook

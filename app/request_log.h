@@ -1,34 +1,66 @@
-// One structured (logfmt) line per request on stderr: time, client, endpoint,
-// target, decision, job id. Never a secret, a signature or a host path.
+// One structured (logfmt) line per event on stderr: time, level, event, then
+// the event's fields (client, endpoint, target, decision, job id, request
+// id). Never a secret, a signature or a host path.
 #ifndef DELIVERY_HOOK_APP_REQUEST_LOG_H_
 #define DELIVERY_HOOK_APP_REQUEST_LOG_H_
 
+#include <functional>
+#include <optional>
 #include <string>
+#include <string_view>
 
 namespace delivery_hook {
 
 struct Reply;
 
+enum class LogLevel { kDebug, kInfo, kWarn, kError };
+
+// "debug", "info", "warn", "error"
+std::string_view ToString(LogLevel level);
+// The level named by LOG_LEVEL ("warning" is accepted for "warn").
+std::optional<LogLevel> ParseLogLevel(std::string_view name);
+
 class RequestLog {
  public:
-  RequestLog(std::string client, std::string endpoint)
-      : client_(std::move(client)), endpoint_(std::move(endpoint)) {}
+  RequestLog(std::string client, std::string endpoint, std::string request_id = {})
+      : client_(std::move(client)),
+        endpoint_(std::move(endpoint)),
+        request_id_(std::move(request_id)) {}
 
   void SetTarget(std::string target) { target_ = std::move(target); }
   void SetJob(std::string job_id) { job_id_ = std::move(job_id); }
   // Writes the line and hands the reply back.
   Reply Decide(const std::string& decision, Reply reply) const;
 
+  // The lines of a job, each with the id of the request that created it.
+  static void JobStarted(const std::string& job_id, const std::string& request_id,
+                         const std::string& action, const std::string& target);
+  static void JobStep(const std::string& job_id, const std::string& request_id,
+                      const std::string& step);
   static void JobEnded(const std::string& job_id, const std::string& state,
-                       const std::string& error);
-  static void Line(const std::string& fields);
+                       const std::string& error, const std::string& request_id = {});
+
+  // Writes `time=... level=... <fields>` when `level` is at least the
+  // threshold. Line(fields) is an info line.
+  static void Line(LogLevel level, const std::string& fields);
+  static void Line(const std::string& fields) { Line(LogLevel::kInfo, fields); }
+
+  // Lines below `level` are dropped (LOG_LEVEL; default info).
+  static void SetThreshold(LogLevel level);
+  static bool Enabled(LogLevel level);
+  // For tests: receives each whole line (without the newline) instead of
+  // stderr; an empty function restores stderr.
+  static void SetSinkForTesting(std::function<void(const std::string&)> sink);
 
  private:
-  std::string client_, endpoint_, target_, job_id_;
+  std::string client_, endpoint_, request_id_, target_, job_id_;
 };
 
 // `value` quoted for logfmt when it needs to be.
 std::string LogValue(const std::string& value);
+
+// The line as written: "time=<time> level=<level> <fields>".
+std::string FormatLogLine(std::string_view time, LogLevel level, std::string_view fields);
 
 }  // namespace delivery_hook
 

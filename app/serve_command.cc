@@ -20,7 +20,10 @@
 #include "deliveryhook/compose/project.h"
 #include "deliveryhook/deploy/deployer.h"
 #include "deliveryhook/engine/client.h"
+#include "deliveryhook/notify/notifier.h"
 #include "deliveryhook/webhook/verifier.h"
+#include "health.h"
+#include "metrics.h"
 #include "request_log.h"
 #include "server.h"
 #include "version.h"
@@ -34,13 +37,21 @@ namespace {
 class EngineConnection {
  public:
   using OnConnected = std::function<void(deliveryhook::engine::Client&)>;
-  EngineConnection(deliveryhook::engine::ClientOptions options, OnConnected on_connected)
-      : options_(std::move(options)), on_connected_(std::move(on_connected)) {}
+  EngineConnection(deliveryhook::engine::ClientOptions options, std::shared_ptr<Metrics> metrics,
+                   OnConnected on_connected)
+      : options_(std::move(options)),
+        metrics_(std::move(metrics)),
+        on_connected_(std::move(on_connected)) {}
 
   deliveryhook::Result<deliveryhook::engine::Client*> Get() {
     std::lock_guard lock(mutex_);
     if (!client_) {
-      auto connected = deliveryhook::engine::Client::Connect(options_);
+      auto endpoint = deliveryhook::engine::Endpoint::Parse(options_.docker_host);
+      if (!endpoint) return endpoint.error();
+      // Every engine call passes the counter of engine API errors.
+      std::shared_ptr<deliveryhook::engine::Transport> transport = CountEngineErrors(
+          deliveryhook::engine::MakeCurlTransport(*endpoint, options_.transport), metrics_);
+      auto connected = deliveryhook::engine::Client::Connect(transport, options_);
       if (!connected) return connected.error();
       client_.emplace(std::move(*connected));
       RequestLog::Line("event=engine_connected api_version=" + client_->api_version());
@@ -51,6 +62,7 @@ class EngineConnection {
 
  private:
   deliveryhook::engine::ClientOptions options_;
+  std::shared_ptr<Metrics> metrics_;
   OnConnected on_connected_;
   std::mutex mutex_;
   std::optional<deliveryhook::engine::Client> client_;
@@ -70,7 +82,8 @@ void RecoverInterruptedDeploys(deliveryhook::engine::Client& client,
                                const deliveryhook::deploy::DeployerOptions& options) {
   auto repairs = deliveryhook::deploy::Deployer(client, options).RecoverInterrupted();
   if (!repairs) {
-    RequestLog::Line("event=recovery_failed error=" + LogValue(repairs.error().message()));
+    RequestLog::Line(LogLevel::kError,
+                     "event=recovery_failed error=" + LogValue(repairs.error().message()));
     return;
   }
   for (const auto& repair : *repairs) RequestLog::Line("event=recovered what=" + LogValue(repair));
@@ -98,8 +111,61 @@ deliveryhook::Status PersistJobs(const Config& config, deliveryhook::jobs::JobSt
                               std::chrono::hours(24 * config.job_retention_days));
   }
   if (persisted || config.data_dir_given) return persisted;
-  RequestLog::Line("event=job_history_in_memory reason=" + LogValue(persisted.error().message()));
+  RequestLog::Line(LogLevel::kWarn,
+                   "event=job_history_in_memory reason=" + LogValue(persisted.error().message()));
   return deliveryhook::Ok();
+}
+
+// /healthz's engine check: GET /_ping on a transport of its own with a short
+// timeout, so a hung engine answers the probe with 503 in seconds.
+std::function<deliveryhook::Status()> EnginePing(const Config& config,
+                                                 const std::shared_ptr<Metrics>& metrics) {
+  deliveryhook::engine::TransportOptions ping;
+  ping.connect_timeout = ping.request_timeout = std::chrono::seconds(2);
+  auto endpoint = deliveryhook::engine::Endpoint::Parse(config.docker_host);
+  if (!endpoint) {
+    return [error = endpoint.error()]() -> deliveryhook::Status { return error; };
+  }
+  std::shared_ptr<deliveryhook::engine::Transport> transport = CountEngineErrors(
+      deliveryhook::engine::MakeCurlTransport(*endpoint, ping), metrics);
+  return [transport]() -> deliveryhook::Status {
+    auto response = transport->Send({"GET", "/_ping", {}, {}});
+    if (!response) return response.error();
+    if (response->status != 200) {
+      return deliveryhook::Error(
+          deliveryhook::ErrorCode::kUnavailable,
+          "the engine answered /_ping with " + std::to_string(response->status));
+    }
+    return deliveryhook::Ok();
+  };
+}
+
+// The receivers NOTIFY_URL, NOTIFY_SLACK_URL and NOTIFY_DISCORD_URL name;
+// null when none is set.
+std::unique_ptr<deliveryhook::notify::Notifier> MakeNotifier(const Config& config) {
+  using deliveryhook::notify::Format;
+  std::vector<deliveryhook::notify::Receiver> receivers;
+  if (!config.notify_url.empty()) {
+    receivers.push_back({Format::kGeneric, config.notify_url, config.notify_secret});
+  }
+  if (!config.notify_slack_url.empty()) {
+    receivers.push_back({Format::kSlack, config.notify_slack_url, ""});
+  }
+  if (!config.notify_discord_url.empty()) {
+    receivers.push_back({Format::kDiscord, config.notify_discord_url, ""});
+  }
+  if (receivers.empty()) return nullptr;
+  const std::chrono::seconds timeout(config.notify_timeout_seconds);
+  deliveryhook::notify::NotifierOptions options;
+  options.attempts = config.notify_attempts;
+  options.log = [](const std::string& fields) { RequestLog::Line(LogLevel::kWarn, fields); };
+  deliveryhook::engine::TransportOptions transport;
+  transport.connect_timeout = timeout;
+  transport.request_timeout = timeout;
+  transport.ca_file = config.notify_ca_file;
+  return std::make_unique<deliveryhook::notify::Notifier>(
+      std::move(receivers), deliveryhook::engine::MakeCurlUrlTransport(transport),
+      std::move(options));
 }
 
 void PrintDevBanner(const Config& config, int port) {
@@ -127,18 +193,21 @@ int Serve(bool dev_mode) {
     std::cerr << "delivery-hook: " << config.error().message() << "\n";
     return 2;
   }
+  RequestLog::SetThreshold(ParseLogLevel(config->log_level).value_or(LogLevel::kInfo));
+  auto metrics = std::make_shared<Metrics>();
   deliveryhook::deploy::DeployerOptions deploy_options;
   deploy_options.environment = ComposeEnvironment(env);
   deploy_options.settle_time = std::chrono::milliseconds(config->settle_milliseconds);
 
   deliveryhook::engine::ClientOptions engine_options;
   engine_options.docker_host = config->docker_host;
-  EngineConnection engine(engine_options, [&](deliveryhook::engine::Client& client) {
+  EngineConnection engine(engine_options, metrics, [&](deliveryhook::engine::Client& client) {
     RecoverInterruptedDeploys(client, deploy_options);
   });
   // Repair what a killed predecessor left before taking new requests.
   if (auto connected = engine.Get(); !connected) {
-    RequestLog::Line("event=engine_unavailable error=" + LogValue(connected.error().message()));
+    RequestLog::Line(LogLevel::kWarn,
+                     "event=engine_unavailable error=" + LogValue(connected.error().message()));
   }
   const std::string kill_after = FaultKillAfter(env);
 
@@ -172,7 +241,25 @@ int Serve(bool dev_mode) {
   handler_options.max_body_bytes = config->max_body_bytes;
   handler_options.workers = config->workers;
   handler_options.job_history = config->job_history;
+  handler_options.metrics = metrics;
+  handler_options.serve_metrics = config->metrics;
+  handler_options.show_docs = config->show_docs;
+  deliveryhook::jobs::JobStore* job_store = nullptr;  // set once the handler exists
+  handler_options.health = std::make_shared<HealthCheck>(HealthProbes{
+      EnginePing(*config, metrics), [&job_store]() -> std::optional<deliveryhook::Status> {
+        if (job_store == nullptr || !job_store->persistent()) return std::nullopt;
+        return job_store->CheckWritable();
+      }});
+  // Declared before the handler: destroyed after it, so the jobs the
+  // handler lets finish still notify.
+  auto notifier = MakeNotifier(*config);
+  if (notifier) {
+    handler_options.on_job_end = [&notifier](const deliveryhook::jobs::Job& job) {
+      notifier->Notify(job);
+    };
+  }
   WebhookHandler handler(verifier, std::move(backend), handler_options);
+  job_store = &handler.store();
   if (auto persisted = PersistJobs(*config, handler.store()); !persisted) {
     std::cerr << "delivery-hook: " << persisted.error().message() << "\n";
     return 1;

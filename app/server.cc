@@ -132,7 +132,7 @@ class ConnectionThreads : public httplib::TaskQueue {
 void Send(const Reply& reply, httplib::Response& response) {
   response.status = reply.status;
   for (const auto& [name, value] : reply.headers) response.set_header(name, value);
-  response.set_content(reply.body, "application/json");
+  response.set_content(reply.body, reply.content_type);
 }
 
 }  // namespace

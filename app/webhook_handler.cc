@@ -10,7 +10,9 @@
 #include <set>
 #include <string_view>
 
+#include "openapi.h"
 #include "request_log.h"
+#include "version.h"
 
 namespace delivery_hook {
 namespace {
@@ -159,6 +161,7 @@ std::string JobJson(const Job& job, const std::string* token = nullptr, bool joi
       w.Key("joined");
       w.Bool(joined);
     }
+    if (!job.request_id.empty()) Field(w, "request_id", job.request_id);
     Field(w, "action", job.action);
     Field(w, "container_name", job.container_name);
     Field(w, "project", job.project);
@@ -197,6 +200,16 @@ Reply ErrorReply(int status, const std::string& message) {
 Reply WebhookHandler::TooLarge(std::size_t limit) {
   return ErrorReply(413, "body is larger than " + std::to_string(limit) + " bytes");
 }
+std::string RequestIdFor(const std::string& header) {
+  constexpr std::size_t kMaxRequestId = 128;
+  bool sane = !header.empty() && header.size() <= kMaxRequestId;
+  for (char c : header) {
+    const bool alnum = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9');
+    if (!alnum && c != '.' && c != '_' && c != ':' && c != '-') sane = false;
+  }
+  return sane ? header : deliveryhook::jobs::JobStore::RandomHex(16);
+}
+
 Reply WebhookHandler::NotFound() { return ErrorReply(404, "no such endpoint"); }
 Reply WebhookHandler::MethodNotAllowed() { return ErrorReply(405, "method not allowed"); }
 
@@ -206,32 +219,68 @@ WebhookHandler::WebhookHandler(std::shared_ptr<deliveryhook::webhook::SignatureV
       backend_(std::move(backend)),
       options_(options),
       store_(options.job_history),
-      runner_(std::make_unique<deliveryhook::jobs::JobRunner>(options.workers)) {}
+      runner_(std::make_unique<deliveryhook::jobs::JobRunner>(options.workers)) {
+  if (!options_.metrics) options_.metrics = std::make_shared<Metrics>();
+}
 
-Reply WebhookHandler::Handle(const IncomingRequest& request) {
-  const bool is_trigger = request.path == "/pull" || request.path == "/build";
-  if (is_trigger) {
-    if (request.method != "POST") return MethodNotAllowed();
-    return Trigger(request, request.path == "/pull" ? Action::kPull : Action::kBuild);
+Reply WebhookHandler::Handle(const IncomingRequest& incoming) {
+  IncomingRequest request = incoming;
+  request.request_id = RequestIdFor(incoming.Header("x-request-id"));
+  const RouteMatch match = MatchRoute(request.method, request.path);
+  Reply reply = Dispatch(request, match);
+  reply.headers.emplace_back("X-Request-Id", request.request_id);
+  // Route templates, not paths: the label's values stay a fixed set.
+  options_.metrics->CountRequest(match.route ? std::string(match.route->path) : "other",
+                                 reply.status);
+  if (reply.status == 401) options_.metrics->CountAuthFailure();
+  const bool is_trigger = match.route && match.method_allowed &&
+                          (match.route->id == RouteId::kPull || match.route->id == RouteId::kBuild);
+  // Triggers log their own line (with the decision); probes and reads only
+  // at debug, or a scraper every few seconds would drown the log.
+  if (!is_trigger && RequestLog::Enabled(LogLevel::kDebug)) {
+    RequestLog::Line(LogLevel::kDebug, "event=request request_id=" + LogValue(request.request_id) +
+                                           " client=" + LogValue(request.client_address) +
+                                           " method=" + LogValue(request.method) + " endpoint=" +
+                                           LogValue(match.route ? std::string(match.route->path)
+                                                                : std::string("other")) +
+                                           " status=" + std::to_string(reply.status));
   }
-  if (request.path == "/jobs") {
-    if (request.method != "GET") return MethodNotAllowed();
-    return JobList(request);
-  }
-  constexpr std::string_view kJobs = "/jobs/";
-  if (request.path.rfind(kJobs, 0) == 0) {
-    if (request.method != "GET") return MethodNotAllowed();
-    return JobStatus(request, request.path.substr(kJobs.size()));
-  }
-  if (request.path == "/healthz") {
-    if (request.method != "GET") return MethodNotAllowed();
-    return {200, R"({"status":"ok"})", {}};
+  return reply;
+}
+
+Reply WebhookHandler::Dispatch(const IncomingRequest& request, const RouteMatch& match) {
+  if (match.route == nullptr) return NotFound();
+  if (!match.method_allowed) return MethodNotAllowed();
+  switch (match.route->id) {
+    case RouteId::kPull: return Trigger(request, Action::kPull);
+    case RouteId::kBuild: return Trigger(request, Action::kBuild);
+    case RouteId::kJobList: return JobList(request);
+    case RouteId::kJobStatus: return JobStatus(request, match.job_id);
+    case RouteId::kHealth:
+      return options_.health ? options_.health->Check() : Reply{200, R"({"status":"ok"})", {}};
+    case RouteId::kMetrics: {
+      if (!options_.serve_metrics) return NotFound();
+      Reply reply{200, options_.metrics->Render(runner_->QueuedCount()), {}};
+      reply.content_type = Metrics::kContentType;
+      return reply;
+    }
+    case RouteId::kOpenApi: {
+      static const std::string document = OpenApiDocument(kVersion);
+      return {200, document, {}};
+    }
+    case RouteId::kDocs: {
+      if (!options_.show_docs) return NotFound();
+      static const std::string page = DocsPage(OpenApiDocument(kVersion));
+      Reply reply{200, page, {}};
+      reply.content_type = "text/html; charset=utf-8";
+      return reply;
+    }
   }
   return NotFound();
 }
 
 Reply WebhookHandler::Trigger(const IncomingRequest& request, Action action) {
-  RequestLog log(request.client_address, request.path);
+  RequestLog log(request.client_address, request.path, request.request_id);
   if (request.body.size() > options_.max_body_bytes) {
     return log.Decide("too_large", TooLarge(options_.max_body_bytes));
   }
@@ -266,7 +315,7 @@ Reply WebhookHandler::Trigger(const IncomingRequest& request, Action action) {
                                             std::to_string(options_.max_wait_seconds)));
     }
   }
-  auto enqueued = Enqueue(*target, action);
+  auto enqueued = Enqueue(*target, action, request.request_id);
   if (!enqueued) {
     Reply busy = ErrorReply(429, enqueued.error().message());
     busy.headers.emplace_back("Retry-After", std::to_string(kRetryAfterSeconds));
@@ -304,7 +353,7 @@ Reply WebhookHandler::Trigger(const IncomingRequest& request, Action action) {
 }
 
 deliveryhook::Result<std::pair<Job, bool>> WebhookHandler::Enqueue(
-    const deliveryhook::deploy::Target& target, Action action) {
+    const deliveryhook::deploy::Target& target, Action action, const std::string& request_id) {
   // One lock around find-or-create, so two requests cannot both create.
   std::lock_guard lock(enqueue_mutex_);
   const std::string action_name(ToString(action));
@@ -317,7 +366,7 @@ deliveryhook::Result<std::pair<Job, bool>> WebhookHandler::Enqueue(
                                "too many deploys are waiting; try again later");
   }
   Job job = store_.Create(action_name, target.container_name, target.project, target.service,
-                          target.image, target.digest);
+                          target.image, target.digest, request_id);
   runner_->Submit(target.project + "/" + target.service,
                   [this, id = job.id, target, action] { RunJob(id, target, action); });
   return std::pair{job, false};
@@ -364,17 +413,27 @@ void WebhookHandler::RunJob(const std::string& job_id, const deliveryhook::deplo
                             Action action) {
   using deliveryhook::jobs::JobStore;
   bool rolled_back = false;
-  store_.Update(job_id, [](Job& job) {
+  std::string request_id;
+  store_.Update(job_id, [&](Job& job) {
     job.state = JobState::kRunning;
     job.started_at = JobStore::NowMillis();
+    request_id = job.request_id;
   });
+  RequestLog::JobStarted(job_id, request_id, std::string(ToString(action)),
+                         target.project + "/" + target.service);
   deliveryhook::deploy::ProgressSink sink;
   sink.on_step = [&](std::string_view step) {
     if (step == "rolling back") rolled_back = true;
     store_.Update(job_id, [&](Job& job) { job.step = std::string(step); });
+    RequestLog::JobStep(job_id, request_id, std::string(step));
   };
   sink.on_log = [&](std::string_view line) {
     store_.Update(job_id, [&](Job& job) { AppendProgress(job.log, line); });
+    if (RequestLog::Enabled(LogLevel::kDebug)) {
+      RequestLog::Line(LogLevel::kDebug, "event=job_progress job=" + job_id +
+                                             " request_id=" + LogValue(request_id) +
+                                             " line=" + LogValue(std::string(line)));
+    }
   };
   auto outcome = backend_.deploy(target, action, sink);
   store_.Update(job_id, [&](Job& job) {
@@ -390,7 +449,10 @@ void WebhookHandler::RunJob(const std::string& job_id, const deliveryhook::deplo
     }
   });
   auto job = store_.Get(job_id);
-  RequestLog::JobEnded(job_id, std::string(ToString(job->state)), job->error);
+  RequestLog::JobEnded(job_id, std::string(ToString(job->state)), job->error, request_id);
+  options_.metrics->CountJob(job->action, std::string(ToString(job->state)),
+                             static_cast<double>(job->finished_at - job->started_at) / 1000.0);
+  if (options_.on_job_end) options_.on_job_end(*job);
 }
 
 }  // namespace delivery_hook

@@ -18,6 +18,9 @@
 #include "deliveryhook/jobs/job_runner.h"
 #include "deliveryhook/jobs/job_store.h"
 #include "deliveryhook/webhook/verifier.h"
+#include "health.h"
+#include "metrics.h"
+#include "routes.h"
 
 namespace delivery_hook {
 
@@ -28,14 +31,17 @@ struct IncomingRequest {
   std::map<std::string, std::string> query;    // decoded query parameters
   std::string body;
   std::string client_address;
+  // Set by Handle(): the caller's X-Request-Id when sane, else a new one.
+  std::string request_id;
 
   std::string Header(const std::string& lower_case_name) const;
 };
 
 struct Reply {
   int status = 200;
-  std::string body;  // JSON
+  std::string body;  // JSON unless content_type says otherwise
   std::vector<std::pair<std::string, std::string>> headers;
+  std::string content_type = "application/json";
 };
 
 // The deploy operations the handler needs; in production a Deployer.
@@ -58,6 +64,16 @@ struct HandlerOptions {
   int max_wait_seconds = 900;
   // Jobs kept at most.
   std::size_t job_history = 1000;
+  // Counters for /metrics; the handler makes its own when null.
+  std::shared_ptr<Metrics> metrics;
+  // GET /metrics is served (METRICS); otherwise 404.
+  bool serve_metrics = true;
+  // GET /healthz runs these checks; null: 200 while the process answers.
+  std::shared_ptr<HealthCheck> health;
+  // GET /docs is served (SHOW_DOCS); otherwise 404.
+  bool show_docs = false;
+  // Called with the finished job, on the worker thread (notifications).
+  std::function<void(const deliveryhook::jobs::Job&)> on_job_end;
 };
 
 class WebhookHandler {
@@ -73,14 +89,17 @@ class WebhookHandler {
   static Reply MethodNotAllowed();
 
   deliveryhook::jobs::JobStore& store() { return store_; }
+  Metrics& metrics() { return *options_.metrics; }
 
  private:
+  Reply Dispatch(const IncomingRequest& request, const RouteMatch& match);
   Reply Trigger(const IncomingRequest& request, deliveryhook::deploy::Action action);
   Reply JobStatus(const IncomingRequest& request, const std::string& job_id);
   Reply JobList(const IncomingRequest& request);
   // The job, and whether the request joined an already queued one.
   deliveryhook::Result<std::pair<deliveryhook::jobs::Job, bool>> Enqueue(
-      const deliveryhook::deploy::Target& target, deliveryhook::deploy::Action action);
+      const deliveryhook::deploy::Target& target, deliveryhook::deploy::Action action,
+      const std::string& request_id);
   void RunJob(const std::string& job_id, const deliveryhook::deploy::Target& target,
               deliveryhook::deploy::Action action);
 
@@ -96,6 +115,11 @@ class WebhookHandler {
 
 // {"error": message} with the given status.
 Reply ErrorReply(int status, const std::string& message);
+
+// The request id for a request that sent `header` as X-Request-Id: the
+// header when it is 1 to 128 characters of [A-Za-z0-9._:-], else a new
+// random one (32 hex digits).
+std::string RequestIdFor(const std::string& header);
 
 }  // namespace delivery_hook
 

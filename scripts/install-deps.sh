@@ -13,6 +13,7 @@ test_packages=(
   wrk binutils                # bench/
   debootstrap                 # test/e2e/testbed.sh debian-images (Dockerfile base images)
   clang libclang-rt-14-dev   # scripts/fuzz.sh (libFuzzer) and scripts/sanitize.sh
+  npm                         # test/e2e/test_tools.sh (OpenAPI validator)
 )
 
 want=("${build_packages[@]}")
@@ -27,4 +28,10 @@ if [ ${#missing[@]} -gt 0 ]; then
   export DEBIAN_FRONTEND=noninteractive
   apt-get update -qq
   apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+fi
+
+# The e2e checkers kept outside the repository: promtool (unpacked from
+# Debian's prometheus package) and an OpenAPI validator from npm.
+if [ "${1:-}" = "--with-test-tools" ]; then
+  "$(dirname "$0")/../test/e2e/test_tools.sh" install
 fi

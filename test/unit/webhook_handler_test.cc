@@ -414,8 +414,9 @@ TEST_F(HandlerTest, AFullQueueAnswers429WithRetryAfter) {
   Reply reply = handler.Handle(Signed("/pull", R"({"container_name": "web"})"));
   EXPECT_EQ(reply.status, 429);
   EXPECT_EQ(ErrorOf(reply), "too many deploys are waiting; try again later");
-  ASSERT_EQ(reply.headers.size(), 1u);
+  ASSERT_EQ(reply.headers.size(), 2u);  // and X-Request-Id
   EXPECT_EQ(reply.headers[0], (std::pair<std::string, std::string>{"Retry-After", "30"}));
+  EXPECT_EQ(reply.headers[1].first, "X-Request-Id");
   {
     std::lock_guard lock(gate.mutex);
     gate.open = true;

@@ -91,8 +91,23 @@ size_t OnHeader(char* data, size_t size, size_t count, void* user) {
   return bytes;
 }
 
+// "https://host:port" of an absolute URL, for messages; "" when it has no scheme.
+std::string Origin(std::string_view url) {
+  const auto scheme_end = url.find("://");
+  if (scheme_end == std::string_view::npos) return {};
+  const auto path = url.find_first_of("/?#", scheme_end + 3);
+  std::string origin(url.substr(0, path));
+  if (const auto at = origin.rfind('@'); at != std::string::npos) {  // drop user:password@
+    origin = origin.substr(0, scheme_end + 3) + origin.substr(at + 1);
+  }
+  return origin;
+}
+
 class CurlTransport final : public Transport {
  public:
+  // Without an endpoint: requests name absolute URLs (MakeCurlUrlTransport).
+  explicit CurlTransport(TransportOptions options) : options_(options), absolute_urls_(true) {}
+
   CurlTransport(Endpoint endpoint, TransportOptions options)
       : endpoint_(std::move(endpoint)), options_(options) {
     if (endpoint_.kind == Endpoint::Kind::kUnixSocket) {
@@ -113,6 +128,10 @@ class CurlTransport final : public Transport {
     Transfer transfer{&response, &on_chunk};
     char error_buffer[CURL_ERROR_SIZE] = {};
     const std::string url = base_url_ + request.target;
+    if (absolute_urls_ && !request.target.starts_with("http://") &&
+        !request.target.starts_with("https://")) {
+      return Error(ErrorCode::kInvalidArgument, "only http:// and https:// URLs can be called");
+    }
 
     HeaderList headers;
     bool has_content_type = false;
@@ -126,10 +145,16 @@ class CurlTransport final : public Transport {
     if (!Append(headers, "Expect:")) return OutOfMemory();
 
     curl_easy_setopt(curl, CURLOPT_URL, url.c_str());
-    if (endpoint_.kind == Endpoint::Kind::kUnixSocket) {
-      curl_easy_setopt(curl, CURLOPT_UNIX_SOCKET_PATH, endpoint_.socket_path.c_str());
+    if (absolute_urls_) {
+      curl_easy_setopt(curl, CURLOPT_PROTOCOLS_STR, "http,https");
+      curl_easy_setopt(curl, CURLOPT_FOLLOWLOCATION, 0L);
+      if (!options_.ca_file.empty()) curl_easy_setopt(curl, CURLOPT_CAINFO, options_.ca_file.c_str());
+    } else {
+      if (endpoint_.kind == Endpoint::Kind::kUnixSocket) {
+        curl_easy_setopt(curl, CURLOPT_UNIX_SOCKET_PATH, endpoint_.socket_path.c_str());
+      }
+      curl_easy_setopt(curl, CURLOPT_PROXY, "");  // Never route engine calls through $http_proxy.
     }
-    curl_easy_setopt(curl, CURLOPT_PROXY, "");  // Never route engine calls through $http_proxy.
     curl_easy_setopt(curl, CURLOPT_NOSIGNAL, 1L);
     curl_easy_setopt(curl, CURLOPT_ERRORBUFFER, error_buffer);
     curl_easy_setopt(curl, CURLOPT_CONNECTTIMEOUT_MS,
@@ -160,6 +185,7 @@ class CurlTransport final : public Transport {
     const CURLcode code = curl_easy_perform(curl);
     if (code != CURLE_OK) {
       const std::string detail = error_buffer[0] != '\0' ? error_buffer : curl_easy_strerror(code);
+      if (absolute_urls_) return UrlFailure(code, Origin(request.target), detail);
       if (code == CURLE_OPERATION_TIMEDOUT) {
         return Error(ErrorCode::kDeadlineExceeded,
                      "the Docker engine at " + endpoint_.ToString() + " did not answer in time: " + detail);
@@ -179,11 +205,18 @@ class CurlTransport final : public Transport {
   }
 
  private:
+  static Error UrlFailure(CURLcode code, const std::string& origin, const std::string& detail) {
+    if (code == CURLE_OPERATION_TIMEDOUT) {
+      return Error(ErrorCode::kDeadlineExceeded, origin + " did not answer in time: " + detail);
+    }
+    return Error(ErrorCode::kUnavailable, "cannot reach " + origin + ": " + detail);
+  }
   static Error OutOfMemory() { return Error(ErrorCode::kInternal, "out of memory building request headers"); }
 
   Endpoint endpoint_;
   TransportOptions options_;
   std::string base_url_;
+  bool absolute_urls_ = false;
 };
 
 }  // namespace
@@ -191,6 +224,11 @@ class CurlTransport final : public Transport {
 std::unique_ptr<Transport> MakeCurlTransport(const Endpoint& endpoint, const TransportOptions& options) {
   InitCurlOnce();
   return std::make_unique<CurlTransport>(endpoint, options);
+}
+
+std::unique_ptr<Transport> MakeCurlUrlTransport(const TransportOptions& options) {
+  InitCurlOnce();
+  return std::make_unique<CurlTransport>(options);
 }
 
 }  // namespace deliveryhook::engine

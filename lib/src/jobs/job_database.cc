@@ -27,11 +27,12 @@ constexpr char kSchema[] = R"sql(
     finished_at INTEGER NOT NULL,
     log TEXT NOT NULL);
   CREATE INDEX IF NOT EXISTS jobs_by_creation ON jobs (created_at);
+  CREATE TABLE IF NOT EXISTS health_probe (id INTEGER PRIMARY KEY, checked_at INTEGER NOT NULL);
 )sql";
 
 // Columns added after the first release: a database an older hook made
 // gets them (empty) when opened, and keeps its history.
-constexpr const char* kAddedColumns[] = {"image", "digest"};
+constexpr const char* kAddedColumns[] = {"image", "digest", "request_id"};
 
 JobState StateFromName(const std::string& name) {
   for (JobState state : {JobState::kQueued, JobState::kRunning, JobState::kSucceeded,
@@ -134,8 +135,8 @@ Status JobDatabase::Save(const Job& job) {
   Statement insert(handle_->db, R"sql(
       INSERT OR REPLACE INTO jobs (id, token, action, container_name, project, service, state,
         step, error, image_id, container_id, created_at, started_at, finished_at, log, image,
-        digest)
-      VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17))sql");
+        digest, request_id)
+      VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18))sql");
   if (!insert.ok()) return handle_->Failure("prepare save");
   int i = 1;
   for (const std::string* text : {&job.id, &job.token, &job.action, &job.container_name,
@@ -151,7 +152,8 @@ Status JobDatabase::Save(const Job& job) {
   }
   insert.Bind(i++, JoinLines(job.log));
   insert.Bind(i++, job.image);
-  insert.Bind(i, job.digest);
+  insert.Bind(i++, job.digest);
+  insert.Bind(i, job.request_id);
   if (insert.Step() != SQLITE_DONE) return handle_->Failure("save job " + job.id);
   return Ok();
 }
@@ -159,7 +161,8 @@ Status JobDatabase::Save(const Job& job) {
 Result<std::vector<Job>> JobDatabase::LoadNewest(std::size_t limit) {
   Statement select(handle_->db, R"sql(
       SELECT id, token, action, container_name, project, service, state, step, error,
-        image_id, container_id, created_at, started_at, finished_at, log, image, digest
+        image_id, container_id, created_at, started_at, finished_at, log, image, digest,
+        request_id
       FROM jobs ORDER BY created_at DESC LIMIT ?1)sql");
   if (!select.ok()) return handle_->Failure("prepare load");
   select.Bind(1, static_cast<std::int64_t>(limit));
@@ -184,10 +187,19 @@ Result<std::vector<Job>> JobDatabase::LoadNewest(std::size_t limit) {
     job.log = SplitLines(select.Text(14));
     job.image = select.Text(15);
     job.digest = select.Text(16);
+    job.request_id = select.Text(17);
     jobs.push_back(std::move(job));
   }
   if (status != SQLITE_DONE) return handle_->Failure("load jobs");
   return jobs;
+}
+
+Status JobDatabase::CheckWritable() {
+  Statement probe(handle_->db, R"sql(
+      INSERT OR REPLACE INTO health_probe (id, checked_at) VALUES (1, strftime('%s', 'now')))sql");
+  if (!probe.ok()) return handle_->Failure("prepare health probe");
+  if (probe.Step() != SQLITE_DONE) return handle_->Failure("write to the job database");
+  return Ok();
 }
 
 Status JobDatabase::Prune(std::int64_t oldest_kept_millis, std::size_t keep) {

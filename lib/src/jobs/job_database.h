@@ -23,6 +23,8 @@ class JobDatabase {
   JobDatabase& operator=(const JobDatabase&) = delete;
 
   Status Save(const Job& job);
+  // Writes one row of a probe table: fails when the database takes no writes.
+  Status CheckWritable();
   // Newest first, at most `limit`.
   Result<std::vector<Job>> LoadNewest(std::size_t limit);
   // Forgets jobs created before `oldest_kept_millis`, and all but the newest `keep`.

@@ -85,7 +85,8 @@ void JobStore::Save(const Job& job) {
 }
 
 Job JobStore::Create(std::string action, std::string container_name, std::string project,
-                     std::string service, std::string image, std::string digest) {
+                     std::string service, std::string image, std::string digest,
+                     std::string request_id) {
   Job job;
   job.id = RandomHex(16);
   job.token = RandomHex(32);
@@ -95,6 +96,7 @@ Job JobStore::Create(std::string action, std::string container_name, std::string
   job.service = std::move(service);
   job.image = std::move(image);
   job.digest = std::move(digest);
+  job.request_id = std::move(request_id);
   job.created_at = NowMillis();
   std::lock_guard lock(mutex_);
   ForgetOldFinished();
@@ -106,6 +108,17 @@ Job JobStore::Create(std::string action, std::string container_name, std::string
     (void)database_->Prune(oldest, capacity_);
   }
   return job;
+}
+
+bool JobStore::persistent() const {
+  std::lock_guard lock(mutex_);
+  return database_ != nullptr;
+}
+
+Status JobStore::CheckWritable() {
+  std::lock_guard lock(mutex_);
+  if (!database_) return Error(ErrorCode::kFailedPrecondition, "jobs are kept in memory only");
+  return database_->CheckWritable();
 }
 
 std::optional<Job> JobStore::Get(const std::string& id) const {

@@ -72,12 +72,23 @@ struct TransportOptions {
   std::chrono::seconds connect_timeout{5};
   // Upper bound for one request, streamed pulls and builds included.
   std::chrono::seconds request_timeout{900};
+  // MakeCurlUrlTransport: a PEM file of the certificate authorities HTTPS
+  // peers are verified with, instead of the system's (a private CA).
+  std::string ca_file;
 };
 
 // The libcurl transport. curl_global_init runs once per process, the first
 // time this is called. Thread-safe: each Send uses its own easy handle.
 std::unique_ptr<Transport> MakeCurlTransport(const Endpoint& endpoint,
                                              const TransportOptions& options = {});
+
+// The same libcurl transport for requests to anywhere else (the hook's
+// outbound notifications): each request's `target` is a whole "http://" or
+// "https://" URL; other schemes fail with kInvalidArgument. Redirects are not
+// followed, the environment's proxy variables apply, HTTPS peers are
+// verified. Error messages name the host, never the URL's path or query
+// (webhook URLs carry their secret there).
+std::unique_ptr<Transport> MakeCurlUrlTransport(const TransportOptions& options = {});
 
 }  // namespace deliveryhook::engine
 

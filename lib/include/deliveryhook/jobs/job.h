@@ -24,6 +24,7 @@ struct Job {
   std::string service;
   std::string image;   // the pinned image reference requested, if any
   std::string digest;  // the digest the image had to carry, if any
+  std::string request_id;      // X-Request-Id of the request that created the job
   JobState state = JobState::kQueued;
   std::string step;    // what a running job is doing: "pulling", "recreating", ...
   std::string error;   // why a job did not succeed

@@ -41,7 +41,8 @@ class JobStore {
   // Stores a new queued job with a fresh id, token and creation time.
   // `image` and `digest` are the request's pin, if any.
   Job Create(std::string action, std::string container_name, std::string project,
-             std::string service, std::string image = {}, std::string digest = {});
+             std::string service, std::string image = {}, std::string digest = {},
+             std::string request_id = {});
   std::optional<Job> Get(const std::string& id) const;
   // Applies `change` to the job under the store's lock. Returns false when
   // the job is unknown.
@@ -56,6 +57,12 @@ class JobStore {
                                 const std::string& digest = {}) const;
   // Waits until the job is final or `timeout` passed; returns its state then.
   std::optional<Job> WaitUntilFinal(const std::string& id, std::chrono::milliseconds timeout) const;
+
+  // Whether jobs are kept in a database (Persist() succeeded).
+  bool persistent() const;
+  // Writes a probe row to the database, for health checks; fails when the
+  // database no longer takes writes (disk full, file gone read-only).
+  Status CheckWritable();
 
   // Random lowercase hex of `bytes` bytes from the OS's CSPRNG.
   static std::string RandomHex(std::size_t bytes);

@@ -1,0 +1,53 @@
+// GET /healthz: the process answers, the engine answers /_ping, the job
+// database takes a write. The checks run at most once per `cache_for`
+// (concurrent probes share one check), so probes cannot hammer the engine.
+#ifndef DELIVERY_HOOK_APP_HEALTH_H_
+#define DELIVERY_HOOK_APP_HEALTH_H_
+
+#include <chrono>
+#include <functional>
+#include <mutex>
+#include <optional>
+#include <string>
+
+#include "deliveryhook/result.h"
+
+namespace delivery_hook {
+
+struct Reply;
+
+struct HealthProbes {
+  // Pings the engine with a short timeout.
+  std::function<deliveryhook::Status()> engine;
+  // Writes to the job database; nullopt when jobs are kept in memory only
+  // (reported as "disabled"). Unset: "disabled" too.
+  std::function<std::optional<deliveryhook::Status>()> database;
+};
+
+class HealthCheck {
+ public:
+  using Clock = std::function<std::chrono::steady_clock::time_point()>;
+
+  explicit HealthCheck(
+      HealthProbes probes, std::chrono::milliseconds cache_for = std::chrono::seconds(2),
+      Clock clock = [] { return std::chrono::steady_clock::now(); });
+
+  // 200 {"status":"ok","engine":"ok","database":"ok"|"disabled"}, or 503
+  // {"status":"unavailable","engine":"unreachable",...,"error":"..."} naming
+  // the failing part. The underlying reasons (socket paths, SQLite messages)
+  // go to the log (warn), not to the unauthenticated caller.
+  Reply Check();
+
+ private:
+  HealthProbes probes_;
+  std::chrono::milliseconds cache_for_;
+  Clock clock_;
+  std::mutex mutex_;
+  std::optional<std::chrono::steady_clock::time_point> checked_at_;
+  int status_ = 200;
+  std::string body_;
+};
+
+}  // namespace delivery_hook
+
+#endif  // DELIVERY_HOOK_APP_HEALTH_H_

@@ -1,0 +1,61 @@
+// The hook's Prometheus metrics, rendered in the text exposition format 0.0.4.
+//
+// Every label has a small, fixed set of values (endpoints are route
+// templates, never raw paths; no container, project or service names), so
+// the number of series stays bounded whatever clients send. Thread-safe.
+#ifndef DELIVERY_HOOK_APP_METRICS_H_
+#define DELIVERY_HOOK_APP_METRICS_H_
+
+#include <array>
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <utility>
+
+#include "deliveryhook/engine/transport.h"
+
+namespace delivery_hook {
+
+class Metrics {
+ public:
+  // Upper bounds (seconds) of the deploy duration histogram's buckets.
+  static constexpr std::array<double, 10> kDeployBuckets = {1,  2.5, 5,   10,  20,
+                                                            30, 60,  120, 300, 600};
+
+  // One answered request; `endpoint` is a route template ("/jobs/{job_id}")
+  // or "other".
+  void CountRequest(const std::string& endpoint, int status);
+  void CountAuthFailure();
+  // A finished job: action "pull"/"build", outcome "succeeded", "failed",
+  // "rolled_back".
+  void CountJob(const std::string& action, const std::string& outcome, double seconds);
+  void CountEngineApiError();
+
+  // The whole exposition; `queue_depth` is the number of jobs waiting now.
+  std::string Render(std::size_t queue_depth) const;
+
+  static constexpr const char* kContentType = "text/plain; version=0.0.4; charset=utf-8";
+
+ private:
+  mutable std::mutex mutex_;
+  std::map<std::pair<std::string, int>, std::uint64_t> requests_;
+  std::uint64_t auth_failures_ = 0;
+  std::map<std::pair<std::string, std::string>, std::uint64_t> jobs_;
+  std::array<std::uint64_t, kDeployBuckets.size()> deploy_buckets_{};  // not cumulative
+  std::uint64_t deploy_count_ = 0;
+  double deploy_sum_ = 0;
+  std::uint64_t engine_api_errors_ = 0;
+};
+
+// Wraps the engine transport: a request that fails (engine unreachable,
+// timeout, broken connection) or is answered with a 5xx counts as an engine
+// API error. 4xx answers are ordinary outcomes (a container not found).
+std::unique_ptr<deliveryhook::engine::Transport> CountEngineErrors(
+    std::unique_ptr<deliveryhook::engine::Transport> inner, std::shared_ptr<Metrics> metrics);
+
+}  // namespace delivery_hook
+
+#endif  // DELIVERY_HOOK_APP_METRICS_H_

@@ -1,0 +1,36 @@
+// Every route the server answers, in one table: WebhookHandler::Handle
+// dispatches on it, the OpenAPI document (openapi.h) describes exactly it,
+// and a test checks that the two agree.
+#ifndef DELIVERY_HOOK_APP_ROUTES_H_
+#define DELIVERY_HOOK_APP_ROUTES_H_
+
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace delivery_hook {
+
+enum class RouteId { kPull, kBuild, kJobList, kJobStatus, kHealth, kMetrics, kOpenApi, kDocs };
+
+struct Route {
+  RouteId id;
+  std::string_view method;  // "GET", "POST"
+  // OpenAPI path template: literal segments and whole-segment {parameters}.
+  std::string_view path;
+};
+
+const std::vector<Route>& Routes();
+
+struct RouteMatch {
+  // The route for this path and method; or, when only the method differs,
+  // a route of that path (method_allowed false); nullptr: no such path.
+  const Route* route = nullptr;
+  bool method_allowed = false;
+  std::string job_id;  // the {job_id} segment, when the template has one
+};
+
+RouteMatch MatchRoute(std::string_view method, std::string_view path);
+
+}  // namespace delivery_hook
+
+#endif  // DELIVERY_HOOK_APP_ROUTES_H_
