@@ -55,13 +55,18 @@ void RequestLog::Line(const std::string& fields) {
   std::fflush(stderr);
 }
 
-Reply RequestLog::Decide(const std::string& decision, Reply reply) const {
-  std::string fields = "event=request client=" + LogValue(client_) + " endpoint=" +
-                       LogValue(endpoint_) + " decision=" + decision +
-                       " status=" + std::to_string(reply.status);
+std::string RequestLog::Fields(const std::string& decision, int status) const {
+  std::string fields = "event=request client=" + LogValue(client_);
+  if (!key_id_.empty()) fields += " key=" + LogValue(key_id_);
+  fields += " endpoint=" + LogValue(endpoint_) + " decision=" + decision +
+            " status=" + std::to_string(status);
   if (!target_.empty()) fields += " target=" + LogValue(target_);
   if (!job_id_.empty()) fields += " job=" + job_id_;
-  Line(fields);
+  return fields;
+}
+
+Reply RequestLog::Decide(const std::string& decision, Reply reply) const {
+  Line(Fields(decision, reply.status));
   return reply;
 }
 

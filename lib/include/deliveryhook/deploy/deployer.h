@@ -31,6 +31,7 @@
 
 #include <chrono>
 #include <functional>
+#include <map>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -63,6 +64,7 @@ struct Target {
   std::vector<std::string> env_files;  // from com.docker.compose.project.environment_file
   compose::ComposeVersion compose_version;
   int container_number = 1;
+  std::map<std::string, std::string> labels;  // all of the container's labels
 };
 
 // Receives what a deploy is doing, for job status and logs.
