@@ -11,6 +11,8 @@
 #   - REQUIRE_OPT_IN=true: a container without org.deliveryhook.enable=true
 #     gets the unknown-target answer; once compose puts the label on, it
 #     deploys, and compose up -d agrees;
+#   - the hook's own container (the hook run with that container's short id
+#     as hostname) is redeployed only by a key with allow_self;
 #   - after AUTH_FAIL_LIMIT failed signatures the client gets 429 with
 #     Retry-After, even with a valid signature.
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
@@ -18,6 +20,7 @@ source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 OLD_SECRET="old-$(od -An -N8 -tx1 /dev/urandom | tr -d ' \n')"
 NEW_SECRET="new-$(od -An -N8 -tx1 /dev/urandom | tr -d ' \n')"
 OTHER_SECRET="other-$(od -An -N8 -tx1 /dev/urandom | tr -d ' \n')"
+OPS_SECRET="ops-$(od -An -N8 -tx1 /dev/urandom | tr -d ' \n')"
 KEYS_FILE=$WORK/keys
 printf '%s\n' "$HOOK_SECRET" >"$WORK/default.secret"  # with the newline Docker secrets often have
 
@@ -146,6 +149,33 @@ compose_in 2.40.3 "$APP_DIR" up -d 2>&1 | sed 's/^/  compose: /' >&2
 v6=$(build_app_image "$APP_TAG" "v6 of $PREFIX-keys")
 deploy_with "$NEW_SECRET" "deploy of the opted-in container"
 assert_eq "$v6" "$(container_image_id "$APP_NAME")" "$APP_NAME runs v6"
+compose_noop 2.40.3 "$APP_DIR"
+
+# --- the hook's own container ------------------------------------------------
+# The hook runs in a UTS namespace whose hostname is the short id of
+# $APP_NAME's container, as Docker names a container's host: to the hook,
+# that container is its own. Only a key with allow_self may redeploy it.
+echo "ops      $OPS_SECRET allow_self" >>"$KEYS_FILE"
+{
+  echo '#!/bin/sh'
+  # shellcheck disable=SC2016  # expanded by the wrapper's shells
+  printf 'exec unshare --uts sh -c %s %q "$@"\n' \
+    "'hostname \"\$SELF_HOSTNAME\" && exec \"\$0\" \"\$@\"'" "$DELIVERY_HOOK_BIN"
+} >"$WORK/hook-in-uts"
+chmod +x "$WORK/hook-in-uts"
+real_bin=$DELIVERY_HOOK_BIN
+DELIVERY_HOOK_BIN=$WORK/hook-in-uts
+restart_hook SELF_HOSTNAME="$(container_id "$APP_NAME" | cut -c1-12)"
+DELIVERY_HOOK_BIN=$real_bin
+before=$(container_id "$APP_NAME")
+post_with "$NEW_SECRET" /pull "{\"container_name\": \"$APP_NAME\"}"
+assert_eq 404 "$RESP_CODE" "the hook's own container without allow_self: $RESP_BODY"
+assert_eq "no container named \"$APP_NAME\"" "$(json_get error <<<"$RESP_BODY")" "the self refusal is the unknown answer"
+assert_contains "$(cat "$HOOK_LOG")" "key=ci-new endpoint=/pull decision=denied_self status=404" "the log says why"
+assert_eq "$before" "$(container_id "$APP_NAME")" "$APP_NAME untouched without allow_self"
+v7=$(build_app_image "$APP_TAG" "v7 of $PREFIX-keys")
+deploy_with "$OPS_SECRET" "the allow_self key redeploys the hook's own container"
+assert_eq "$v7" "$(container_image_id "$APP_NAME")" "$APP_NAME runs v7"
 compose_noop 2.40.3 "$APP_DIR"
 
 # --- failed authentications: 429 with Retry-After ----------------------------
