@@ -92,7 +92,8 @@ class SignatureVerifier {
   explicit SignatureVerifier(std::string secret, VerifierOptions options = {},
                              Clock clock = SystemClock());
   // Several keys, tried in order. Precondition: at least one.
-  SignatureVerifier(std::vector<Key> keys, VerifierOptions options, Clock clock = SystemClock());
+  explicit SignatureVerifier(std::vector<Key> keys, VerifierOptions options = {},
+                             Clock clock = SystemClock());
 
   // Which key signed `content` (the body; for reads, the path). The key
   // lives as long as the verifier.
