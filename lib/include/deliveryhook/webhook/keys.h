@@ -12,8 +12,9 @@
 //   ops         file:/run/secrets/ops_key  allow_self
 //
 //   - id: letters, digits, '.', '_', '-' (at most 64);
-//   - secret: the text itself, `whsec_<base64>` (Standard Webhooks), or
-//     `file:<path>` whose content (trailing newlines stripped) is the secret;
+//   - secret: the text itself (no spaces), `whsec_<base64>` (Standard
+//     Webhooks), or `file:<path>` whose content (trailing newlines stripped)
+//     is the secret;
 //   - projects=a,b: every service of these compose projects;
 //   - services=p/s,...: these services of these projects;
 //     with both, a target matching either is allowed; with neither, any;
