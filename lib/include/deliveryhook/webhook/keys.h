@@ -8,7 +8,7 @@
 //
 //   # id        secret                     options
 //   ci-shop     6b0f...e1                  projects=shop
-//   ci-blog     whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw  services=blog/web,blog/worker
+//   ci-blog     whsec_Wm9vZ2x5...          services=blog/web,blog/worker
 //   ops         file:/run/secrets/ops_key  allow_self
 //
 //   - id: letters, digits, '.', '_', '-' (at most 64);
