@@ -2,6 +2,7 @@
 
 #include <cctype>
 #include <charconv>
+#include <filesystem>
 #include <functional>
 #include <set>
 
@@ -79,6 +80,53 @@ deliveryhook::Status ReadObservability(const std::map<std::string, std::string>&
   return deliveryhook::Ok();
 }
 
+// KEYS_FILE's keys; a relative file: secret is read next to the keys file.
+deliveryhook::Result<std::vector<deliveryhook::webhook::Key>> ReadKeysFile(const std::string& path) {
+  auto text = deliveryhook::webhook::ReadSecretFile(path);
+  if (!text) return Error(ErrorCode::kInvalidArgument, "KEYS_FILE: " + text.error().message());
+  const auto folder = std::filesystem::path(path).parent_path();
+  auto keys = deliveryhook::webhook::ParseKeysFile(*text, [&](const std::string& secret_path) {
+    const std::filesystem::path file(secret_path);
+    return deliveryhook::webhook::ReadSecretFile(file.is_absolute() ? file : folder / file);
+  });
+  if (!keys) return Error(ErrorCode::kInvalidArgument, "KEYS_FILE " + path + ": " + keys.error().message());
+  return keys;
+}
+
+// SECRET_KEY or SECRET_KEY_FILE (Docker secrets), as the key "default";
+// then KEYS_FILE. Sets config.secret and config.keys.
+deliveryhook::Status ReadKeys(const std::map<std::string, std::string>& env, Config& config) {
+  config.secret = Get(env, "SECRET_KEY");
+  const std::string secret_file = Get(env, "SECRET_KEY_FILE");
+  if (!config.secret.empty() && !secret_file.empty()) {
+    return Error(ErrorCode::kInvalidArgument, "SECRET_KEY and SECRET_KEY_FILE are both set: set only one");
+  }
+  if (!secret_file.empty()) {
+    auto secret = deliveryhook::webhook::ReadSecretFile(secret_file);
+    if (!secret) return Error(ErrorCode::kInvalidArgument, "SECRET_KEY_FILE: " + secret.error().message());
+    config.secret = *secret;
+  }
+  if (!config.secret.empty()) config.keys.push_back(deliveryhook::webhook::DefaultKey(config.secret));
+  if (const std::string keys_file = Get(env, "KEYS_FILE"); !keys_file.empty()) {
+    auto keys = ReadKeysFile(keys_file);
+    if (!keys) return keys.error();
+    for (auto& key : *keys) {
+      if (key.id == deliveryhook::webhook::kDefaultKeyId && !config.keys.empty()) {
+        return Error(ErrorCode::kInvalidArgument,
+                     "KEYS_FILE " + keys_file + ": the key id \"default\" is SECRET_KEY's; name it otherwise");
+      }
+      config.keys.push_back(std::move(key));
+    }
+  }
+  return deliveryhook::Ok();
+}
+
+deliveryhook::Result<bool> ParseBool(const std::string& name, const std::string& text) {
+  if (text.empty() || text == "false" || text == "0" || text == "no") return false;
+  if (text == "true" || text == "1" || text == "yes") return true;
+  return Error(ErrorCode::kInvalidArgument, name + " must be true or false, not \"" + text + "\"");
+}
+
 }  // namespace
 
 bool IsHookSetting(const std::string& name) {
@@ -87,22 +135,25 @@ bool IsHookSetting(const std::string& name) {
       "MAX_BODY_BYTES", "TIMESTAMP_WINDOW", "SETTLE_MS", "DATA_DIR", "JOB_RETENTION_DAYS",
       "JOB_HISTORY", "DELIVERY_HOOK_FAULT_KILL_AFTER", "LOG_LEVEL", "METRICS", "NOTIFY_URL",
       "NOTIFY_SECRET", "NOTIFY_SLACK_URL", "NOTIFY_DISCORD_URL", "NOTIFY_TIMEOUT",
-      "NOTIFY_ATTEMPTS", "NOTIFY_CA_FILE"};
+      "NOTIFY_ATTEMPTS", "NOTIFY_CA_FILE", "SECRET_KEY_FILE", "KEYS_FILE",
+      "REQUIRE_OPT_IN", "AUTH_FAIL_LIMIT", "AUTH_FAIL_WINDOW_SECONDS"};
   return kNames.count(name) != 0;
 }
 
 deliveryhook::Result<Config> ConfigFromEnvironment(const std::map<std::string, std::string>& env,
                                                    bool dev_mode) {
   Config config;
-  config.secret = Get(env, "SECRET_KEY");
-  if (config.secret.empty()) {
+  if (auto keys = ReadKeys(env, config); !keys) return keys.error();
+  if (config.keys.empty()) {
     if (!dev_mode) {
       return Error(ErrorCode::kInvalidArgument,
                    "SECRET_KEY is not set: set it to the secret your pipeline signs with "
-                   "(or run `delivery-hook serve --dev` to try the hook with a generated one)");
+                   "(or SECRET_KEY_FILE, or KEYS_FILE; or run `delivery-hook serve --dev` to try "
+                   "the hook with a generated one)");
     }
     config.secret = deliveryhook::jobs::JobStore::RandomHex(24);
     config.secret_generated = true;
+    config.keys.push_back(deliveryhook::webhook::DefaultKey(config.secret));
   }
   if (auto address = Get(env, "LISTEN_ADDRESS"); !address.empty()) config.listen_address = address;
   if (dev_mode && Get(env, "LISTEN_ADDRESS").empty()) config.listen_address = "127.0.0.1";
@@ -129,6 +180,10 @@ deliveryhook::Result<Config> ConfigFromEnvironment(const std::map<std::string, s
        [&](long long v) { config.notify_timeout_seconds = static_cast<int>(v); }},
       {"NOTIFY_ATTEMPTS", 1, 10,
        [&](long long v) { config.notify_attempts = static_cast<int>(v); }},
+      {"AUTH_FAIL_LIMIT", 0, 1000000,
+       [&](long long v) { config.auth_fail_limit = static_cast<std::size_t>(v); }},
+      {"AUTH_FAIL_WINDOW_SECONDS", 1, 86400,
+       [&](long long v) { config.auth_fail_window_seconds = static_cast<int>(v); }},
   };
   for (const auto& setting : numbers) {
     const std::string text = Get(env, setting.name);
@@ -139,6 +194,9 @@ deliveryhook::Result<Config> ConfigFromEnvironment(const std::map<std::string, s
   }
   config.show_docs = !Get(env, "SHOW_DOCS").empty() && !IsFalse(Get(env, "SHOW_DOCS"));
   if (auto status = ReadObservability(env, config); !status) return status.error();
+  auto opt_in = ParseBool("REQUIRE_OPT_IN", Get(env, "REQUIRE_OPT_IN"));
+  if (!opt_in) return opt_in.error();
+  config.require_opt_in = *opt_in;
   config.docker_host = Get(env, "DOCKER_HOST");
   if (auto data_dir = Get(env, "DATA_DIR"); !data_dir.empty()) {
     config.data_dir = data_dir;

@@ -6,13 +6,15 @@
 #include <cstddef>
 #include <map>
 #include <string>
+#include <vector>
 
 #include "deliveryhook/result.h"
+#include "deliveryhook/webhook/keys.h"
 
 namespace delivery_hook {
 
 struct Config {
-  std::string secret;            // SECRET_KEY (required unless --dev)
+  std::string secret;            // SECRET_KEY or SECRET_KEY_FILE's content; may be empty with KEYS_FILE
   bool secret_generated = false; // --dev without SECRET_KEY: a random one
   std::string listen_address = "0.0.0.0";  // LISTEN_ADDRESS
   int port = 8000;               // PORT, or the original's UVICORN_PORT
@@ -36,6 +38,11 @@ struct Config {
   int notify_timeout_seconds = 5;    // NOTIFY_TIMEOUT: per try
   int notify_attempts = 3;           // NOTIFY_ATTEMPTS
   std::string notify_ca_file;        // NOTIFY_CA_FILE: CAs for https receivers
+  // Every key: "default" (the secret above) first, then KEYS_FILE's. Never empty.
+  std::vector<deliveryhook::webhook::Key> keys;
+  bool require_opt_in = false;        // REQUIRE_OPT_IN: only containers labelled to opt in
+  std::size_t auth_fail_limit = 20;   // AUTH_FAIL_LIMIT: failed authentications per client; 0: off
+  int auth_fail_window_seconds = 60;  // AUTH_FAIL_WINDOW_SECONDS
 };
 
 // Reads the settings from `env`. With `dev_mode`, a missing SECRET_KEY is

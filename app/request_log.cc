@@ -117,15 +117,20 @@ void RequestLog::Line(LogLevel level, const std::string& fields) {
   std::fflush(stderr);
 }
 
-Reply RequestLog::Decide(const std::string& decision, Reply reply) const {
+std::string RequestLog::Fields(const std::string& decision, int status) const {
   std::string fields = "event=request";
   if (!request_id_.empty()) fields += " request_id=" + LogValue(request_id_);
-  fields += " client=" + LogValue(client_) + " endpoint=" +
-                       LogValue(endpoint_) + " decision=" + decision +
-                       " status=" + std::to_string(reply.status);
+  fields += " client=" + LogValue(client_);
+  if (!key_id_.empty()) fields += " key=" + LogValue(key_id_);
+  fields += " endpoint=" + LogValue(endpoint_) + " decision=" + decision +
+            " status=" + std::to_string(status);
   if (!target_.empty()) fields += " target=" + LogValue(target_);
   if (!job_id_.empty()) fields += " job=" + job_id_;
-  Line(LevelOfDecision(decision), fields);
+  return fields;
+}
+
+Reply RequestLog::Decide(const std::string& decision, Reply reply) const {
+  Line(LevelOfDecision(decision), Fields(decision, reply.status));
   return reply;
 }
 

@@ -1,6 +1,12 @@
-// One structured (logfmt) line per event on stderr: time, level, event, then
-// the event's fields (client, endpoint, target, decision, job id, request
-// id). Never a secret, a signature or a host path.
+// One structured (logfmt) line per event on stderr; per request, the audit log:
+//
+//   time=2026-11-26T10:00:00.123Z level=info event=request request_id=9c1e...
+//   client=10.0.0.7 key=ci-shop endpoint=/pull decision=accepted status=202
+//   target=shop-web job=3f2a...
+//
+// time, level, request id, client address, key id (the key that signed;
+// absent when none did), endpoint, decision, status, target, job id. Never a
+// secret, a signature or a host path.
 #ifndef DELIVERY_HOOK_APP_REQUEST_LOG_H_
 #define DELIVERY_HOOK_APP_REQUEST_LOG_H_
 
@@ -27,10 +33,13 @@ class RequestLog {
         endpoint_(std::move(endpoint)),
         request_id_(std::move(request_id)) {}
 
+  void SetKey(std::string key_id) { key_id_ = std::move(key_id); }
   void SetTarget(std::string target) { target_ = std::move(target); }
   void SetJob(std::string job_id) { job_id_ = std::move(job_id); }
   // Writes the line and hands the reply back.
   Reply Decide(const std::string& decision, Reply reply) const;
+  // The line's fields after time=, as Decide writes them.
+  std::string Fields(const std::string& decision, int status) const;
 
   // The lines of a job, each with the id of the request that created it.
   static void JobStarted(const std::string& job_id, const std::string& request_id,
@@ -53,7 +62,7 @@ class RequestLog {
   static void SetSinkForTesting(std::function<void(const std::string&)> sink);
 
  private:
-  std::string client_, endpoint_, request_id_, target_, job_id_;
+  std::string client_, endpoint_, request_id_, key_id_, target_, job_id_;
 };
 
 // `value` quoted for logfmt when it needs to be.

@@ -168,6 +168,15 @@ std::unique_ptr<deliveryhook::notify::Notifier> MakeNotifier(const Config& confi
       std::move(options));
 }
 
+// Which keys are in use, by id only, and the access rules.
+void LogKeys(const Config& config) {
+  std::string ids;
+  for (const auto& key : config.keys) ids += (ids.empty() ? "" : ",") + key.id;
+  RequestLog::Line("event=keys ids=" + LogValue(ids) +
+                   " require_opt_in=" + (config.require_opt_in ? "true" : "false") +
+                   " auth_fail_limit=" + std::to_string(config.auth_fail_limit));
+}
+
 void PrintDevBanner(const Config& config, int port) {
   const std::string host = config.listen_address == "0.0.0.0" ? "127.0.0.1" : config.listen_address;
   std::printf(
@@ -235,8 +244,8 @@ int Serve(bool dev_mode) {
 
   deliveryhook::webhook::VerifierOptions verifier_options;
   verifier_options.window = std::chrono::seconds(config->timestamp_window_seconds);
-  auto verifier =
-      std::make_shared<deliveryhook::webhook::SignatureVerifier>(config->secret, verifier_options);
+  auto verifier = std::make_shared<deliveryhook::webhook::SignatureVerifier>(
+      config->keys, verifier_options);
   HandlerOptions handler_options;
   handler_options.max_body_bytes = config->max_body_bytes;
   handler_options.workers = config->workers;
@@ -258,6 +267,11 @@ int Serve(bool dev_mode) {
       notifier->Notify(job);
     };
   }
+  handler_options.access.require_opt_in = config->require_opt_in;
+  handler_options.access.self = deliveryhook::webhook::DetectSelf(deliveryhook::webhook::RealOs());
+  handler_options.auth_failures.limit = config->auth_fail_limit;
+  handler_options.auth_failures.window = std::chrono::seconds(config->auth_fail_window_seconds);
+  LogKeys(*config);
   WebhookHandler handler(verifier, std::move(backend), handler_options);
   job_store = &handler.store();
   if (auto persisted = PersistJobs(*config, handler.store()); !persisted) {

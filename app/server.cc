@@ -165,7 +165,8 @@ class Server::Impl {
       // Two values for a header that decides authentication or framing are
       // ambiguous: a proxy in front may have read the other one. Refused,
       // and the connection closed, as its framing cannot be trusted either.
-      for (const char* name : {"X-Signature", "X-Timestamp", "Content-Length", "Transfer-Encoding"}) {
+      for (const char* name : {"X-Signature", "X-Timestamp", "webhook-id", "webhook-timestamp",
+                               "webhook-signature", "Content-Length", "Transfer-Encoding"}) {
         if (request.get_header_value_count(name) > 1) {
           Send(ErrorReply(400, std::string("the ") + name + " header is sent more than once"), response);
           response.set_header("Connection", "close");

@@ -128,6 +128,35 @@ deliveryhook::Result<deliveryhook::deploy::TargetSelector> ParseSelector(const s
   return selector;
 }
 
+// What resolve answers for a target that does not exist; a key that may not
+// touch an existing one gets exactly this too.
+std::string UnknownTargetMessage(const deliveryhook::deploy::TargetSelector& selector) {
+  if (!selector.container_name.empty()) return "no container named \"" + selector.container_name + "\"";
+  return "no container of service \"" + selector.service + "\" in project \"" + selector.project +
+         "\"";
+}
+
+// The header's value as stored in the request (no copy), "" when absent.
+std::string_view HeaderView(const IncomingRequest& request, const std::string& lower_case_name) {
+  auto it = request.headers.find(lower_case_name);
+  return it == request.headers.end() ? std::string_view() : std::string_view(it->second);
+}
+
+deliveryhook::webhook::SignatureHeaders SignatureHeadersOf(const IncomingRequest& request) {
+  return {HeaderView(request, "x-timestamp"), HeaderView(request, "x-signature"),
+          HeaderView(request, "webhook-id"), HeaderView(request, "webhook-timestamp"),
+          HeaderView(request, "webhook-signature")};
+}
+
+// The log's decision for a refused authentication.
+std::string AuthenticationDecision(ErrorCode code) {
+  switch (code) {
+    case ErrorCode::kInvalidArgument: return "ambiguous_signature";
+    case ErrorCode::kConflict: return "replay";
+    default: return "unauthenticated";
+  }
+}
+
 int StatusFor(ErrorCode code) {
   switch (code) {
     case ErrorCode::kNotFound: return 404;
@@ -197,6 +226,13 @@ Reply ErrorReply(int status, const std::string& message) {
   return {status, JsonObject([&](Writer& w) { Field(w, "error", message); }), {}};
 }
 
+Reply AuthenticationReply(const deliveryhook::Error& error) {
+  const int status = error.code() == ErrorCode::kInvalidArgument ? 400
+                     : error.code() == ErrorCode::kConflict      ? 409
+                                                                 : 401;
+  return ErrorReply(status, error.message());
+}
+
 Reply WebhookHandler::TooLarge(std::size_t limit) {
   return ErrorReply(413, "body is larger than " + std::to_string(limit) + " bytes");
 }
@@ -219,6 +255,7 @@ WebhookHandler::WebhookHandler(std::shared_ptr<deliveryhook::webhook::SignatureV
       backend_(std::move(backend)),
       options_(options),
       store_(options.job_history),
+      auth_failures_(options.auth_failures, options.clock),
       runner_(std::make_unique<deliveryhook::jobs::JobRunner>(options.workers)) {
   if (!options_.metrics) options_.metrics = std::make_shared<Metrics>();
 }
@@ -279,14 +316,37 @@ Reply WebhookHandler::Dispatch(const IncomingRequest& request, const RouteMatch&
   return NotFound();
 }
 
+std::optional<Reply> WebhookHandler::RateLimited(const IncomingRequest& request) {
+  auto wait = auth_failures_.RetryAfter(request.client_address);
+  if (!wait) return std::nullopt;
+  Reply reply = ErrorReply(429, "too many failed authentications from this address; try again in " +
+                                    std::to_string(*wait) + " seconds");
+  reply.headers.emplace_back("Retry-After", std::to_string(*wait));
+  return reply;
+}
+
+deliveryhook::Result<const deliveryhook::webhook::Key*> WebhookHandler::Authenticate(
+    const IncomingRequest& request, std::string_view content,
+    deliveryhook::webhook::ReplayCheck replay_check) {
+  auto key = verifier_->Authenticate(content, SignatureHeadersOf(request), replay_check);
+  // A request signed both ways guessed nothing; everything else failed a check.
+  if (!key && key.error().code() != ErrorCode::kInvalidArgument) {
+    auth_failures_.RecordFailure(request.client_address);
+  }
+  return key;
+}
+
 Reply WebhookHandler::Trigger(const IncomingRequest& request, Action action) {
   RequestLog log(request.client_address, request.path, request.request_id);
   if (request.body.size() > options_.max_body_bytes) {
     return log.Decide("too_large", TooLarge(options_.max_body_bytes));
   }
-  auto verdict = verifier_->Verify(request.body, request.Header("x-timestamp"),
-                                   request.Header("x-signature"));
-  if (!verdict) return log.Decide("unauthenticated", ErrorReply(401, verdict.error().message()));
+  if (auto limited = RateLimited(request)) return log.Decide("rate_limited", *limited);
+  auto key = Authenticate(request, request.body, deliveryhook::webhook::ReplayCheck::kRemember);
+  if (!key) {
+    return log.Decide(AuthenticationDecision(key.error().code()), AuthenticationReply(key.error()));
+  }
+  log.SetKey((*key)->id);
 
   auto selector = ParseSelector(request.body);
   if (!selector) return log.Decide("bad_request", ErrorReply(400, selector.error().message()));
@@ -305,6 +365,13 @@ Reply WebhookHandler::Trigger(const IncomingRequest& request, Action action) {
                                            : "engine_error";
     return log.Decide(decision,
                       ErrorReply(status, target.error().message()));
+  }
+  // Outside the key's reach: the answer of an unknown target, so nothing
+  // about the container is revealed; the log says why.
+  if (auto access = deliveryhook::webhook::Decide(**key, *target, options_.access);
+      access != deliveryhook::webhook::Access::kAllowed) {
+    return log.Decide("denied_" + std::string(ToString(access)),
+                      ErrorReply(404, UnknownTargetMessage(*selector)));
   }
   std::optional<int> wait_seconds;
   if (auto wait = request.query.find("wait"); wait != request.query.end()) {
@@ -373,40 +440,51 @@ deliveryhook::Result<std::pair<Job, bool>> WebhookHandler::Enqueue(
 }
 
 Reply WebhookHandler::JobStatus(const IncomingRequest& request, const std::string& job_id) {
-  // The same answer for an unknown job and a wrong token: nothing leaks.
+  RequestLog log(request.client_address, request.path, request.request_id);
+  // The same answer for an unknown job, a wrong token and a job outside the
+  // signing key's scope: nothing leaks.
   const Reply unknown = ErrorReply(404, "no such job");
   auto job = store_.Get(job_id);
-  if (!job) return unknown;
+  if (!job) return log.Decide("unknown_job", unknown);
+  log.SetJob(job->id);
   const std::string authorization = request.Header("authorization");
   constexpr std::string_view kBearer = "Bearer ";
   const bool token_ok = authorization.rfind(kBearer, 0) == 0 &&
                         deliveryhook::webhook::ConstantTimeEquals(
                             authorization.substr(kBearer.size()), job->token);
-  const bool signature_ok =
-      !token_ok && verifier_
-                       ->VerifyWithoutReplayCheck(request.path, request.Header("x-timestamp"),
-                                                  request.Header("x-signature"))
-                       .ok();
-  if (!token_ok && !signature_ok) return unknown;
-  return {200, JobJson(*job), {}};
+  // A job's token cannot be guessed, so a client over the failure limit may
+  // still follow the jobs it started.
+  if (token_ok) return log.Decide("job_token", {200, JobJson(*job), {}});
+  if (auto limited = RateLimited(request)) return log.Decide("rate_limited", *limited);
+  auto key = Authenticate(request, request.path, deliveryhook::webhook::ReplayCheck::kSkip);
+  if (!key) return log.Decide(AuthenticationDecision(key.error().code()), unknown);
+  log.SetKey((*key)->id);
+  if (!(*key)->Covers(job->project, job->service)) return log.Decide("denied_out_of_scope", unknown);
+  return log.Decide("ok", {200, JobJson(*job), {}});
 }
 
 Reply WebhookHandler::JobList(const IncomingRequest& request) {
+  RequestLog log(request.client_address, request.path, request.request_id);
+  if (auto limited = RateLimited(request)) return log.Decide("rate_limited", *limited);
   // Reading is signed like a trigger, over the path instead of a body; it
   // changes nothing, so it may be repeated.
-  auto verdict = verifier_->VerifyWithoutReplayCheck(request.path, request.Header("x-timestamp"),
-                                                     request.Header("x-signature"));
-  if (!verdict) return ErrorReply(401, verdict.error().message());
+  auto key = Authenticate(request, request.path, deliveryhook::webhook::ReplayCheck::kSkip);
+  if (!key) {
+    return log.Decide(AuthenticationDecision(key.error().code()), AuthenticationReply(key.error()));
+  }
+  log.SetKey((*key)->id);
+  // A scoped key sees the jobs of its scope only.
   constexpr std::size_t kListed = 50;
   std::string body = "{\"jobs\":[";
-  bool first = true;
-  for (const Job& job : store_.List(kListed)) {
-    if (!first) body += ",";
+  std::size_t listed = 0;
+  for (const Job& job : store_.List(options_.job_history)) {
+    if (listed == kListed) break;
+    if (!(*key)->Covers(job.project, job.service)) continue;
+    if (listed++ != 0) body += ",";
     body += JobJson(job);
-    first = false;
   }
   body += "]}";
-  return {200, body, {}};
+  return log.Decide("ok", {200, body, {}});
 }
 
 void WebhookHandler::RunJob(const std::string& job_id, const deliveryhook::deploy::Target& target,

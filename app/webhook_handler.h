@@ -2,7 +2,8 @@
 //
 // server.cc adapts cpp-httplib to IncomingRequest/Reply; everything that
 // decides an answer lives here, so it can be tested without sockets.
-// A request flows: size check → signature → body → target → job.
+// A request flows: size check → failed-authentication limit → signature
+// (which key) → body → target → the key's access to it → job.
 #ifndef DELIVERY_HOOK_APP_WEBHOOK_HANDLER_H_
 #define DELIVERY_HOOK_APP_WEBHOOK_HANDLER_H_
 
@@ -10,13 +11,17 @@
 #include <map>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <string>
+#include <string_view>
 #include <utility>
 #include <vector>
 
 #include "deliveryhook/deploy/deployer.h"
 #include "deliveryhook/jobs/job_runner.h"
 #include "deliveryhook/jobs/job_store.h"
+#include "deliveryhook/webhook/access.h"
+#include "deliveryhook/webhook/failure_limiter.h"
 #include "deliveryhook/webhook/verifier.h"
 #include "health.h"
 #include "metrics.h"
@@ -74,6 +79,11 @@ struct HandlerOptions {
   bool show_docs = false;
   // Called with the finished job, on the worker thread (notifications).
   std::function<void(const deliveryhook::jobs::Job&)> on_job_end;
+  // Opt-in and the hook's own container; a key's scope is the key's.
+  deliveryhook::webhook::AccessPolicy access;
+  // Failed authentications per client address before 429 (limit 0: never).
+  deliveryhook::webhook::FailureLimitOptions auth_failures{0};
+  deliveryhook::webhook::Clock clock = deliveryhook::webhook::SystemClock();
 };
 
 class WebhookHandler {
@@ -96,6 +106,13 @@ class WebhookHandler {
   Reply Trigger(const IncomingRequest& request, deliveryhook::deploy::Action action);
   Reply JobStatus(const IncomingRequest& request, const std::string& job_id);
   Reply JobList(const IncomingRequest& request);
+  // Which key signed `content`; a refusal is the reply to send, counted
+  // against the client when it is an authentication failure.
+  deliveryhook::Result<const deliveryhook::webhook::Key*> Authenticate(
+      const IncomingRequest& request, std::string_view content,
+      deliveryhook::webhook::ReplayCheck replay_check);
+  // 429 with Retry-After while the client is over the failure limit.
+  std::optional<Reply> RateLimited(const IncomingRequest& request);
   // The job, and whether the request joined an already queued one.
   deliveryhook::Result<std::pair<deliveryhook::jobs::Job, bool>> Enqueue(
       const deliveryhook::deploy::Target& target, deliveryhook::deploy::Action action,
@@ -107,6 +124,7 @@ class WebhookHandler {
   DeployBackend backend_;
   HandlerOptions options_;
   deliveryhook::jobs::JobStore store_;
+  deliveryhook::webhook::FailureLimiter auth_failures_;
   std::mutex enqueue_mutex_;
   // Declared last: destroyed first, so running jobs finish while the store
   // and backend they use still exist.
@@ -120,6 +138,9 @@ Reply ErrorReply(int status, const std::string& message);
 // header when it is 1 to 128 characters of [A-Za-z0-9._:-], else a new
 // random one (32 hex digits).
 std::string RequestIdFor(const std::string& header);
+// The answer for a refused authentication: 401, 400 for a request signed
+// both ways, 409 for a replayed webhook-id.
+Reply AuthenticationReply(const deliveryhook::Error& error);
 
 }  // namespace delivery_hook
 

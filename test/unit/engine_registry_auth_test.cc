@@ -7,12 +7,15 @@
 #include <filesystem>
 #include <fstream>
 
-#include "engine/base64.h"
+#include "util/base64.h"
 
 namespace deliveryhook::engine {
 namespace {
 
 namespace fs = std::filesystem;
+using util::Base64Decode;
+using util::Base64Encode;
+using util::Base64UrlEncode;
 
 // A fresh folder for one test's config.json, removed afterwards.
 class TempDir {

@@ -110,7 +110,9 @@ TEST_F(ServerTest, DuplicateJsonKeysAreRefused) {
 // t_bad_input_generated: a second X-Signature (or X-Timestamp,
 // Content-Length) was silently dropped.
 TEST_F(ServerTest, RepeatedAuthenticationAndFramingHeadersAreRefused) {
-  for (const std::string header : {"X-Signature: 00\r\n", "X-Timestamp: 1\r\n", "Content-Length: 2\r\n"}) {
+  for (const std::string header : {"X-Signature: 00\r\n", "X-Timestamp: 1\r\n", "Content-Length: 2\r\n",
+                                   "webhook-id: a\r\nwebhook-id: b\r\n",
+                                   "webhook-signature: v1,a\r\nWebhook-Signature: v1,b\r\n"}) {
     Socket client(port_);
     ASSERT_TRUE(client.connected());
     client.Send(Signed(R"({"container_name": "web"})", header));

@@ -50,6 +50,7 @@ Result<Target> TargetFromContainer(const engine::ContainerInfo& container) {
   target.project = LabelOr(labels, kProjectLabel);
   target.service = LabelOr(labels, kServiceLabel);
   target.working_dir = LabelOr(labels, kWorkingDirLabel);
+  target.labels = labels;
   target.config_files = SplitList(LabelOr(labels, kConfigFilesLabel));
   for (auto& file : SplitList(LabelOr(labels, kEnvironmentFileLabel))) {
     if (!file.empty() && file[0] != '/') file = target.working_dir + "/" + file;

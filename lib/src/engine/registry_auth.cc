@@ -9,7 +9,7 @@
 #include <optional>
 #include <sstream>
 
-#include "engine/base64.h"
+#include "util/base64.h"
 
 namespace deliveryhook::engine {
 namespace {
@@ -73,7 +73,7 @@ Result<AuthConfig> DecodeFileEntry(const std::string& key, const rapidjson::Valu
   config.registry_token = Member(entry, "registrytoken");
   const std::string auth = Member(entry, "auth");
   if (!auth.empty()) {
-    const auto decoded = Base64Decode(auth);
+    const auto decoded = util::Base64Decode(auth);
     const auto colon = decoded ? decoded->find(':') : std::string::npos;
     if (colon == std::string::npos) {
       return Error(ErrorCode::kInvalidArgument,
@@ -105,7 +105,7 @@ std::string AuthConfigJson(const AuthConfig& config) {
   return std::string(buffer.GetString(), buffer.GetSize());
 }
 
-std::string EncodeRegistryAuth(const AuthConfig& config) { return Base64UrlEncode(AuthConfigJson(config)); }
+std::string EncodeRegistryAuth(const AuthConfig& config) { return util::Base64UrlEncode(AuthConfigJson(config)); }
 
 std::string EncodeRegistryConfig(const std::map<std::string, AuthConfig>& configs) {
   rapidjson::StringBuffer buffer;
@@ -116,7 +116,7 @@ std::string EncodeRegistryConfig(const std::map<std::string, AuthConfig>& config
     WriteAuthConfig(writer, config);
   }
   writer.EndObject();
-  return Base64UrlEncode(std::string_view(buffer.GetString(), buffer.GetSize()));
+  return util::Base64UrlEncode(std::string_view(buffer.GetString(), buffer.GetSize()));
 }
 
 std::string AuthConfigKey(std::string_view domain) {

@@ -7,6 +7,7 @@
 #include <cctype>
 #include <chrono>
 
+#include "util/base64.h"
 #include "util/hex.h"
 
 namespace deliveryhook::webhook {
@@ -15,6 +16,9 @@ namespace {
 constexpr std::size_t kSignatureHexLength = 64;
 // Twelve digits reach the year 33658; more can only be an attack on parsing.
 constexpr std::size_t kMaxTimestampDigits = 12;
+constexpr std::size_t kMaxWebhookIdLength = 256;
+// One per key in a rotation is a handful; more only costs time.
+constexpr std::size_t kMaxSignatures = 16;
 
 Error Refuse(std::string message) {
   return Error(ErrorCode::kUnauthenticated, std::move(message));
@@ -39,14 +43,50 @@ std::string NormalizeSignature(std::string_view header) {
   return lower;
 }
 
-}  // namespace
-
-std::string HmacSha256Hex(std::string_view key, std::string_view message) {
+// The raw HMAC-SHA256 digest (32 bytes).
+std::string HmacSha256(std::string_view key, std::string_view message) {
   unsigned char digest[EVP_MAX_MD_SIZE];
   unsigned int length = 0;
   HMAC(EVP_sha256(), key.data(), static_cast<int>(key.size()),
        reinterpret_cast<const unsigned char*>(message.data()), message.size(), digest, &length);
-  return util::LowerHex(digest, length);
+  return std::string(reinterpret_cast<const char*>(digest), length);
+}
+
+// The decoded signatures of the "v1," entries of a webhook-signature header.
+// Entries of other versions (v1a, asymmetric) are skipped, as the spec asks.
+Result<std::vector<std::string>> V1Signatures(std::string_view header) {
+  std::vector<std::string> signatures;
+  std::size_t entries = 0;
+  while (!header.empty()) {
+    const auto space = header.find(' ');
+    const std::string_view entry = header.substr(0, space);
+    header.remove_prefix(space == std::string_view::npos ? header.size() : space + 1);
+    if (entry.empty()) continue;
+    if (++entries > kMaxSignatures) {
+      return Refuse("webhook-signature has more than " + std::to_string(kMaxSignatures) +
+                    " signatures");
+    }
+    constexpr std::string_view kV1 = "v1,";
+    if (entry.substr(0, kV1.size()) != kV1) continue;
+    // Undecodable base64 cannot match; it is kept as text that never will.
+    signatures.push_back(util::Base64Decode(entry.substr(kV1.size())).value_or(std::string()));
+  }
+  if (signatures.empty()) return Refuse("webhook-signature has no v1,<base64> signature");
+  return signatures;
+}
+
+}  // namespace
+
+std::string HmacSha256Hex(std::string_view key, std::string_view message) {
+  const std::string digest = HmacSha256(key, message);
+  return util::LowerHex(reinterpret_cast<const unsigned char*>(digest.data()), digest.size());
+}
+
+std::string StandardWebhooksSignature(std::string_view key, std::string_view id,
+                                      std::string_view timestamp, std::string_view body) {
+  std::string message;
+  message.append(id).append(".").append(timestamp).append(".").append(body);
+  return "v1," + util::Base64Encode(HmacSha256(key, message));
 }
 
 bool ConstantTimeEquals(std::string_view a, std::string_view b) {
@@ -67,68 +107,134 @@ Clock SystemClock() {
 }
 
 SignatureVerifier::SignatureVerifier(std::string secret, VerifierOptions options, Clock clock)
-    : secret_(std::move(secret)),
+    : SignatureVerifier(std::vector<Key>{DefaultKey(std::move(secret))}, options,
+                        std::move(clock)) {}
+
+SignatureVerifier::SignatureVerifier(std::vector<Key> keys, VerifierOptions options, Clock clock)
+    : keys_(std::move(keys)),
       options_(options),
       clock_(std::move(clock)),
       replays_(options.replay_capacity) {}
 
-Result<std::int64_t> SignatureVerifier::CheckHeaders(std::string_view body,
-                                                     std::string_view timestamp_header,
-                                                     std::string_view signature_header,
-                                                     std::string* normalized_signature) const {
-  if (timestamp_header.empty()) return Refuse("missing X-Timestamp header");
-  if (signature_header.empty()) return Refuse("missing X-Signature header");
-  if (timestamp_header.size() > kMaxTimestampDigits ||
-      !std::all_of(timestamp_header.begin(), timestamp_header.end(),
-                   [](char c) { return c >= '0' && c <= '9'; })) {
-    return Refuse("X-Timestamp must be UNIX time in seconds");
+Result<std::int64_t> SignatureVerifier::CheckTimestamp(std::string_view header,
+                                                       std::string_view name) const {
+  if (header.size() > kMaxTimestampDigits || header.empty() ||
+      !std::all_of(header.begin(), header.end(), [](char c) { return c >= '0' && c <= '9'; })) {
+    return Refuse(std::string(name) + " must be UNIX time in seconds");
   }
-  const std::int64_t timestamp = std::stoll(std::string(timestamp_header));
+  const std::int64_t timestamp = std::stoll(std::string(header));
   const std::int64_t now = clock_();
   const std::int64_t window = options_.window.count();
   if (timestamp < now - window || timestamp > now + window) {
-    return Refuse("X-Timestamp is more than " + std::to_string(window) +
+    return Refuse(std::string(name) + " is more than " + std::to_string(window) +
                   " seconds away from the server's clock");
-  }
-  *normalized_signature = NormalizeSignature(signature_header);
-  if (normalized_signature->empty()) {
-    return Refuse("X-Signature must be 64 hex digits (HMAC-SHA256)");
-  }
-  std::string message;
-  message.reserve(body.size() + timestamp_header.size());
-  message.append(body).append(timestamp_header);
-  if (!ConstantTimeEquals(HmacSha256Hex(secret_, message), *normalized_signature)) {
-    return Refuse("signature does not match");
   }
   return timestamp;
 }
 
-Status SignatureVerifier::VerifyWithoutReplayCheck(std::string_view body,
-                                                   std::string_view timestamp_header,
-                                                   std::string_view signature_header) const {
-  std::string signature;
-  auto timestamp = CheckHeaders(body, timestamp_header, signature_header, &signature);
+Result<SignatureVerifier::Match> SignatureVerifier::CheckOriginal(
+    std::string_view content, const SignatureHeaders& headers) const {
+  if (headers.timestamp.empty()) return Refuse("missing X-Timestamp header");
+  if (headers.signature.empty()) return Refuse("missing X-Signature header");
+  auto timestamp = CheckTimestamp(headers.timestamp, "X-Timestamp");
   if (!timestamp) return timestamp.error();
-  return Ok();
+  std::string signature = NormalizeSignature(headers.signature);
+  if (signature.empty()) return Refuse("X-Signature must be 64 hex digits (HMAC-SHA256)");
+  std::string message;
+  message.reserve(content.size() + headers.timestamp.size());
+  message.append(content).append(headers.timestamp);
+  // Every key is tried, so the time taken does not tell which one matched.
+  const Key* matched = nullptr;
+  for (const Key& key : keys_) {
+    if (ConstantTimeEquals(HmacSha256Hex(key.secret, message), signature) && matched == nullptr) {
+      matched = &key;
+    }
+  }
+  if (matched == nullptr) return Refuse("signature does not match");
+  return Match{matched, "x-signature:" + signature, *timestamp};
 }
 
-Status SignatureVerifier::Verify(std::string_view body, std::string_view timestamp_header,
-                                 std::string_view signature_header) {
-  std::string signature;
-  auto timestamp = CheckHeaders(body, timestamp_header, signature_header, &signature);
+Result<SignatureVerifier::Match> SignatureVerifier::CheckStandard(
+    std::string_view content, const SignatureHeaders& headers) const {
+  if (headers.webhook_id.empty()) return Refuse("missing webhook-id header");
+  if (headers.webhook_timestamp.empty()) return Refuse("missing webhook-timestamp header");
+  if (headers.webhook_signature.empty()) return Refuse("missing webhook-signature header");
+  if (headers.webhook_id.size() > kMaxWebhookIdLength ||
+      !std::all_of(headers.webhook_id.begin(), headers.webhook_id.end(),
+                   [](char c) { return c > ' ' && c < 0x7f; })) {
+    return Refuse("webhook-id must be 1 to " + std::to_string(kMaxWebhookIdLength) +
+                  " visible ASCII characters");
+  }
+  auto timestamp = CheckTimestamp(headers.webhook_timestamp, "webhook-timestamp");
   if (!timestamp) return timestamp.error();
+  auto signatures = V1Signatures(headers.webhook_signature);
+  if (!signatures) return signatures.error();
+  std::string message;
+  message.reserve(headers.webhook_id.size() + headers.webhook_timestamp.size() + content.size() + 2);
+  message.append(headers.webhook_id).append(".").append(headers.webhook_timestamp).append(".");
+  message.append(content);
+  const Key* matched = nullptr;
+  for (const Key& key : keys_) {
+    const std::string expected = HmacSha256(key.StandardWebhooksKey(), message);
+    for (const auto& candidate : *signatures) {
+      if (ConstantTimeEquals(expected, candidate) && matched == nullptr) matched = &key;
+    }
+  }
+  if (matched == nullptr) return Refuse("webhook-signature does not match");
+  return Match{matched, "webhook-id:" + std::string(headers.webhook_id), *timestamp};
+}
+
+Status SignatureVerifier::Remember(const Match& match, bool standard) {
   // After timestamp + window the request fails the window check by itself,
   // so it need not be remembered any longer.
-  const std::int64_t expires_at = *timestamp + options_.window.count() + 1;
-  switch (replays_.Remember(signature, expires_at, clock_())) {
+  const std::int64_t expires_at = match.timestamp + options_.window.count() + 1;
+  switch (replays_.Remember(match.replay_key, expires_at, clock_())) {
     case ReplayCache::Outcome::kRemembered:
       return Ok();
     case ReplayCache::Outcome::kReplay:
+      if (standard) {
+        return Error(ErrorCode::kConflict,
+                     "this webhook-id was already accepted once (replay); send a new one");
+      }
       return Refuse("this request was already accepted once (replay)");
     case ReplayCache::Outcome::kFull:
       return Refuse("too many recent requests to remember; try again shortly");
   }
   return Refuse("internal error");
+}
+
+Result<const Key*> SignatureVerifier::Authenticate(std::string_view content,
+                                                   const SignatureHeaders& headers,
+                                                   ReplayCheck replay_check) {
+  const bool original = !headers.timestamp.empty() || !headers.signature.empty();
+  const bool standard = !headers.webhook_id.empty() || !headers.webhook_timestamp.empty() ||
+                        !headers.webhook_signature.empty();
+  if (original && standard) {
+    return Error(ErrorCode::kInvalidArgument,
+                 "the request has both X-Signature/X-Timestamp and webhook-* headers; "
+                 "sign it one way only");
+  }
+  auto match = standard ? CheckStandard(content, headers) : CheckOriginal(content, headers);
+  if (!match) return match.error();
+  if (replay_check == ReplayCheck::kRemember) {
+    if (auto remembered = Remember(*match, standard); !remembered) return remembered.error();
+  }
+  return match->key;
+}
+
+Status SignatureVerifier::VerifyWithoutReplayCheck(std::string_view body,
+                                                   std::string_view timestamp_header,
+                                                   std::string_view signature_header) const {
+  auto match = CheckOriginal(body, {timestamp_header, signature_header, {}, {}, {}});
+  if (!match) return match.error();
+  return Ok();
+}
+
+Status SignatureVerifier::Verify(std::string_view body, std::string_view timestamp_header,
+                                 std::string_view signature_header) {
+  auto match = CheckOriginal(body, {timestamp_header, signature_header, {}, {}, {}});
+  if (!match) return match.error();
+  return Remember(*match, false);
 }
 
 }  // namespace deliveryhook::webhook

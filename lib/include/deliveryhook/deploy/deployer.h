@@ -31,6 +31,7 @@
 
 #include <chrono>
 #include <functional>
+#include <map>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -80,6 +81,7 @@ struct Target {
   int container_number = 1;
   std::string image;   // the selector's pin, if any
   std::string digest;  // the selector's expected digest, if any
+  std::map<std::string, std::string> labels;  // all of the container's labels
 };
 
 // Receives what a deploy is doing, for job status and logs.

@@ -1,22 +1,35 @@
 // Authenticating webhook requests.
 //
-// The wire contract is the original docker-delivery-hook's, so existing
-// pipelines keep working unchanged:
+// Two signing schemes are accepted. The original docker-delivery-hook's, so
+// existing pipelines keep working unchanged:
 //
 //   X-Timestamp: <UNIX seconds>
-//   X-Signature: hex(HMAC-SHA256(SECRET_KEY, raw body || X-Timestamp))
+//   X-Signature: hex(HMAC-SHA256(secret, raw body || X-Timestamp))
 //
-// On top of it, and unlike the original, a request is refused when its
-// timestamp is more than `window` old *or* ahead, and when the same signature
-// was already accepted (a replay). Signatures are compared in constant time.
-// Every failure is kUnauthenticated with a message safe to show the caller.
+// and Standard Webhooks (https://www.standardwebhooks.com):
+//
+//   webhook-id: <unique message id>
+//   webhook-timestamp: <UNIX seconds>
+//   webhook-signature: v1,<base64(HMAC-SHA256(key, id "." timestamp "." body))> [v1,... ...]
+//
+// where key is the base64-decoded part of a `whsec_` secret (or a plain
+// secret's own bytes), and several space-separated signatures may be sent
+// (one per key during a rotation). A request with headers of both schemes is
+// ambiguous and refused (kInvalidArgument).
+//
+// On top of the original, a request is refused when its timestamp is more
+// than `window` old *or* ahead, and when it was already accepted (a replay:
+// the same X-Signature, or the same webhook-id, which is kConflict). Every key
+// is tried, each compared in constant time; the answer names the key that
+// signed. Other failures are kUnauthenticated with a message safe to show the
+// caller.
 //
 // Example:
 //
-//   webhook::SignatureVerifier verifier(secret);
-//   Status verdict = verifier.Verify(body, request.header("X-Timestamp"),
-//                                    request.header("X-Signature"));
-//   if (!verdict) return Reply(401, verdict.error().message());
+//   webhook::SignatureVerifier verifier(keys);
+//   auto key = verifier.Authenticate(body, headers, webhook::ReplayCheck::kRemember);
+//   if (!key) return Reply(401, key.error().message());
+//   log("key", (*key)->id);
 //
 // SignatureVerifier is thread-safe.
 #ifndef DELIVERYHOOK_WEBHOOK_VERIFIER_H_
@@ -27,14 +40,21 @@
 #include <functional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "deliveryhook/result.h"
+#include "deliveryhook/webhook/keys.h"
 #include "deliveryhook/webhook/replay_cache.h"
 
 namespace deliveryhook::webhook {
 
 // Lowercase hex of HMAC-SHA256(key, message).
 std::string HmacSha256Hex(std::string_view key, std::string_view message);
+
+// "v1,<base64>": the Standard Webhooks signature of `body` with message id
+// `id` and `timestamp`, made with `key` (the decoded bytes of a whsec_ secret).
+std::string StandardWebhooksSignature(std::string_view key, std::string_view id,
+                                      std::string_view timestamp, std::string_view body);
 
 // True when a and b are equal; the time taken depends only on their lengths.
 bool ConstantTimeEquals(std::string_view a, std::string_view b);
@@ -52,12 +72,35 @@ struct VerifierOptions {
   std::size_t replay_capacity = 200000;
 };
 
+// The signature headers of a request, empty when absent.
+struct SignatureHeaders {
+  std::string_view timestamp;  // X-Timestamp
+  std::string_view signature;  // X-Signature
+  std::string_view webhook_id;         // Standard Webhooks
+  std::string_view webhook_timestamp;
+  std::string_view webhook_signature;
+};
+
+enum class ReplayCheck {
+  kRemember,  // refuse a request accepted before, and remember this one
+  kSkip,      // read-only requests, which may be repeated safely
+};
+
 class SignatureVerifier {
  public:
+  // One key, "default", unrestricted.
   explicit SignatureVerifier(std::string secret, VerifierOptions options = {},
                              Clock clock = SystemClock());
+  // Several keys, tried in order. Precondition: at least one.
+  explicit SignatureVerifier(std::vector<Key> keys, VerifierOptions options = {},
+                             Clock clock = SystemClock());
 
-  // Checks the headers against the body. On success the signature is
+  // Which key signed `content` (the body; for reads, the path). The key
+  // lives as long as the verifier.
+  Result<const Key*> Authenticate(std::string_view content, const SignatureHeaders& headers,
+                                  ReplayCheck replay_check);
+
+  // The original scheme only, any key. On success the signature is
   // remembered so that the same request is refused the next time.
   Status Verify(std::string_view body, std::string_view timestamp_header,
                 std::string_view signature_header);
@@ -68,11 +111,18 @@ class SignatureVerifier {
                                   std::string_view signature_header) const;
 
  private:
-  Result<std::int64_t> CheckHeaders(std::string_view body, std::string_view timestamp_header,
-                                    std::string_view signature_header,
-                                    std::string* normalized_signature) const;
+  // A signature that passed, and what remembers it for the replay check.
+  struct Match {
+    const Key* key = nullptr;
+    std::string replay_key;
+    std::int64_t timestamp = 0;
+  };
+  Result<Match> CheckOriginal(std::string_view content, const SignatureHeaders& headers) const;
+  Result<Match> CheckStandard(std::string_view content, const SignatureHeaders& headers) const;
+  Result<std::int64_t> CheckTimestamp(std::string_view header, std::string_view name) const;
+  Status Remember(const Match& match, bool standard);
 
-  std::string secret_;
+  std::vector<Key> keys_;
   VerifierOptions options_;
   Clock clock_;
   ReplayCache replays_;

@@ -1,8 +1,8 @@
-#include "engine/base64.h"
+#include "util/base64.h"
 
 #include <cstdint>
 
-namespace deliveryhook::engine {
+namespace deliveryhook::util {
 namespace {
 
 std::string Encode(std::string_view data, const char* alphabet) {
@@ -73,4 +73,4 @@ std::optional<std::string> Base64Decode(std::string_view text) {
   return out;
 }
 
-}  // namespace deliveryhook::engine
+}  // namespace deliveryhook::util
