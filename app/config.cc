@@ -36,7 +36,9 @@ bool IsHookSetting(const std::string& name) {
   static const std::set<std::string> kNames = {
       "SECRET_KEY", "LISTEN_ADDRESS", "PORT", "UVICORN_PORT", "SHOW_DOCS", "WORKERS",
       "MAX_BODY_BYTES", "TIMESTAMP_WINDOW", "SETTLE_MS", "DATA_DIR", "JOB_RETENTION_DAYS",
-      "JOB_HISTORY", "DELIVERY_HOOK_FAULT_KILL_AFTER"};
+      "JOB_HISTORY", "DELIVERY_HOOK_FAULT_KILL_AFTER",
+      "TLS_CERT_FILE", "TLS_KEY_FILE", "STOP_GRACE_SECONDS", "READ_TIMEOUT_SECONDS",
+      "WRITE_TIMEOUT_SECONDS", "MAX_HEADER_BYTES", "MAX_HEADER_COUNT", "MAX_CONNECTIONS"};
   return kNames.count(name) != 0;
 }
 
@@ -74,6 +76,18 @@ deliveryhook::Result<Config> ConfigFromEnvironment(const std::map<std::string, s
        [&](long long v) { config.job_retention_days = static_cast<int>(v); }},
       {"JOB_HISTORY", 10, 1000000,
        [&](long long v) { config.job_history = static_cast<std::size_t>(v); }},
+      {"STOP_GRACE_SECONDS", 0, 3600,
+       [&](long long v) { config.stop_grace_seconds = static_cast<int>(v); }},
+      {"READ_TIMEOUT_SECONDS", 1, 300,
+       [&](long long v) { config.read_timeout_seconds = static_cast<int>(v); }},
+      {"WRITE_TIMEOUT_SECONDS", 1, 300,
+       [&](long long v) { config.write_timeout_seconds = static_cast<int>(v); }},
+      {"MAX_HEADER_BYTES", 1024, 1024 * 1024,
+       [&](long long v) { config.max_header_bytes = static_cast<std::size_t>(v); }},
+      {"MAX_HEADER_COUNT", 10, 10000,
+       [&](long long v) { config.max_header_count = static_cast<std::size_t>(v); }},
+      {"MAX_CONNECTIONS", 1, 100000,
+       [&](long long v) { config.max_connections = static_cast<std::size_t>(v); }},
   };
   for (const auto& setting : numbers) {
     const std::string text = Get(env, setting.name);
@@ -84,6 +98,12 @@ deliveryhook::Result<Config> ConfigFromEnvironment(const std::map<std::string, s
   }
   config.show_docs = !Get(env, "SHOW_DOCS").empty();
   config.docker_host = Get(env, "DOCKER_HOST");
+  config.tls_cert_file = Get(env, "TLS_CERT_FILE");
+  config.tls_key_file = Get(env, "TLS_KEY_FILE");
+  if (config.tls_cert_file.empty() != config.tls_key_file.empty()) {
+    return Error(ErrorCode::kInvalidArgument,
+                 "TLS_CERT_FILE and TLS_KEY_FILE go together: set both for HTTPS, or neither");
+  }
   if (auto data_dir = Get(env, "DATA_DIR"); !data_dir.empty()) {
     config.data_dir = data_dir;
     config.data_dir_given = true;

@@ -26,6 +26,14 @@ struct Config {
   bool data_dir_given = false;                      // DATA_DIR was set explicitly
   int job_retention_days = 30;                      // JOB_RETENTION_DAYS
   std::size_t job_history = 1000;                   // JOB_HISTORY: jobs kept at most
+  std::string tls_cert_file;                        // TLS_CERT_FILE: HTTPS with TLS_KEY_FILE
+  std::string tls_key_file;                         // TLS_KEY_FILE
+  int stop_grace_seconds = 8;       // STOP_GRACE_SECONDS: running jobs' time to end on SIGTERM
+  int read_timeout_seconds = 10;    // READ_TIMEOUT_SECONDS
+  int write_timeout_seconds = 10;   // WRITE_TIMEOUT_SECONDS
+  std::size_t max_header_bytes = 16 * 1024;  // MAX_HEADER_BYTES
+  std::size_t max_header_count = 100;        // MAX_HEADER_COUNT
+  std::size_t max_connections = 512;         // MAX_CONNECTIONS
 };
 
 // Reads the settings from `env`. With `dev_mode`, a missing SECRET_KEY is

@@ -10,6 +10,7 @@
 #include <set>
 #include <string_view>
 
+#include "job_events.h"
 #include "request_log.h"
 
 namespace delivery_hook {
@@ -123,7 +124,8 @@ int StatusFor(ErrorCode code) {
 
 // Pull progress repeats "<layer>: Downloading ..." many times per layer: the
 // newest line of a layer replaces its previous one, so the log stays short.
-void AppendProgress(std::vector<std::string>& log, std::string_view line) {
+void AppendProgress(Job& job, std::string_view line) {
+  std::vector<std::string>& log = job.log;
   const auto layer_end = line.find(": ");
   const bool same_layer = layer_end != std::string_view::npos && !log.empty() &&
                           log.back().compare(0, layer_end + 2, line.substr(0, layer_end + 2)) == 0;
@@ -132,7 +134,10 @@ void AppendProgress(std::vector<std::string>& log, std::string_view line) {
   } else {
     log.emplace_back(line);
   }
-  if (log.size() > kMaxLogLines) log.erase(log.begin());
+  if (log.size() > kMaxLogLines) {
+    log.erase(log.begin());
+    ++job.log_dropped;
+  }
 }
 
 // The job as JSON; with `token` (for the requester of a ?wait) its token and
@@ -196,6 +201,7 @@ Reply WebhookHandler::Handle(const IncomingRequest& request) {
   const bool is_trigger = request.path == "/pull" || request.path == "/build";
   if (is_trigger) {
     if (request.method != "POST") return MethodNotAllowed();
+    if (Stopping()) return ErrorReply(503, "the hook is stopping; try again when it is back");
     return Trigger(request, request.path == "/pull" ? Action::kPull : Action::kBuild);
   }
   if (request.path == "/jobs") {
@@ -205,7 +211,12 @@ Reply WebhookHandler::Handle(const IncomingRequest& request) {
   constexpr std::string_view kJobs = "/jobs/";
   if (request.path.rfind(kJobs, 0) == 0) {
     if (request.method != "GET") return MethodNotAllowed();
-    return JobStatus(request, request.path.substr(kJobs.size()));
+    constexpr std::string_view kEvents = "/events";
+    const std::string rest = request.path.substr(kJobs.size());
+    if (rest.size() > kEvents.size() && rest.ends_with(kEvents)) {
+      return JobEvents(request, rest.substr(0, rest.size() - kEvents.size()));
+    }
+    return JobStatus(request, rest);
   }
   if (request.path == "/healthz") {
     if (request.method != "GET") return MethodNotAllowed();
@@ -284,6 +295,7 @@ deliveryhook::Result<std::pair<Job, bool>> WebhookHandler::Enqueue(
     const deliveryhook::deploy::Target& target, Action action) {
   // One lock around find-or-create, so two requests cannot both create.
   std::lock_guard lock(enqueue_mutex_);
+  if (stopping_) return deliveryhook::Error(ErrorCode::kUnavailable, "the hook is stopping");
   const std::string action_name(ToString(action));
   if (auto queued = store_.FindQueued(target.project, target.service, action_name)) {
     return std::pair{*queued, true};
@@ -298,11 +310,10 @@ deliveryhook::Result<std::pair<Job, bool>> WebhookHandler::Enqueue(
   return std::pair{job, false};
 }
 
-Reply WebhookHandler::JobStatus(const IncomingRequest& request, const std::string& job_id) {
-  // The same answer for an unknown job and a wrong token: nothing leaks.
-  const Reply unknown = ErrorReply(404, "no such job");
+std::optional<Job> WebhookHandler::AuthorizedJob(const IncomingRequest& request,
+                                                 const std::string& job_id) {
   auto job = store_.Get(job_id);
-  if (!job) return unknown;
+  if (!job) return std::nullopt;
   const std::string authorization = request.Header("authorization");
   constexpr std::string_view kBearer = "Bearer ";
   const bool token_ok = authorization.rfind(kBearer, 0) == 0 &&
@@ -313,8 +324,99 @@ Reply WebhookHandler::JobStatus(const IncomingRequest& request, const std::strin
                        ->VerifyWithoutReplayCheck(request.path, request.Header("x-timestamp"),
                                                   request.Header("x-signature"))
                        .ok();
-  if (!token_ok && !signature_ok) return unknown;
+  if (!token_ok && !signature_ok) return std::nullopt;
+  return job;
+}
+
+Reply WebhookHandler::JobStatus(const IncomingRequest& request, const std::string& job_id) {
+  // The same answer for an unknown job and a wrong token: nothing leaks.
+  auto job = AuthorizedJob(request, job_id);
+  if (!job) return ErrorReply(404, "no such job");
   return {200, JobJson(*job), {}};
+}
+
+namespace {
+
+// The framing is chosen by ?format= when given ("sse" or "ndjson"), else by
+// Accept: NDJSON when it names application/x-ndjson, server-sent events
+// otherwise.
+std::optional<EventFormat> ChosenEventFormat(const IncomingRequest& request) {
+  if (auto format = request.query.find("format"); format != request.query.end()) {
+    if (format->second == "ndjson") return EventFormat::kNdjson;
+    if (format->second == "sse") return EventFormat::kServerSentEvents;
+    return std::nullopt;
+  }
+  return request.Header("accept").find("application/x-ndjson") != std::string::npos
+             ? EventFormat::kNdjson
+             : EventFormat::kServerSentEvents;
+}
+
+}  // namespace
+
+Reply WebhookHandler::JobEvents(const IncomingRequest& request, const std::string& job_id) {
+  auto job = AuthorizedJob(request, job_id);
+  if (!job) return ErrorReply(404, "no such job");
+  const auto format = ChosenEventFormat(request);
+  if (!format) return ErrorReply(400, "format must be \"sse\" or \"ndjson\"");
+  // A stream holds a connection for as long as the job runs: worth a line.
+  RequestLog::Line("event=job_events client=" + LogValue(request.client_address) + " job=" +
+                   job_id + " format=" +
+                   (*format == EventFormat::kNdjson ? "ndjson" : "sse"));
+  Reply reply;
+  reply.content_type = std::string(ContentType(*format));
+  // Proxies must pass each event on as it comes.
+  reply.headers = {{"Cache-Control", "no-cache"}, {"X-Accel-Buffering", "no"}};
+  FollowOptions follow;
+  follow.keep_alive = options_.events_keep_alive;
+  follow.max_duration = options_.events_max_duration;
+  reply.stream = [this, job_id, format = *format, follow](const StreamWriter& write) {
+    FollowJob(store_, job_id, [](const Job& now) { return JobJson(now); }, format, write, follow);
+  };
+  return reply;
+}
+
+bool WebhookHandler::Stopping() {
+  std::lock_guard lock(enqueue_mutex_);
+  return stopping_;
+}
+
+void WebhookHandler::Stop(std::chrono::milliseconds grace) {
+  using Clock = std::chrono::steady_clock;
+  {
+    std::lock_guard lock(enqueue_mutex_);
+    stopping_ = true;
+    // Queued jobs end now rather than start: their RunJob finds them final.
+    for (const Job& job : store_.List(options_.job_history)) {
+      if (job.state != JobState::kQueued) continue;
+      store_.Update(job.id, [](Job& queued) {
+        if (queued.state != JobState::kQueued) return;
+        queued.state = JobState::kFailed;
+        queued.error = "the hook stopped before the job started; nothing on the host changed";
+        queued.finished_at = deliveryhook::jobs::JobStore::NowMillis();
+      });
+      RequestLog::JobEnded(job.id, "failed", "the hook stopped before the job started");
+    }
+  }
+  auto running = [this] {
+    for (const Job& job : store_.List(options_.job_history)) {
+      if (job.state == JobState::kRunning) return true;
+    }
+    return false;
+  };
+  const auto grace_end = Clock::now() + grace;
+  std::uint64_t version = store_.Version();
+  while (running()) {
+    const auto now = Clock::now();
+    if (now >= grace_end) {
+      if (!abort_running_.exchange(true)) {
+        RequestLog::Line("event=stop_grace_over action=abort_running_jobs");
+      }
+      version = store_.WaitForChange(version, std::chrono::seconds(1));
+      continue;
+    }
+    version = store_.WaitForChange(
+        version, std::chrono::duration_cast<std::chrono::milliseconds>(grace_end - now));
+  }
 }
 
 Reply WebhookHandler::JobList(const IncomingRequest& request) {
@@ -339,17 +441,22 @@ void WebhookHandler::RunJob(const std::string& job_id, const deliveryhook::deplo
                             Action action) {
   using deliveryhook::jobs::JobStore;
   bool rolled_back = false;
-  store_.Update(job_id, [](Job& job) {
+  bool start = false;
+  store_.Update(job_id, [&](Job& job) {
+    start = job.state == JobState::kQueued;  // not ended by Stop() meanwhile
+    if (!start) return;
     job.state = JobState::kRunning;
     job.started_at = JobStore::NowMillis();
   });
+  if (!start) return;
   deliveryhook::deploy::ProgressSink sink;
+  sink.should_abort = [this] { return abort_running_.load(); };
   sink.on_step = [&](std::string_view step) {
     if (step == "rolling back") rolled_back = true;
     store_.Update(job_id, [&](Job& job) { job.step = std::string(step); });
   };
   sink.on_log = [&](std::string_view line) {
-    store_.Update(job_id, [&](Job& job) { AppendProgress(job.log, line); });
+    store_.Update(job_id, [&](Job& job) { AppendProgress(job, line); });
   };
   auto outcome = backend_.deploy(target, action, sink);
   store_.Update(job_id, [&](Job& job) {

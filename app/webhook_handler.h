@@ -6,11 +6,15 @@
 #ifndef DELIVERY_HOOK_APP_WEBHOOK_HANDLER_H_
 #define DELIVERY_HOOK_APP_WEBHOOK_HANDLER_H_
 
+#include <atomic>
+#include <chrono>
 #include <functional>
 #include <map>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <string>
+#include <string_view>
 #include <utility>
 #include <vector>
 
@@ -32,10 +36,18 @@ struct IncomingRequest {
   std::string Header(const std::string& lower_case_name) const;
 };
 
+// Writes one piece of a streamed answer; false once the client is gone.
+using StreamWriter = std::function<bool(std::string_view)>;
+
 struct Reply {
   int status = 200;
   std::string body;  // JSON
   std::vector<std::pair<std::string, std::string>> headers;
+  // A streamed answer (GET /jobs/<id>/events) instead of `body`: the server
+  // sends it chunked, calling `stream` once on the connection's thread; it
+  // returns when the stream ends.
+  std::string content_type = "application/json";
+  std::function<void(const StreamWriter&)> stream = nullptr;
 };
 
 // The deploy operations the handler needs; in production a Deployer.
@@ -58,6 +70,9 @@ struct HandlerOptions {
   int max_wait_seconds = 900;
   // Jobs kept at most.
   std::size_t job_history = 1000;
+  // GET /jobs/<id>/events: keep-alive interval and longest stream.
+  std::chrono::milliseconds events_keep_alive{15000};
+  std::chrono::milliseconds events_max_duration{std::chrono::minutes(30)};
 };
 
 class WebhookHandler {
@@ -74,9 +89,21 @@ class WebhookHandler {
 
   deliveryhook::jobs::JobStore& store() { return store_; }
 
+  // Stops taking work, for a clean exit: new triggers get 503, queued jobs
+  // end failed at once (nothing on the host changed), running ones get
+  // `grace` to finish; any still running then is asked to abort, which rolls
+  // its swap back. Returns when no job runs any more.
+  void Stop(std::chrono::milliseconds grace);
+
  private:
   Reply Trigger(const IncomingRequest& request, deliveryhook::deploy::Action action);
   Reply JobStatus(const IncomingRequest& request, const std::string& job_id);
+  Reply JobEvents(const IncomingRequest& request, const std::string& job_id);
+  bool Stopping();
+  // The job, when the request may read it (its token, or the key's
+  // signature over the path); nothing for an unknown job or wrong token.
+  std::optional<deliveryhook::jobs::Job> AuthorizedJob(const IncomingRequest& request,
+                                                       const std::string& job_id);
   Reply JobList(const IncomingRequest& request);
   // The job, and whether the request joined an already queued one.
   deliveryhook::Result<std::pair<deliveryhook::jobs::Job, bool>> Enqueue(
@@ -89,6 +116,8 @@ class WebhookHandler {
   HandlerOptions options_;
   deliveryhook::jobs::JobStore store_;
   std::mutex enqueue_mutex_;
+  bool stopping_ = false;                 // enqueue_mutex_ held
+  std::atomic<bool> abort_running_{false};  // the grace ran out
   // Declared last: destroyed first, so running jobs finish while the store
   // and backend they use still exist.
   std::unique_ptr<deliveryhook::jobs::JobRunner> runner_;

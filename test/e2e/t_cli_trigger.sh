@@ -66,8 +66,8 @@ run_cli SECRET_KEY="$HOOK_SECRET" "$BIN" trigger --url "http://127.0.0.1:$(free_
 assert_eq 2 "$CLI_RC" "unreachable hook"
 assert_contains "$CLI_ERR" "cannot reach the hook" "unreachable hook: message"
 run_cli SECRET_KEY="$HOOK_SECRET" "$BIN" trigger --url "https://127.0.0.1:$HOOK_PORT" --container "$APP_NAME"
-assert_eq 2 "$CLI_RC" "https URL"
-assert_contains "$CLI_ERR" "https is not supported by trigger yet" "https URL: message"
+assert_eq 2 "$CLI_RC" "https URL to a plain-HTTP hook"
+assert_contains "$CLI_ERR" "cannot reach the hook at https://" "https URL to a plain-HTTP hook: message"
 run_cli SECRET_KEY="$HOOK_SECRET" "$BIN" trigger --url "$API_BASE"
 assert_eq 2 "$CLI_RC" "usage error"
 

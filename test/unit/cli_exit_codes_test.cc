@@ -72,11 +72,17 @@ TEST(CliHookUrl, HostPortAndPrefix) {
   EXPECT_EQ(ipv6->ToString(), "http://[::1]:9000");
 }
 
-TEST(CliHookUrl, HttpsIsRefusedWithAHint) {
+TEST(CliHookUrl, Https) {
   auto https = ParseHookUrl("https://hook.example");
-  ASSERT_FALSE(https.ok());
-  EXPECT_NE(https.error().message().find("https is not supported by trigger yet"),
-            std::string::npos);
+  ASSERT_TRUE(https.ok()) << https.error().message();
+  EXPECT_TRUE(https->tls);
+  EXPECT_EQ(https->port, 443);
+  EXPECT_EQ(https->ToString(), "https://hook.example:443");
+  auto with_port = ParseHookUrl("https://127.0.0.1:8443/hook");
+  ASSERT_TRUE(with_port.ok());
+  EXPECT_EQ(with_port->port, 8443);
+  EXPECT_EQ(with_port->prefix, "/hook");
+  EXPECT_FALSE(ParseHookUrl("http://hook.example")->tls);
 }
 
 TEST(CliHookUrl, Malformed) {

@@ -57,6 +57,7 @@ struct Endpoint {
   std::string socket_path = "/var/run/docker.sock";  // kUnixSocket
   std::string host;                                  // kTcp
   int port = 2375;                                   // kTcp
+  bool tls = false;  // kTcp: HTTPS (TLS 1.2 or newer, the server's certificate verified)
 
   // Accepts "unix:///path", "tcp://host:port", "http://host:port" and "" (the
   // default socket). Other schemes fail with kInvalidArgument.
@@ -72,6 +73,9 @@ struct TransportOptions {
   std::chrono::seconds connect_timeout{5};
   // Upper bound for one request, streamed pulls and builds included.
   std::chrono::seconds request_timeout{900};
+  // With Endpoint::tls: the CA certificates (PEM) to verify the server with
+  // instead of the system's.
+  std::string ca_file;
 };
 
 // The libcurl transport. curl_global_init runs once per process, the first
