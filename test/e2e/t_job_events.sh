@@ -13,24 +13,45 @@ source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
 deploy_app events 2.40.3
 v2=$(build_app_image "$APP_TAG" "v2 of $PREFIX-events")
-# A settle time that makes the swap last long enough to watch.
-hook_start SETTLE_MS=1500
+# A settle time that makes the first deploy last long enough to queue a
+# second one behind it and watch that one from its start.
+hook_start SETTLE_MS=4000
 
 sign_and_post /pull "{\"container_name\": \"$APP_NAME\"}"
-assert_eq 202 "$RESP_CODE" "trigger: $RESP_BODY"
+assert_eq 202 "$RESP_CODE" "first trigger: $RESP_BODY"
 accept_job "$RESP_BODY"
-log "reading the job's events"
+first_job=$JOB_ID first_token=$JOB_TOKEN
+for ((i = 0; i < 100; i++)); do
+  state=$(curl -sS --max-time 5 -H "Authorization: Bearer $first_token" "$API_BASE/jobs/$first_job" | json_get state)
+  [ "$state" = queued ] || break
+  sleep 0.1
+done
+assert_eq running "$state" "the first job runs"
+curl -N -sS --max-time 120 -o "$WORK/first-events.txt" \
+  -H "Authorization: Bearer $first_token" "$API_BASE/jobs/$first_job/events" &
+first_stream=$!
+# The same service again: queued behind the first (distinct body: no replay).
+sign_and_post /pull "{\"container_name\": \"$APP_NAME\", \"again\": 1}"
+assert_eq 202 "$RESP_CODE" "second trigger: $RESP_BODY"
+accept_job "$RESP_BODY"
+assert_ne "$first_job" "$JOB_ID" "the second trigger is a job of its own"
+log "reading the queued job's events"
 curl_rc=0
 curl -N -sS --max-time 120 -D "$WORK/events.headers" -o "$WORK/events.txt" \
   -H "Authorization: Bearer $JOB_TOKEN" "$API_BASE/jobs/$JOB_ID/events" || curl_rc=$?
 assert_eq 0 "$curl_rc" "curl -N ends without an error when the hook closes the stream"
-sed 's/^/  stream: /' "$WORK/events.txt" | head -n 40 >&2
+first_rc=0
+wait "$first_stream" || first_rc=$?
+assert_eq 0 "$first_rc" "the first job's stream ended cleanly too"
+sed 's/^/  stream: /' "$WORK/events.txt" | head -n 60 >&2
 headers=$(tr -d '\r' <"$WORK/events.headers")
 assert_contains "$headers" "Content-Type: text/event-stream" "content type"
 assert_contains "$headers" "Transfer-Encoding: chunked" "streamed chunked"
 
-# Every event is "event: <type>" then one "data: <json>" line and a blank line.
-python3 - "$WORK/events.txt" "$JOB_ID" <<'PY' || fail "the event sequence is wrong (see above)"
+# Every event is "event: <type>" then one "data: <json>" line and a blank
+# line; prints the event types.
+check_events() {
+  python3 - "$1" "$2" <<'PY'
 import json, sys
 text = open(sys.argv[1]).read()
 job_id = sys.argv[2]
@@ -46,15 +67,22 @@ for block in text.split("\n\n"):
 types = [t for t, _ in events]
 assert types[0] == "job" and events[0][1]["job_id"] == job_id, events[0]
 assert types[-1] == "state" and events[-1][1]["state"] == "succeeded", events[-1]
-assert types.count("state") >= 1 and all(d["state"] != "succeeded" for t, d in events[:-1] if t == "state"), types
-steps = [d["step"] for t, d in events if t == "step"]
-# The first event may already show the job past its first steps.
-seen = [events[0][1]["step"]] + steps
-for step in ("recreating", "verifying"):
-    assert step in seen, (step, seen)
-assert "log" in types, types
-print("events:", " ".join(types), file=sys.stderr)
+assert all(d["state"] != "succeeded" for t, d in events[:-1] if t == "state"), types
+print(" ".join(types))
 PY
+}
+first_types=$(check_events "$WORK/first-events.txt" "$first_job") || fail "the first job's events are wrong"
+log "first job: $first_types"
+types=$(check_events "$WORK/events.txt" "$JOB_ID") || fail "the queued job's events are wrong"
+log "queued job: $types"
+# Watched from the queue: its start, its steps and its progress lines.
+assert_eq queued "$(head -n 2 "$WORK/events.txt" | sed -n 's/^data: //p' | json_get state)" "the job event shows it queued"
+assert_contains "$types" "job state step" "the start, then the first step"
+assert_contains "$types" "log" "progress lines"
+steps=$(sed -n 's/^data: {"step":"\(.*\)"}$/\1/p' "$WORK/events.txt" | tr '\n' ' ')
+log "steps: $steps"
+assert_contains "$steps" "pulling " "the pull step"
+assert_contains " $steps" " done " "the last step"
 assert_eq "$v2" "$(container_image_id "$APP_NAME")" "$APP_NAME runs v2"
 
 log "a finished job's stream is the job alone"
