@@ -173,5 +173,28 @@ TEST(CliOutput, JobsTable) {
             "bbbb  rolled_back  build   shop/api   3s   container exited with code 3\n");
 }
 
+TEST(CliJobEvents, NdjsonLinesUpdateTheJob) {
+  JobView job;
+  job.token = "secret";
+  EXPECT_TRUE(ApplyJobEvent(
+      R"({"event":"job","job_id":"j1","state":"queued","step":"","log":["a"]})", job));
+  EXPECT_EQ(job.id, "j1");
+  EXPECT_EQ(job.token, "secret");  // the stream never carries it
+  EXPECT_EQ(job.state, "queued");
+  EXPECT_TRUE(ApplyJobEvent(R"({"event":"state","state":"running","step":"","started_at":1,"finished_at":0})", job));
+  EXPECT_TRUE(ApplyJobEvent(R"({"event":"step","step":"pulling"})", job));
+  EXPECT_TRUE(ApplyJobEvent(R"({"event":"log","line":"b"})", job));
+  EXPECT_EQ(ProgressLine(job, 80), "[running] pulling | b");
+  EXPECT_FALSE(ApplyJobEvent(R"({"event":"keep-alive"})", job));
+  EXPECT_FALSE(ApplyJobEvent(R"({"error":"no such job"})", job));
+  EXPECT_FALSE(ApplyJobEvent("not json", job));
+  EXPECT_TRUE(ApplyJobEvent(
+      R"({"event":"state","state":"rolled_back","step":"rolling back","error":"boom","started_at":1,"finished_at":2})",
+      job));
+  EXPECT_EQ(job.state, "rolled_back");
+  EXPECT_EQ(job.error, "boom");
+  EXPECT_EQ(job.log, (std::vector<std::string>{"a", "b"}));
+}
+
 }  // namespace
 }  // namespace delivery_hook::cli
