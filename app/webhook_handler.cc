@@ -5,6 +5,7 @@
 #include <rapidjson/stringbuffer.h>
 #include <rapidjson/writer.h>
 
+#include <algorithm>
 #include <iostream>
 #include <optional>
 #include <set>
@@ -382,26 +383,35 @@ bool WebhookHandler::Stopping() {
 
 void WebhookHandler::Stop(std::chrono::milliseconds grace) {
   using Clock = std::chrono::steady_clock;
+  std::vector<std::string> started;  // jobs that may be running
   {
     std::lock_guard lock(enqueue_mutex_);
     stopping_ = true;
     // Queued jobs end now rather than start: their RunJob finds them final.
+    // After this no job can start, so the running ones are those seen here.
     for (const Job& job : store_.List(options_.job_history)) {
+      if (job.state == JobState::kRunning) started.push_back(job.id);
       if (job.state != JobState::kQueued) continue;
-      store_.Update(job.id, [](Job& queued) {
-        if (queued.state != JobState::kQueued) return;
+      bool failed = false;
+      store_.Update(job.id, [&](Job& queued) {
+        failed = queued.state == JobState::kQueued;
+        if (!failed) return;
         queued.state = JobState::kFailed;
         queued.error = "the hook stopped before the job started; nothing on the host changed";
         queued.finished_at = deliveryhook::jobs::JobStore::NowMillis();
       });
-      RequestLog::JobEnded(job.id, "failed", "the hook stopped before the job started");
+      if (failed) {
+        RequestLog::JobEnded(job.id, "failed", "the hook stopped before the job started");
+      } else {
+        started.push_back(job.id);  // it started meanwhile
+      }
     }
   }
-  auto running = [this] {
-    for (const Job& job : store_.List(options_.job_history)) {
-      if (job.state == JobState::kRunning) return true;
-    }
-    return false;
+  auto running = [&] {
+    return std::any_of(started.begin(), started.end(), [&](const std::string& id) {
+      auto job = store_.Get(id);
+      return job && !IsFinal(job->state);
+    });
   };
   const auto grace_end = Clock::now() + grace;
   std::uint64_t version = store_.Version();
