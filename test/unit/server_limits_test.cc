@@ -9,6 +9,7 @@
 
 #include <gtest/gtest.h>
 
+#include <atomic>
 #include <chrono>
 #include <memory>
 #include <string>
@@ -63,11 +64,11 @@ DeployBackend NoTargets() {
 
 class ServerLimitsTest : public ::testing::Test {
  protected:
-  void Start(ServerOptions options) {
+  void Start(ServerOptions options, HandlerOptions handler_options = {1024, 1}) {
     handler_ = std::make_unique<WebhookHandler>(
         std::make_shared<deliveryhook::webhook::SignatureVerifier>(
             kSecret, deliveryhook::webhook::VerifierOptions{}, [] { return kNow; }),
-        NoTargets(), HandlerOptions{1024, 1});
+        NoTargets(), handler_options);
     options.address = "127.0.0.1";
     options.port = 0;
     server_ = std::make_unique<Server>(*handler_, options);
@@ -109,6 +110,7 @@ TEST_F(ServerLimitsTest, MoreHeadersThanAllowedGet431) {
 TEST_F(ServerLimitsTest, HeadersLargerThanAllowedGet431) {
   ServerOptions options;
   options.max_header_bytes = 2048;
+  options.read_timeout_seconds = 1;  // httplib keeps a connection after its own 400
   Start(options);
   const std::string big(1000, 'a');
   EXPECT_EQ(Get("/healthz", "X-A: " + big + "\r\n").rfind("HTTP/1.1 200", 0), 0u);
@@ -193,6 +195,54 @@ TEST_F(ServerLimitsTest, AJobsEventsAreStreamedChunked) {
   EXPECT_NE(answer.find("event: job\ndata: {\"job_id\":\"" + job.id), std::string::npos) << answer;
   EXPECT_NE(answer.find("event: state\ndata: {\"state\":\"succeeded\""), std::string::npos) << answer;
   EXPECT_NE(answer.find("\r\n0\r\n\r\n"), std::string::npos) << answer;  // the last chunk
+}
+
+// A client that opens a job's stream and never reads: the job's progress is
+// not held up, and the stream is cut once a write has waited for the write
+// timeout, freeing its connection (with a cap of one connection, the next
+// request is served again).
+TEST_F(ServerLimitsTest, AStreamNobodyReadsHoldsNeitherTheJobNorTheConnection) {
+  ServerOptions options;
+  options.write_timeout_seconds = 1;
+  options.max_connections = 1;
+  HandlerOptions handler_options{1024, 1};
+  handler_options.events_keep_alive = 100ms;
+  Start(options, handler_options);
+  auto& store = handler_->store();
+  auto job = store.Create("pull", "web", "app", "web");
+  Connection stalled(port_);
+  stalled.Send("GET /jobs/" + job.id + "/events HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer " +
+               job.token + "\r\n\r\n");
+  std::this_thread::sleep_for(200ms);
+  EXPECT_EQ(Get("/healthz").rfind("HTTP/1.1 503", 0), 0u);  // the stream holds the one connection
+
+  std::atomic<bool> done{false};
+  std::chrono::steady_clock::duration slowest_update{};
+  std::thread progress([&] {
+    const std::string line(1000, 'x');
+    for (int i = 0; !done; ++i) {
+      const auto before = std::chrono::steady_clock::now();
+      store.Update(job.id, [&](deliveryhook::jobs::Job& j) {
+        j.log.push_back(line + std::to_string(i));
+        if (j.log.size() > 50) {
+          j.log.erase(j.log.begin());
+          ++j.log_dropped;
+        }
+      });
+      slowest_update = std::max(slowest_update, std::chrono::steady_clock::now() - before);
+      std::this_thread::sleep_for(100us);
+    }
+  });
+  std::string answer;
+  for (int i = 0; i < 100 && answer.rfind("HTTP/1.1 200", 0) != 0; ++i) {
+    std::this_thread::sleep_for(200ms);
+    answer = Get("/healthz");
+  }
+  done = true;
+  progress.join();
+  EXPECT_EQ(answer.rfind("HTTP/1.1 200", 0), 0u) << answer;
+  EXPECT_LT(slowest_update, 500ms);
+  store.Update(job.id, [](deliveryhook::jobs::Job& j) { j.state = deliveryhook::jobs::JobState::kFailed; });
 }
 
 }  // namespace
