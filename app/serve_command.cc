@@ -104,8 +104,9 @@ deliveryhook::Status PersistJobs(const Config& config, deliveryhook::jobs::JobSt
 
 void PrintDevBanner(const Config& config, int port) {
   const std::string host = config.listen_address == "0.0.0.0" ? "127.0.0.1" : config.listen_address;
+  const char* scheme = config.tls_cert_file.empty() ? "http" : "https";
   std::printf(
-      "delivery-hook is listening on http://%s:%d (dev mode)\n"
+      "delivery-hook is listening on %s://%s:%d (dev mode)\n"
       "Generated SECRET_KEY for this run: %s\n\n"
       "Try it (replace my-container-name with a container started by docker compose):\n\n"
       "PAYLOAD='{\"container_name\": \"my-container-name\"}'\n"
@@ -113,8 +114,9 @@ void PrintDevBanner(const Config& config, int port) {
       "TIMESTAMP=$(date +%%s)\n"
       "SIGNATURE=$(printf '%%s' \"${PAYLOAD}${TIMESTAMP}\" | openssl dgst -sha256 -hmac \"$SECRET_KEY\" | cut -d \" \" -f 2)\n"
       "curl -X POST -H \"Content-Type: application/json\" -H \"X-Timestamp: $TIMESTAMP\" "
-      "-H \"X-Signature: $SIGNATURE\" -d \"$PAYLOAD\" http://%s:%d/pull\n\n",
-      host.c_str(), port, config.secret.c_str(), config.secret.c_str(), host.c_str(), port);
+      "-H \"X-Signature: $SIGNATURE\" -d \"$PAYLOAD\" %s://%s:%d/pull\n\n",
+      scheme, host.c_str(), port, config.secret.c_str(), config.secret.c_str(), scheme, host.c_str(),
+      port);
   std::fflush(stdout);
 }
 
