@@ -4,7 +4,7 @@
 #   - v1 by compose, v2 pushed: `trigger --wait` exits 0, the container runs v2
 #   - a v3 whose process exits at once: `trigger --wait` exits 1 (rolled back),
 #     v2 keeps serving
-#   - a wrong or missing SECRET_KEY, an unreachable hook, https: exit 2
+#   - a wrong or missing SECRET_KEY, an unreachable hook, https to a plain-HTTP hook: exit 2
 #   - `jobs` lists both jobs with their states
 #   - `sign` prints what openssl computes, and the hook accepts it
 #   - `trigger --wait --timeout 1` on a slow deploy exits 2; the deploy continues
