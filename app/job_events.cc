@@ -116,18 +116,15 @@ void FollowJob(const deliveryhook::jobs::JobStore& store, const std::string& job
         std::min(end, next_keep_alive) - now);
     const std::uint64_t seen = version;
     version = store.WaitForChange(seen, std::max(wait, std::chrono::milliseconds(1)));
-    if (version == seen) {
-      if (Clock::now() >= next_keep_alive) {
-        if (!write(KeepAlive(format))) return;
-        next_keep_alive = Clock::now() + options.keep_alive;
-      }
-      continue;
-    }
-    auto later = store.Get(job_id);
-    if (!later) return;  // forgotten (the history is full): nothing more to say
     std::string batch;
-    for (const JobEvent& event : EventsBetween(*job, *later)) batch += Frame(event, format);
-    job = std::move(later);
+    if (version != seen) {  // some job changed; this one perhaps
+      auto later = store.Get(job_id);
+      if (!later) return;  // forgotten (the history is full): nothing more to say
+      for (const JobEvent& event : EventsBetween(*job, *later)) batch += Frame(event, format);
+      job = std::move(later);
+    }
+    // Other jobs' changes wake this loop too: the keep-alive is due by time.
+    if (batch.empty() && Clock::now() >= next_keep_alive) batch = KeepAlive(format);
     if (!batch.empty()) {
       if (!write(batch)) return;
       next_keep_alive = Clock::now() + options.keep_alive;

@@ -210,6 +210,29 @@ TEST(FollowJobTest, KeepAlivesWhileQuietAndAnEndAfterTheLongestDuration) {
   EXPECT_NE(out.find(": keep-alive\n\n"), std::string::npos) << out;
 }
 
+TEST(FollowJobTest, KeepAlivesAlsoWhileOtherJobsChange) {
+  JobStore store;
+  const Job job = store.Create("pull", "web", "app", "web");
+  const Job busy = store.Create("pull", "db", "app", "db");
+  std::atomic<bool> done{false};
+  std::thread other([&] {
+    for (int i = 0; !done; ++i) {
+      store.Update(busy.id, [&](Job& j) { j.log.push_back(std::to_string(i)); });
+      std::this_thread::sleep_for(5ms);
+    }
+  });
+  std::string out;
+  FollowOptions options;
+  options.keep_alive = 50ms;
+  options.max_duration = 300ms;
+  FollowJob(store, job.id, [](const Job&) { return std::string("{\"x\":1}"); }, EventFormat::kNdjson,
+            [&](std::string_view piece) { out += piece; return true; }, options);
+  done = true;
+  other.join();
+  EXPECT_NE(out.find("{\"event\":\"keep-alive\"}\n"), std::string::npos) << out;
+  EXPECT_EQ(out.find("\"log\""), std::string::npos) << out;  // the other job's lines are not this one's
+}
+
 TEST(FollowJobTest, AReaderThatFailsEndsTheStream) {
   JobStore store;
   const Job job = store.Create("pull", "web", "app", "web");
