@@ -29,7 +29,9 @@ Settings (environment): SECRET_KEY (required; trigger, sign and jobs sign with i
 PORT (8000; UVICORN_PORT also read), LISTEN_ADDRESS (0.0.0.0), DOCKER_HOST
 (unix:///var/run/docker.sock), WORKERS (2), MAX_BODY_BYTES (65536),
 TIMESTAMP_WINDOW (300), SETTLE_MS (1000), DATA_DIR (/var/lib/delivery-hook),
-JOB_RETENTION_DAYS (30), JOB_HISTORY (1000), SHOW_DOCS.)";
+JOB_RETENTION_DAYS (30), JOB_HISTORY (1000), SHOW_DOCS; HTTPS, stopping and
+connection limits: TLS_CERT_FILE, TLS_KEY_FILE, STOP_GRACE_SECONDS (8), READ_TIMEOUT_SECONDS,
+WRITE_TIMEOUT_SECONDS, MAX_HEADER_BYTES, MAX_HEADER_COUNT, MAX_CONNECTIONS (see the README).)";
 
 CommandLine Finished(int exit_code, std::string out, std::string err) {
   CommandLine result;
@@ -46,7 +48,8 @@ std::string SecretFromEnvironment() {
 }
 
 // The URL and SECRET_KEY checks trigger and jobs share; on failure prints why.
-std::optional<HookClient> ClientFor(const std::string& command, const std::string& url) {
+std::optional<HookClient> ClientFor(const std::string& command, const std::string& url,
+                                    const std::string& ca_file) {
   auto parsed = ParseHookUrl(url);
   if (!parsed) {
     std::cerr << "delivery-hook " << command << ": " << parsed.error().message() << "\n";
@@ -57,7 +60,7 @@ std::optional<HookClient> ClientFor(const std::string& command, const std::strin
     std::cerr << "delivery-hook " << command << ": SECRET_KEY is not set\n";
     return std::nullopt;
   }
-  return HookClient::OverCurl(std::move(*parsed), std::move(secret));
+  return HookClient::OverCurl(std::move(*parsed), std::move(secret), ca_file);
 }
 
 }  // namespace
@@ -79,8 +82,10 @@ CommandLine ParseCommandLine(const std::vector<std::string>& args) {
   CLI::App* trigger = app.add_subcommand(
       "trigger", "Ask a running hook to redeploy one service (POST /pull or /build), "
                  "signed with SECRET_KEY");
-  trigger->add_option("--url", t.url, "The hook's base URL, http://host[:port][/prefix]")
+  trigger->add_option("--url", t.url, "The hook's base URL, http[s]://host[:port][/prefix]")
       ->required();
+  trigger->add_option("--cacert", t.ca_file,
+                      "With an https:// URL: verify the hook with these CA certificates (PEM)");
   CLI::Option* container =
       trigger->add_option("--container", t.container, "The container to redeploy, by name");
   CLI::Option* project =
@@ -108,8 +113,10 @@ CommandLine ParseCommandLine(const std::vector<std::string>& args) {
 
   CLI::App* jobs = app.add_subcommand(
       "jobs", "List the hook's recent jobs (GET /jobs, signed with SECRET_KEY)");
-  jobs->add_option("--url", result.jobs.url, "The hook's base URL, http://host[:port][/prefix]")
+  jobs->add_option("--url", result.jobs.url, "The hook's base URL, http[s]://host[:port][/prefix]")
       ->required();
+  jobs->add_option("--cacert", result.jobs.ca_file,
+                   "With an https:// URL: verify the hook with these CA certificates (PEM)");
   jobs->add_flag("--json", result.jobs.json, "Print the hook's JSON answer as it is");
 
   if (args.empty()) return Finished(kExitError, "", app.help());
@@ -174,11 +181,11 @@ int RunCli(int argc, char** argv) {
     case Command::kSign:
       return RunSign(command_line.sign, SecretFromEnvironment(), std::cin, io);
     case Command::kTrigger: {
-      auto client = ClientFor("trigger", command_line.trigger.url);
+      auto client = ClientFor("trigger", command_line.trigger.url, command_line.trigger.ca_file);
       return client ? RunTrigger(command_line.trigger, *client, io) : kExitError;
     }
     case Command::kJobs: {
-      auto client = ClientFor("jobs", command_line.jobs.url);
+      auto client = ClientFor("jobs", command_line.jobs.url, command_line.jobs.ca_file);
       return client ? RunJobs(command_line.jobs, *client, io) : kExitError;
     }
     case Command::kNone:

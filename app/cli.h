@@ -30,6 +30,7 @@ struct TriggerOptions {
   bool build = false;      // POST /build instead of /pull
   bool wait = false;       // follow the job until it ends
   int timeout_seconds = 600;
+  std::string ca_file;     // --cacert: CA certificates for an https:// hook
 };
 
 struct SignOptions {
@@ -40,6 +41,7 @@ struct SignOptions {
 struct JobsOptions {
   std::string url;
   bool json = false;
+  std::string ca_file;  // --cacert
 };
 
 enum class Command { kNone, kServe, kTrigger, kSign, kJobs };

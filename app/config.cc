@@ -136,7 +136,9 @@ bool IsHookSetting(const std::string& name) {
       "JOB_HISTORY", "DELIVERY_HOOK_FAULT_KILL_AFTER", "LOG_LEVEL", "METRICS", "NOTIFY_URL",
       "NOTIFY_SECRET", "NOTIFY_SLACK_URL", "NOTIFY_DISCORD_URL", "NOTIFY_TIMEOUT",
       "NOTIFY_ATTEMPTS", "NOTIFY_CA_FILE", "SECRET_KEY_FILE", "KEYS_FILE",
-      "REQUIRE_OPT_IN", "AUTH_FAIL_LIMIT", "AUTH_FAIL_WINDOW_SECONDS"};
+      "REQUIRE_OPT_IN", "AUTH_FAIL_LIMIT", "AUTH_FAIL_WINDOW_SECONDS",
+      "TLS_CERT_FILE", "TLS_KEY_FILE", "STOP_GRACE_SECONDS", "READ_TIMEOUT_SECONDS",
+      "WRITE_TIMEOUT_SECONDS", "MAX_HEADER_BYTES", "MAX_HEADER_COUNT", "MAX_CONNECTIONS"};
   return kNames.count(name) != 0;
 }
 
@@ -184,6 +186,18 @@ deliveryhook::Result<Config> ConfigFromEnvironment(const std::map<std::string, s
        [&](long long v) { config.auth_fail_limit = static_cast<std::size_t>(v); }},
       {"AUTH_FAIL_WINDOW_SECONDS", 1, 86400,
        [&](long long v) { config.auth_fail_window_seconds = static_cast<int>(v); }},
+      {"STOP_GRACE_SECONDS", 0, 3600,
+       [&](long long v) { config.stop_grace_seconds = static_cast<int>(v); }},
+      {"READ_TIMEOUT_SECONDS", 1, 300,
+       [&](long long v) { config.read_timeout_seconds = static_cast<int>(v); }},
+      {"WRITE_TIMEOUT_SECONDS", 1, 300,
+       [&](long long v) { config.write_timeout_seconds = static_cast<int>(v); }},
+      {"MAX_HEADER_BYTES", 1024, 1024 * 1024,
+       [&](long long v) { config.max_header_bytes = static_cast<std::size_t>(v); }},
+      {"MAX_HEADER_COUNT", 10, 10000,
+       [&](long long v) { config.max_header_count = static_cast<std::size_t>(v); }},
+      {"MAX_CONNECTIONS", 1, 100000,
+       [&](long long v) { config.max_connections = static_cast<std::size_t>(v); }},
   };
   for (const auto& setting : numbers) {
     const std::string text = Get(env, setting.name);
@@ -198,6 +212,12 @@ deliveryhook::Result<Config> ConfigFromEnvironment(const std::map<std::string, s
   if (!opt_in) return opt_in.error();
   config.require_opt_in = *opt_in;
   config.docker_host = Get(env, "DOCKER_HOST");
+  config.tls_cert_file = Get(env, "TLS_CERT_FILE");
+  config.tls_key_file = Get(env, "TLS_KEY_FILE");
+  if (config.tls_cert_file.empty() != config.tls_key_file.empty()) {
+    return Error(ErrorCode::kInvalidArgument,
+                 "TLS_CERT_FILE and TLS_KEY_FILE go together: set both for HTTPS, or neither");
+  }
   if (auto data_dir = Get(env, "DATA_DIR"); !data_dir.empty()) {
     config.data_dir = data_dir;
     config.data_dir_given = true;

@@ -43,6 +43,14 @@ struct Config {
   bool require_opt_in = false;        // REQUIRE_OPT_IN: only containers labelled to opt in
   std::size_t auth_fail_limit = 20;   // AUTH_FAIL_LIMIT: failed authentications per client; 0: off
   int auth_fail_window_seconds = 60;  // AUTH_FAIL_WINDOW_SECONDS
+  std::string tls_cert_file;                        // TLS_CERT_FILE: HTTPS with TLS_KEY_FILE
+  std::string tls_key_file;                         // TLS_KEY_FILE
+  int stop_grace_seconds = 8;       // STOP_GRACE_SECONDS: running jobs' time to end on SIGTERM
+  int read_timeout_seconds = 10;    // READ_TIMEOUT_SECONDS
+  int write_timeout_seconds = 10;   // WRITE_TIMEOUT_SECONDS
+  std::size_t max_header_bytes = 16 * 1024;  // MAX_HEADER_BYTES
+  std::size_t max_header_count = 100;        // MAX_HEADER_COUNT
+  std::size_t max_connections = 512;         // MAX_CONNECTIONS
 };
 
 // Reads the settings from `env`. With `dev_mode`, a missing SECRET_KEY is

@@ -2,6 +2,7 @@
 
 #include <rapidjson/document.h>
 
+#include <algorithm>
 #include <charconv>
 #include <utility>
 
@@ -102,25 +103,24 @@ deliveryhook::Result<HttpResponse> HookClient::Send(const HttpRequest& request) 
 
 std::string HookUrl::ToString() const {
   const bool ipv6 = host.find(':') != std::string::npos;
-  return "http://" + (ipv6 ? "[" + host + "]" : host) + ":" + std::to_string(port) + prefix;
+  return (tls ? "https://" : "http://") + (ipv6 ? "[" + host + "]" : host) + ":" +
+         std::to_string(port) + prefix;
 }
 
 deliveryhook::Result<HookUrl> ParseHookUrl(std::string_view url) {
   constexpr std::string_view kHttp = "http://";
   constexpr std::string_view kHttps = "https://";
-  if (url.substr(0, kHttps.size()) == kHttps) {
-    return BadUrl(url,
-                  "https is not supported by trigger yet; put it behind a TLS reverse proxy "
-                  "and call the hook on its plain http address from a trusted network, or "
-                  "sign the request yourself (see the README's pipeline example) and send it "
-                  "with curl");
+  const bool tls = url.substr(0, kHttps.size()) == kHttps;
+  if (!tls && url.substr(0, kHttp.size()) != kHttp) {
+    return BadUrl(url, "expected http://host[:port] or https://host[:port]");
   }
-  if (url.substr(0, kHttp.size()) != kHttp) return BadUrl(url, "expected http://host[:port]");
-  std::string_view rest = url.substr(kHttp.size());
+  std::string_view rest = url.substr(tls ? kHttps.size() : kHttp.size());
   if (rest.find_first_of("?#") != std::string_view::npos) {
     return BadUrl(url, "a query or fragment is not supported");
   }
   HookUrl parsed;
+  parsed.tls = tls;
+  parsed.port = tls ? 443 : 80;
   std::string_view authority = rest;
   if (const auto slash = rest.find('/'); slash != std::string_view::npos) {
     authority = rest.substr(0, slash);
@@ -198,6 +198,34 @@ deliveryhook::Result<std::vector<JobView>> ParseJobList(std::string_view json) {
   return jobs;
 }
 
+bool ApplyJobEvent(std::string_view line, JobView& job) {
+  constexpr std::size_t kKeptLogLines = 200;
+  rapidjson::Document event;
+  event.Parse(line.data(), line.size());
+  if (event.HasParseError() || !event.IsObject()) return false;
+  const std::string type = StringMember(event, "event");
+  if (type == "job") {
+    JobView full = JobFrom(event);
+    if (full.id.empty()) return false;
+    full.token = job.token;
+    job = std::move(full);
+  } else if (type == "state") {
+    job.state = StringMember(event, "state");
+    job.step = StringMember(event, "step");
+    job.error = StringMember(event, "error");
+    job.image_id = StringMember(event, "image_id");
+    job.container_id = StringMember(event, "container_id");
+  } else if (type == "step") {
+    job.step = StringMember(event, "step");
+  } else if (type == "log") {
+    job.log.push_back(StringMember(event, "line"));
+    if (job.log.size() > kKeptLogLines) job.log.erase(job.log.begin());
+  } else {
+    return false;
+  }
+  return true;
+}
+
 std::string ErrorMessageOf(const HttpResponse& response) {
   rapidjson::Document document;
   document.Parse(response.body.data(), response.body.size());
@@ -221,16 +249,35 @@ HookClient::HookClient(HookUrl url, std::string secret,
       transport_(std::move(transport)),
       clock_(std::move(clock)) {}
 
-HookClient HookClient::OverCurl(HookUrl url, std::string secret) {
+HookClient HookClient::OverCurl(HookUrl url, std::string secret, std::string ca_file) {
   deliveryhook::engine::Endpoint endpoint;
   endpoint.kind = deliveryhook::engine::Endpoint::Kind::kTcp;
   endpoint.host = url.host;
   endpoint.port = url.port;
+  endpoint.tls = url.tls;
   deliveryhook::engine::TransportOptions options;
   options.connect_timeout = std::chrono::seconds(5);
   options.request_timeout = std::chrono::seconds(30);
+  options.ca_file = std::move(ca_file);
   auto transport = deliveryhook::engine::MakeCurlTransport(endpoint, options);
-  return HookClient(std::move(url), std::move(secret), std::move(transport));
+  HookClient client(std::move(url), std::move(secret), std::move(transport));
+  client.make_stream_transport_ = [endpoint, options](std::chrono::seconds timeout) {
+    deliveryhook::engine::TransportOptions stream_options = options;
+    stream_options.request_timeout = std::max(timeout, std::chrono::seconds(1));
+    return deliveryhook::engine::MakeCurlTransport(endpoint, stream_options);
+  };
+  return client;
+}
+
+deliveryhook::Result<HttpResponse> HookClient::FollowJobEvents(
+    const std::string& id, const std::string& token, std::chrono::seconds timeout,
+    const deliveryhook::engine::BodyChunkCallback& on_chunk) {
+  HttpRequest request;
+  request.method = "GET";
+  request.target = url_.prefix + "/jobs/" + id + "/events?format=ndjson";
+  request.headers = {{"Authorization", "Bearer " + token}, {"Accept", "application/x-ndjson"}};
+  if (!make_stream_transport_) return transport_->Send(request, on_chunk);
+  return make_stream_transport_(timeout)->Send(request, on_chunk);
 }
 
 deliveryhook::Result<HttpResponse> HookClient::Trigger(std::string_view action,

@@ -1,12 +1,15 @@
 // A small client for a running hook: the base URL, the README's signature
 // scheme and the three requests the CLI makes (trigger, read a job, list jobs).
 //
-// Requests go through deliveryhook::engine::Transport (libcurl), which speaks
-// plain HTTP to one host:port; https:// URLs are refused with a message.
+// Requests go through deliveryhook::engine::Transport (libcurl), over plain
+// HTTP or HTTPS (TLS 1.2+, the hook's certificate verified against the
+// system's CAs or --cacert).
 #ifndef DELIVERY_HOOK_APP_HOOK_CLIENT_H_
 #define DELIVERY_HOOK_APP_HOOK_CLIENT_H_
 
+#include <chrono>
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <string>
 #include <string_view>
@@ -18,20 +21,21 @@
 
 namespace delivery_hook::cli {
 
-// "http://host[:port][/prefix]": where the hook answers. A path prefix (a
+// "http[s]://host[:port][/prefix]": where the hook answers. A path prefix (a
 // reverse proxy's location) is put in front of every request path; the
 // signature of GET /jobs stays over "/jobs", the path the hook sees once the
 // proxy has stripped the prefix.
 struct HookUrl {
   std::string host;
-  int port = 80;
+  int port = 80;       // 443 for https:// without a port
   std::string prefix;  // "" or "/something", without a trailing slash
+  bool tls = false;    // https://
 
   std::string ToString() const;
 };
 
-// Fails with kInvalidArgument (a usage error) for anything but http://, with
-// a hint for https://.
+// Fails with kInvalidArgument (a usage error) for anything but http:// and
+// https://.
 deliveryhook::Result<HookUrl> ParseHookUrl(std::string_view url);
 
 struct SignatureHeaders {
@@ -69,6 +73,11 @@ deliveryhook::Result<JobView> ParseJob(std::string_view json);
 // {"jobs": [...]}
 deliveryhook::Result<std::vector<JobView>> ParseJobList(std::string_view json);
 
+// Applies one NDJSON line of GET /jobs/<id>/events to `job`: "job" replaces
+// it, "state", "step" and "log" update it. False for a keep-alive or a line
+// that is not an event (nothing to show).
+bool ApplyJobEvent(std::string_view line, JobView& job);
+
 // The "error" of a JSON refusal, else the start of the body.
 std::string ErrorMessageOf(const deliveryhook::engine::HttpResponse& response);
 
@@ -78,8 +87,10 @@ class HookClient {
              std::unique_ptr<deliveryhook::engine::Transport> transport,
              deliveryhook::webhook::Clock clock = deliveryhook::webhook::SystemClock());
 
-  // A client over libcurl with short timeouts (connect 5 s, request 30 s).
-  static HookClient OverCurl(HookUrl url, std::string secret);
+  // A client over libcurl with short timeouts (connect 5 s, request 30 s;
+  // an event stream lasts up to its own timeout). `ca_file`: PEM CA
+  // certificates for an https:// hook, instead of the system's.
+  static HookClient OverCurl(HookUrl url, std::string secret, std::string ca_file = {});
 
   const HookUrl& url() const { return url_; }
 
@@ -91,6 +102,11 @@ class HookClient {
                                                                   const std::string& token);
   // GET /jobs, signed over the path "/jobs".
   deliveryhook::Result<deliveryhook::engine::HttpResponse> ListJobs();
+  // GET /jobs/<id>/events?format=ndjson with the token: the body goes to
+  // `on_chunk` as it arrives; gives up after `timeout`.
+  deliveryhook::Result<deliveryhook::engine::HttpResponse> FollowJobEvents(
+      const std::string& id, const std::string& token, std::chrono::seconds timeout,
+      const deliveryhook::engine::BodyChunkCallback& on_chunk);
 
  private:
   deliveryhook::Result<deliveryhook::engine::HttpResponse> Send(
@@ -99,6 +115,10 @@ class HookClient {
   HookUrl url_;
   std::string secret_;
   std::unique_ptr<deliveryhook::engine::Transport> transport_;
+  // A transport for one event stream with its own timeout; when unset (in
+  // tests), transport_ serves streams too.
+  std::function<std::unique_ptr<deliveryhook::engine::Transport>(std::chrono::seconds)>
+      make_stream_transport_;
   deliveryhook::webhook::Clock clock_;
 };
 

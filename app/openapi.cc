@@ -14,7 +14,6 @@ namespace {
 
 // Operation objects by "METHOD path". A route without an entry here is a
 // programming error the openapi test catches (the document would lack it).
-// GET /jobs/{job_id}/events is described for when the route table serves it.
 const std::map<std::string, std::string>& Operations() {
   static const std::map<std::string, std::string> kOperations = {
       {"POST /pull", R"({
@@ -78,12 +77,14 @@ const std::map<std::string, std::string>& Operations() {
         }})"},
       {"GET /jobs/{job_id}/events", R"({
         "operationId": "jobEvents",
-        "summary": "The job's progress as a stream of server-sent events",
+        "summary": "The job's progress as a stream of server-sent events, or NDJSON",
+        "description": "Events job (at once), state, step and log, until the job ends; NDJSON with ?format=ndjson or Accept: application/x-ndjson.",
         "tags": ["jobs"],
         "security": [{"jobToken": []}, {"signature": [], "timestamp": []}],
-        "parameters": [{"$ref": "#/components/parameters/jobId"}],
+        "parameters": [{"$ref": "#/components/parameters/jobId"}, {"name": "format", "in": "query", "required": false, "schema": {"type": "string", "enum": ["sse", "ndjson"]}}],
         "responses": {
-          "200": {"description": "Events until the job ends", "content": {"text/event-stream": {"schema": {"type": "string"}}}},
+          "200": {"description": "Events until the job ends", "content": {"text/event-stream": {"schema": {"type": "string"}}, "application/x-ndjson": {"schema": {"type": "string"}}}},
+          "400": {"description": "An unknown format", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}},
           "404": {"$ref": "#/components/responses/NotFound"}
         }})"},
       {"GET /healthz", R"({

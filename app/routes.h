@@ -10,7 +10,9 @@
 
 namespace delivery_hook {
 
-enum class RouteId { kPull, kBuild, kJobList, kJobStatus, kHealth, kMetrics, kOpenApi, kDocs };
+enum class RouteId {
+  kPull, kBuild, kJobList, kJobStatus, kJobEvents, kHealth, kMetrics, kOpenApi, kDocs
+};
 
 struct Route {
   RouteId id;

@@ -179,8 +179,9 @@ void LogKeys(const Config& config) {
 
 void PrintDevBanner(const Config& config, int port) {
   const std::string host = config.listen_address == "0.0.0.0" ? "127.0.0.1" : config.listen_address;
+  const char* scheme = config.tls_cert_file.empty() ? "http" : "https";
   std::printf(
-      "delivery-hook is listening on http://%s:%d (dev mode)\n"
+      "delivery-hook is listening on %s://%s:%d (dev mode)\n"
       "Generated SECRET_KEY for this run: %s\n\n"
       "Try it (replace my-container-name with a container started by docker compose):\n\n"
       "PAYLOAD='{\"container_name\": \"my-container-name\"}'\n"
@@ -188,14 +189,24 @@ void PrintDevBanner(const Config& config, int port) {
       "TIMESTAMP=$(date +%%s)\n"
       "SIGNATURE=$(printf '%%s' \"${PAYLOAD}${TIMESTAMP}\" | openssl dgst -sha256 -hmac \"$SECRET_KEY\" | cut -d \" \" -f 2)\n"
       "curl -X POST -H \"Content-Type: application/json\" -H \"X-Timestamp: $TIMESTAMP\" "
-      "-H \"X-Signature: $SIGNATURE\" -d \"$PAYLOAD\" http://%s:%d/pull\n\n",
-      host.c_str(), port, config.secret.c_str(), config.secret.c_str(), host.c_str(), port);
+      "-H \"X-Signature: $SIGNATURE\" -d \"$PAYLOAD\" %s://%s:%d/pull\n\n",
+      scheme, host.c_str(), port, config.secret.c_str(), config.secret.c_str(), scheme, host.c_str(),
+      port);
   std::fflush(stdout);
 }
 
 }  // namespace
 
 int Serve(bool dev_mode) {
+  // SIGINT/SIGTERM are taken by a waiting thread (below). Blocked before any
+  // thread starts, as threads inherit the mask: one that did not block them
+  // would receive them and end the process at once.
+  sigset_t stop_signals;
+  sigemptyset(&stop_signals);
+  sigaddset(&stop_signals, SIGINT);
+  sigaddset(&stop_signals, SIGTERM);
+  pthread_sigmask(SIG_BLOCK, &stop_signals, nullptr);
+
   const auto env = deliveryhook::compose::ProcessEnvironment();
   auto config = ConfigFromEnvironment(env, dev_mode);
   if (!config) {
@@ -278,31 +289,46 @@ int Serve(bool dev_mode) {
     std::cerr << "delivery-hook: " << persisted.error().message() << "\n";
     return 1;
   }
-  Server server(handler, {config->listen_address, config->port, config->max_body_bytes});
-
-  // SIGINT/SIGTERM stop the server; the handler's destructor then lets
-  // running deploys finish.
-  sigset_t stop_signals;
-  sigemptyset(&stop_signals);
-  sigaddset(&stop_signals, SIGINT);
-  sigaddset(&stop_signals, SIGTERM);
-  pthread_sigmask(SIG_BLOCK, &stop_signals, nullptr);
+  ServerOptions server_options;
+  server_options.address = config->listen_address;
+  server_options.port = config->port;
+  server_options.max_body_bytes = config->max_body_bytes;
+  server_options.tls_cert_file = config->tls_cert_file;
+  server_options.tls_key_file = config->tls_key_file;
+  server_options.read_timeout_seconds = config->read_timeout_seconds;
+  server_options.write_timeout_seconds = config->write_timeout_seconds;
+  server_options.max_header_bytes = config->max_header_bytes;
+  server_options.max_header_count = config->max_header_count;
+  server_options.max_connections = config->max_connections;
+  Server server(handler, server_options);
 
   const int port = server.Bind();
   if (port < 0) {
-    std::cerr << "delivery-hook: cannot listen on " << config->listen_address << ":"
-              << config->port << "\n";
+    const std::string why = server.StartupError();
+    if (!why.empty()) {
+      std::cerr << "delivery-hook: " << why << "\n";
+    } else {
+      std::cerr << "delivery-hook: cannot listen on " << config->listen_address << ":"
+                << config->port << "\n";
+    }
     return 1;
   }
+  // On SIGINT/SIGTERM: stop accepting, end queued jobs, give running ones
+  // STOP_GRACE_SECONDS, then abort (roll back) what still runs. Serve()
+  // returns once the last connection (a job's event stream, say) ended.
   std::thread signal_waiter([&] {
     int signal = 0;
     sigwait(&stop_signals, &signal);
-    RequestLog::Line("event=stopping signal=" + std::to_string(signal));
+    RequestLog::Line("event=stopping signal=" + std::to_string(signal) +
+                     " grace_seconds=" + std::to_string(config->stop_grace_seconds));
     server.Stop();
+    handler.Stop(std::chrono::seconds(config->stop_grace_seconds));
+    RequestLog::Line("event=stopped");
   });
   if (config->secret_generated) PrintDevBanner(*config, port);
   RequestLog::Line("event=listening address=" + config->listen_address +
-                   " port=" + std::to_string(port) + " version=" + kVersion);
+                   " port=" + std::to_string(port) +
+                   (config->tls_cert_file.empty() ? "" : " tls=on") + " version=" + kVersion);
   server.Serve();
   // Wake the waiter if the server ended by itself.
   pthread_kill(signal_waiter.native_handle(), SIGTERM);

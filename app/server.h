@@ -14,6 +14,19 @@ struct ServerOptions {
   std::string address = "0.0.0.0";
   int port = 8000;
   std::size_t max_body_bytes = 64 * 1024;
+  // HTTPS when both are set (PEM files); TLS 1.2 and newer only.
+  std::string tls_cert_file;
+  std::string tls_key_file;
+  // Longest wait for the next bytes of a request, and for the client to take
+  // the next bytes of an answer.
+  int read_timeout_seconds = 10;
+  int write_timeout_seconds = 10;
+  // Request headers beyond either limit get 431. A single header line over
+  // 8 KiB is refused with 400 by cpp-httplib itself, before these checks.
+  std::size_t max_header_bytes = 16 * 1024;  // the sum of "name: value" lines
+  std::size_t max_header_count = 100;
+  // Connections served at once; one more is answered 503 and closed.
+  std::size_t max_connections = 512;
 };
 
 class Server {
@@ -21,10 +34,15 @@ class Server {
   Server(WebhookHandler& handler, ServerOptions options);
   ~Server();
 
-  // Binds; returns the port (useful with port 0) or -1 on failure.
+  // Binds; returns the port (useful with port 0) or -1 on failure
+  // (StartupError() says why when it is not the address).
   int Bind();
+  // Why the server cannot start (its TLS files cannot be loaded), or "".
+  std::string StartupError() const;
   // Serves until Stop(); call after a successful Bind().
   bool Serve();
+  // Stops accepting connections; Serve() returns once the connections being
+  // served have ended (streams end with their job).
   void Stop();
 
  private:

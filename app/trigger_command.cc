@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <iostream>
+#include <optional>
 #include <thread>
 
 #include "commands.h"
@@ -95,30 +96,106 @@ CommandIo CommandIo::Process() {
 
 namespace {
 
+// Shows a followed job's progress on stderr: on a terminal one line
+// rewritten in place, otherwise one line per step (CI logs stay readable).
+class ProgressPrinter {
+ public:
+  ProgressPrinter(const TriggerOptions& options, const CommandIo& io)
+      : options_(options), io_(io), err_(*io.err) {}
+
+  void Show(const JobView& job) {
+    if (io_.err_is_terminal) {
+      const std::size_t width = io_.terminal_width > 1 ? io_.terminal_width - 1 : 79;
+      err_ << "\r\033[K" << ProgressLine(job, width) << std::flush;
+      shown_ = true;
+      return;
+    }
+    JobView step_only = job;
+    step_only.log.clear();
+    std::string line = ProgressLine(step_only, 200);
+    if (line != last_printed_) err_ << line << "\n";
+    last_printed_ = std::move(line);
+  }
+
+  // Ends the terminal line, so a message can follow.
+  void EndLine() {
+    if (shown_) err_ << "\n";
+    shown_ = false;
+  }
+
+  // The outcome of a final job; returns the exit code.
+  int Finish(const JobView& job) {
+    EndLine();
+    const int code = ExitCodeForJobState(job.state);
+    if (code == kExitOk) {
+      err_ << "delivery-hook trigger: job " << job.id << " succeeded";
+      if (!job.image_id.empty()) err_ << "; " << TargetOf(options_) << " runs " << job.image_id;
+      err_ << "\n";
+      return code;
+    }
+    err_ << "delivery-hook trigger: job " << job.id << " " << job.state << ": "
+         << (job.error.empty() ? "(no error given)" : job.error) << "\n";
+    if (!job.log.empty()) {
+      err_ << "last progress lines:\n";
+      const std::size_t first =
+          job.log.size() > kLogLinesOnFailure ? job.log.size() - kLogLinesOnFailure : 0;
+      for (std::size_t i = first; i < job.log.size(); ++i) err_ << "  " << OneLine(job.log[i]) << "\n";
+    }
+    return code;
+  }
+
+ private:
+  const TriggerOptions& options_;
+  const CommandIo& io_;
+  std::ostream& err_;
+  bool shown_ = false;  // a terminal line waits for its newline
+  std::string last_printed_;
+};
+
+// Follows the job's event stream (GET /jobs/<id>/events, NDJSON) until it
+// ends. Returns the exit code once the stream brought the final state;
+// nothing when it could not be had (an older hook, a proxy that buffers or
+// cuts it, a broken connection), and the caller polls instead.
+std::optional<int> FollowEvents(HookClient& client, const JobView& accepted,
+                                std::chrono::steady_clock::time_point deadline,
+                                const CommandIo& io, ProgressPrinter& printer) {
+  const auto left = std::chrono::ceil<std::chrono::seconds>(deadline - io.now());
+  if (left <= std::chrono::seconds(0)) return std::nullopt;
+  JobView job = accepted;
+  std::string pending;
+  bool final_seen = false;
+  auto streamed = client.FollowJobEvents(accepted.id, accepted.token, left, [&](std::string_view chunk) {
+    pending.append(chunk);
+    for (std::size_t end; !final_seen && (end = pending.find('\n')) != std::string::npos;) {
+      const std::string line = pending.substr(0, end);
+      pending.erase(0, end + 1);
+      if (!ApplyJobEvent(line, job)) continue;
+      printer.Show(job);
+      final_seen = IsFinalJobState(job.state);
+    }
+  });
+  if (!final_seen || !streamed || streamed->status != 200) return std::nullopt;
+  return printer.Finish(job);
+}
+
 // Polls the job until it ends or the timeout passes.
-int FollowJob(const TriggerOptions& options, HookClient& client, const JobView& accepted,
-              const CommandIo& io) {
+int PollJob(const TriggerOptions& options, HookClient& client, const JobView& accepted,
+            std::chrono::steady_clock::time_point deadline, const CommandIo& io,
+            ProgressPrinter& printer) {
   std::ostream& err = *io.err;
-  const auto deadline = io.now() + std::chrono::seconds(options.timeout_seconds);
-  bool progress_shown = false;  // a terminal line waits for its newline
-  auto end_progress = [&] {
-    if (progress_shown) err << "\n";
-    progress_shown = false;
-  };
-  std::string last_printed;
   int failures = 0;
   JobView job = accepted;
   while (true) {
     auto response = client.GetJob(accepted.id, accepted.token);
     if (!response) {
       if (++failures >= kMaxPollFailures) {
-        end_progress();
+        printer.EndLine();
         err << "delivery-hook trigger: lost the hook while following job " << accepted.id << ": "
             << response.error().message() << "\n";
         return kExitError;
       }
     } else if (response->status != 200) {
-      end_progress();
+      printer.EndLine();
       err << "delivery-hook trigger: GET /jobs/" << accepted.id << " answered " << response->status
           << ": " << ErrorMessageOf(*response)
           << (response->status == 404 ? " (did the hook restart? it keeps jobs in memory)" : "")
@@ -128,47 +205,17 @@ int FollowJob(const TriggerOptions& options, HookClient& client, const JobView& 
       failures = 0;
       auto parsed = ParseJob(response->body);
       if (!parsed) {
-        end_progress();
+        printer.EndLine();
         err << "delivery-hook trigger: " << parsed.error().message() << "\n";
         return kExitError;
       }
       job = std::move(*parsed);
-      if (io.err_is_terminal) {
-        const std::size_t width = io.terminal_width > 1 ? io.terminal_width - 1 : 79;
-        err << "\r\033[K" << ProgressLine(job, width) << std::flush;
-        progress_shown = true;
-      } else {
-        JobView step_only = job;
-        step_only.log.clear();
-        std::string line = ProgressLine(step_only, 200);
-        if (line != last_printed) err << line << "\n";
-        last_printed = std::move(line);
-      }
-      if (IsFinalJobState(job.state)) {
-        end_progress();
-        const int code = ExitCodeForJobState(job.state);
-        if (code == kExitOk) {
-          err << "delivery-hook trigger: job " << job.id << " succeeded";
-          if (!job.image_id.empty()) err << "; " << TargetOf(options) << " runs " << job.image_id;
-          err << "\n";
-        } else {
-          err << "delivery-hook trigger: job " << job.id << " " << job.state << ": "
-              << (job.error.empty() ? "(no error given)" : job.error) << "\n";
-          if (!job.log.empty()) {
-            err << "last progress lines:\n";
-            const std::size_t first =
-                job.log.size() > kLogLinesOnFailure ? job.log.size() - kLogLinesOnFailure : 0;
-            for (std::size_t i = first; i < job.log.size(); ++i) {
-              err << "  " << OneLine(job.log[i]) << "\n";
-            }
-          }
-        }
-        return code;
-      }
+      printer.Show(job);
+      if (IsFinalJobState(job.state)) return printer.Finish(job);
     }
     const auto now = io.now();
     if (now >= deadline) {
-      end_progress();
+      printer.EndLine();
       err << "delivery-hook trigger: timed out after " << options.timeout_seconds
           << "s waiting for job " << accepted.id << " (still "
           << (job.state.empty() ? "queued" : job.state)
@@ -180,6 +227,16 @@ int FollowJob(const TriggerOptions& options, HookClient& client, const JobView& 
         kPollInterval, std::chrono::duration_cast<std::chrono::milliseconds>(deadline - now) +
                            std::chrono::milliseconds(1)));
   }
+}
+
+// Follows the job live through its event stream; polls when the stream is
+// unavailable. Exit codes are the same either way.
+int FollowJob(const TriggerOptions& options, HookClient& client, const JobView& accepted,
+              const CommandIo& io) {
+  const auto deadline = io.now() + std::chrono::seconds(options.timeout_seconds);
+  ProgressPrinter printer(options, io);
+  if (auto code = FollowEvents(client, accepted, deadline, io, printer)) return *code;
+  return PollJob(options, client, accepted, deadline, io, printer);
 }
 
 }  // namespace

@@ -5,11 +5,13 @@
 #include <rapidjson/stringbuffer.h>
 #include <rapidjson/writer.h>
 
+#include <algorithm>
 #include <iostream>
 #include <optional>
 #include <set>
 #include <string_view>
 
+#include "job_events.h"
 #include "openapi.h"
 #include "request_log.h"
 #include "version.h"
@@ -168,7 +170,8 @@ int StatusFor(ErrorCode code) {
 
 // Pull progress repeats "<layer>: Downloading ..." many times per layer: the
 // newest line of a layer replaces its previous one, so the log stays short.
-void AppendProgress(std::vector<std::string>& log, std::string_view line) {
+void AppendProgress(Job& job, std::string_view line) {
+  std::vector<std::string>& log = job.log;
   const auto layer_end = line.find(": ");
   const bool same_layer = layer_end != std::string_view::npos && !log.empty() &&
                           log.back().compare(0, layer_end + 2, line.substr(0, layer_end + 2)) == 0;
@@ -177,7 +180,10 @@ void AppendProgress(std::vector<std::string>& log, std::string_view line) {
   } else {
     log.emplace_back(line);
   }
-  if (log.size() > kMaxLogLines) log.erase(log.begin());
+  if (log.size() > kMaxLogLines) {
+    log.erase(log.begin());
+    ++job.log_dropped;
+  }
 }
 
 // The job as JSON; with `token` (for the requester of a ?wait) its token and
@@ -270,11 +276,13 @@ Reply WebhookHandler::Handle(const IncomingRequest& incoming) {
   options_.metrics->CountRequest(match.route ? std::string(match.route->path) : "other",
                                  reply.status);
   if (reply.status == 401) options_.metrics->CountAuthFailure();
-  const bool is_trigger = match.route && match.method_allowed &&
-                          (match.route->id == RouteId::kPull || match.route->id == RouteId::kBuild);
-  // Triggers log their own line (with the decision); probes and reads only
-  // at debug, or a scraper every few seconds would drown the log.
-  if (!is_trigger && RequestLog::Enabled(LogLevel::kDebug)) {
+  const bool audited = match.route && match.method_allowed && match.route->id != RouteId::kHealth &&
+                       match.route->id != RouteId::kMetrics && match.route->id != RouteId::kOpenApi &&
+                       match.route->id != RouteId::kDocs;
+  // Triggers and job reads write their own audit line (with the key and the
+  // decision); probes and the rest only at debug, or a scraper every few
+  // seconds would drown the log.
+  if (!audited && RequestLog::Enabled(LogLevel::kDebug)) {
     RequestLog::Line(LogLevel::kDebug, "event=request request_id=" + LogValue(request.request_id) +
                                            " client=" + LogValue(request.client_address) +
                                            " method=" + LogValue(request.method) + " endpoint=" +
@@ -289,10 +297,13 @@ Reply WebhookHandler::Dispatch(const IncomingRequest& request, const RouteMatch&
   if (match.route == nullptr) return NotFound();
   if (!match.method_allowed) return MethodNotAllowed();
   switch (match.route->id) {
-    case RouteId::kPull: return Trigger(request, Action::kPull);
-    case RouteId::kBuild: return Trigger(request, Action::kBuild);
+    case RouteId::kPull:
+    case RouteId::kBuild:
+      if (Stopping()) return ErrorReply(503, "the hook is stopping; try again when it is back");
+      return Trigger(request, match.route->id == RouteId::kPull ? Action::kPull : Action::kBuild);
     case RouteId::kJobList: return JobList(request);
     case RouteId::kJobStatus: return JobStatus(request, match.job_id);
+    case RouteId::kJobEvents: return JobEvents(request, match.job_id);
     case RouteId::kHealth:
       return options_.health ? options_.health->Check() : Reply{200, R"({"status":"ok"})", {}};
     case RouteId::kMetrics: {
@@ -423,6 +434,7 @@ deliveryhook::Result<std::pair<Job, bool>> WebhookHandler::Enqueue(
     const deliveryhook::deploy::Target& target, Action action, const std::string& request_id) {
   // One lock around find-or-create, so two requests cannot both create.
   std::lock_guard lock(enqueue_mutex_);
+  if (stopping_) return deliveryhook::Error(ErrorCode::kUnavailable, "the hook is stopping");
   const std::string action_name(ToString(action));
   if (auto queued = store_.FindQueued(target.project, target.service, action_name, target.image,
                                       target.digest)) {
@@ -439,13 +451,13 @@ deliveryhook::Result<std::pair<Job, bool>> WebhookHandler::Enqueue(
   return std::pair{job, false};
 }
 
-Reply WebhookHandler::JobStatus(const IncomingRequest& request, const std::string& job_id) {
-  RequestLog log(request.client_address, request.path, request.request_id);
-  // The same answer for an unknown job, a wrong token and a job outside the
-  // signing key's scope: nothing leaks.
-  const Reply unknown = ErrorReply(404, "no such job");
+std::optional<Job> WebhookHandler::AuthorizedJob(const IncomingRequest& request,
+                                                 const std::string& job_id, RequestLog& log) {
   auto job = store_.Get(job_id);
-  if (!job) return log.Decide("unknown_job", unknown);
+  if (!job) {
+    log.Decide("unknown_job", {});
+    return std::nullopt;
+  }
   log.SetJob(job->id);
   const std::string authorization = request.Header("authorization");
   constexpr std::string_view kBearer = "Bearer ";
@@ -454,13 +466,129 @@ Reply WebhookHandler::JobStatus(const IncomingRequest& request, const std::strin
                             authorization.substr(kBearer.size()), job->token);
   // A job's token cannot be guessed, so a client over the failure limit may
   // still follow the jobs it started.
-  if (token_ok) return log.Decide("job_token", {200, JobJson(*job), {}});
-  if (auto limited = RateLimited(request)) return log.Decide("rate_limited", *limited);
+  if (token_ok) {
+    log.Decide("job_token", {200, {}, {}});
+    return job;
+  }
+  if (auto limited = RateLimited(request)) {
+    log.Decide("rate_limited", *limited);
+    return std::nullopt;
+  }
   auto key = Authenticate(request, request.path, deliveryhook::webhook::ReplayCheck::kSkip);
-  if (!key) return log.Decide(AuthenticationDecision(key.error().code()), unknown);
+  if (!key) {
+    log.Decide(AuthenticationDecision(key.error().code()), {404, {}, {}});
+    return std::nullopt;
+  }
   log.SetKey((*key)->id);
-  if (!(*key)->Covers(job->project, job->service)) return log.Decide("denied_out_of_scope", unknown);
-  return log.Decide("ok", {200, JobJson(*job), {}});
+  if (!(*key)->Covers(job->project, job->service)) {
+    log.Decide("denied_out_of_scope", {404, {}, {}});
+    return std::nullopt;
+  }
+  log.Decide("ok", {200, {}, {}});
+  return job;
+}
+
+Reply WebhookHandler::JobStatus(const IncomingRequest& request, const std::string& job_id) {
+  RequestLog log(request.client_address, request.path, request.request_id);
+  // The same answer for an unknown job, a wrong token and a job outside the
+  // signing key's scope: nothing leaks.
+  auto job = AuthorizedJob(request, job_id, log);
+  if (!job) return ErrorReply(404, "no such job");
+  return {200, JobJson(*job), {}};
+}
+
+namespace {
+
+// The framing is chosen by ?format= when given ("sse" or "ndjson"), else by
+// Accept: NDJSON when it names application/x-ndjson, server-sent events
+// otherwise.
+std::optional<EventFormat> ChosenEventFormat(const IncomingRequest& request) {
+  if (auto format = request.query.find("format"); format != request.query.end()) {
+    if (format->second == "ndjson") return EventFormat::kNdjson;
+    if (format->second == "sse") return EventFormat::kServerSentEvents;
+    return std::nullopt;
+  }
+  return request.Header("accept").find("application/x-ndjson") != std::string::npos
+             ? EventFormat::kNdjson
+             : EventFormat::kServerSentEvents;
+}
+
+}  // namespace
+
+Reply WebhookHandler::JobEvents(const IncomingRequest& request, const std::string& job_id) {
+  RequestLog log(request.client_address, request.path, request.request_id);
+  auto job = AuthorizedJob(request, job_id, log);
+  if (!job) return ErrorReply(404, "no such job");
+  const auto format = ChosenEventFormat(request);
+  if (!format) return ErrorReply(400, "format must be \"sse\" or \"ndjson\"");
+  // A stream holds a connection for as long as the job runs: worth a line.
+  RequestLog::Line("event=job_events client=" + LogValue(request.client_address) + " job=" +
+                   job_id + " format=" +
+                   (*format == EventFormat::kNdjson ? "ndjson" : "sse"));
+  Reply reply;
+  reply.content_type = std::string(ContentType(*format));
+  // Proxies must pass each event on as it comes.
+  reply.headers = {{"Cache-Control", "no-cache"}, {"X-Accel-Buffering", "no"}};
+  FollowOptions follow;
+  follow.keep_alive = options_.events_keep_alive;
+  follow.max_duration = options_.events_max_duration;
+  reply.stream = [this, job_id, format = *format, follow](const StreamWriter& write) {
+    FollowJob(store_, job_id, [](const Job& now) { return JobJson(now); }, format, write, follow);
+  };
+  return reply;
+}
+
+bool WebhookHandler::Stopping() {
+  std::lock_guard lock(enqueue_mutex_);
+  return stopping_;
+}
+
+void WebhookHandler::Stop(std::chrono::milliseconds grace) {
+  using Clock = std::chrono::steady_clock;
+  std::vector<std::string> started;  // jobs that may be running
+  {
+    std::lock_guard lock(enqueue_mutex_);
+    stopping_ = true;
+    // Queued jobs end now rather than start: their RunJob finds them final.
+    // After this no job can start, so the running ones are those seen here.
+    for (const Job& job : store_.List(options_.job_history)) {
+      if (job.state == JobState::kRunning) started.push_back(job.id);
+      if (job.state != JobState::kQueued) continue;
+      bool failed = false;
+      store_.Update(job.id, [&](Job& queued) {
+        failed = queued.state == JobState::kQueued;
+        if (!failed) return;
+        queued.state = JobState::kFailed;
+        queued.error = "the hook stopped before the job started; nothing on the host changed";
+        queued.finished_at = deliveryhook::jobs::JobStore::NowMillis();
+      });
+      if (failed) {
+        RequestLog::JobEnded(job.id, "failed", "the hook stopped before the job started");
+      } else {
+        started.push_back(job.id);  // it started meanwhile
+      }
+    }
+  }
+  auto running = [&] {
+    return std::any_of(started.begin(), started.end(), [&](const std::string& id) {
+      auto job = store_.Get(id);
+      return job && !IsFinal(job->state);
+    });
+  };
+  const auto grace_end = Clock::now() + grace;
+  std::uint64_t version = store_.Version();
+  while (running()) {
+    const auto now = Clock::now();
+    if (now >= grace_end) {
+      if (!abort_running_.exchange(true)) {
+        RequestLog::Line("event=stop_grace_over action=abort_running_jobs");
+      }
+      version = store_.WaitForChange(version, std::chrono::seconds(1));
+      continue;
+    }
+    version = store_.WaitForChange(
+        version, std::chrono::duration_cast<std::chrono::milliseconds>(grace_end - now));
+  }
 }
 
 Reply WebhookHandler::JobList(const IncomingRequest& request) {
@@ -492,21 +620,26 @@ void WebhookHandler::RunJob(const std::string& job_id, const deliveryhook::deplo
   using deliveryhook::jobs::JobStore;
   bool rolled_back = false;
   std::string request_id;
+  bool start = false;
   store_.Update(job_id, [&](Job& job) {
+    start = job.state == JobState::kQueued;  // not ended by Stop() meanwhile
+    if (!start) return;
     job.state = JobState::kRunning;
     job.started_at = JobStore::NowMillis();
     request_id = job.request_id;
   });
+  if (!start) return;
   RequestLog::JobStarted(job_id, request_id, std::string(ToString(action)),
                          target.project + "/" + target.service);
   deliveryhook::deploy::ProgressSink sink;
+  sink.should_abort = [this] { return abort_running_.load(); };
   sink.on_step = [&](std::string_view step) {
     if (step == "rolling back") rolled_back = true;
     store_.Update(job_id, [&](Job& job) { job.step = std::string(step); });
     RequestLog::JobStep(job_id, request_id, std::string(step));
   };
   sink.on_log = [&](std::string_view line) {
-    store_.Update(job_id, [&](Job& job) { AppendProgress(job.log, line); });
+    store_.Update(job_id, [&](Job& job) { AppendProgress(job, line); });
     if (RequestLog::Enabled(LogLevel::kDebug)) {
       RequestLog::Line(LogLevel::kDebug, "event=job_progress job=" + job_id +
                                              " request_id=" + LogValue(request_id) +

@@ -7,6 +7,8 @@
 #ifndef DELIVERY_HOOK_APP_WEBHOOK_HANDLER_H_
 #define DELIVERY_HOOK_APP_WEBHOOK_HANDLER_H_
 
+#include <atomic>
+#include <chrono>
 #include <functional>
 #include <map>
 #include <memory>
@@ -29,6 +31,8 @@
 
 namespace delivery_hook {
 
+class RequestLog;
+
 struct IncomingRequest {
   std::string method;
   std::string path;
@@ -42,11 +46,18 @@ struct IncomingRequest {
   std::string Header(const std::string& lower_case_name) const;
 };
 
+// Writes one piece of a streamed answer; false once the client is gone.
+using StreamWriter = std::function<bool(std::string_view)>;
+
 struct Reply {
   int status = 200;
   std::string body;  // JSON unless content_type says otherwise
   std::vector<std::pair<std::string, std::string>> headers;
+  // A streamed answer (GET /jobs/<id>/events) instead of `body`: the server
+  // sends it chunked, calling `stream` once on the connection's thread; it
+  // returns when the stream ends.
   std::string content_type = "application/json";
+  std::function<void(const StreamWriter&)> stream = nullptr;
 };
 
 // The deploy operations the handler needs; in production a Deployer.
@@ -84,6 +95,9 @@ struct HandlerOptions {
   // Failed authentications per client address before 429 (limit 0: never).
   deliveryhook::webhook::FailureLimitOptions auth_failures{0};
   deliveryhook::webhook::Clock clock = deliveryhook::webhook::SystemClock();
+  // GET /jobs/<id>/events: keep-alive interval and longest stream.
+  std::chrono::milliseconds events_keep_alive{15000};
+  std::chrono::milliseconds events_max_duration{std::chrono::minutes(30)};
 };
 
 class WebhookHandler {
@@ -101,10 +115,24 @@ class WebhookHandler {
   deliveryhook::jobs::JobStore& store() { return store_; }
   Metrics& metrics() { return *options_.metrics; }
 
+  // Stops taking work, for a clean exit: new triggers get 503, queued jobs
+  // end failed at once (nothing on the host changed), running ones get
+  // `grace` to finish; any still running then is asked to abort, which rolls
+  // its swap back. Returns when no job runs any more.
+  void Stop(std::chrono::milliseconds grace);
+
  private:
   Reply Dispatch(const IncomingRequest& request, const RouteMatch& match);
   Reply Trigger(const IncomingRequest& request, deliveryhook::deploy::Action action);
   Reply JobStatus(const IncomingRequest& request, const std::string& job_id);
+  Reply JobEvents(const IncomingRequest& request, const std::string& job_id);
+  bool Stopping();
+  // The job, when the request may read it (its token, or the key's
+  // signature over the path, by a key whose scope covers the job); nothing
+  // for an unknown job, a wrong token or a job outside the scope. Writes the
+  // audit line to `log`.
+  std::optional<deliveryhook::jobs::Job> AuthorizedJob(const IncomingRequest& request,
+                                                       const std::string& job_id, RequestLog& log);
   Reply JobList(const IncomingRequest& request);
   // Which key signed `content`; a refusal is the reply to send, counted
   // against the client when it is an authentication failure.
@@ -126,6 +154,8 @@ class WebhookHandler {
   deliveryhook::jobs::JobStore store_;
   deliveryhook::webhook::FailureLimiter auth_failures_;
   std::mutex enqueue_mutex_;
+  bool stopping_ = false;                 // enqueue_mutex_ held
+  std::atomic<bool> abort_running_{false};  // the grace ran out
   // Declared last: destroyed first, so running jobs finish while the store
   // and backend they use still exist.
   std::unique_ptr<deliveryhook::jobs::JobRunner> runner_;

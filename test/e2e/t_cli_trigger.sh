@@ -4,7 +4,7 @@
 #   - v1 by compose, v2 pushed: `trigger --wait` exits 0, the container runs v2
 #   - a v3 whose process exits at once: `trigger --wait` exits 1 (rolled back),
 #     v2 keeps serving
-#   - a wrong or missing SECRET_KEY, an unreachable hook, https: exit 2
+#   - a wrong or missing SECRET_KEY, an unreachable hook, https to a plain-HTTP hook: exit 2
 #   - `jobs` lists both jobs with their states
 #   - `sign` prints what openssl computes, and the hook accepts it
 #   - `trigger --wait --timeout 1` on a slow deploy exits 2; the deploy continues
@@ -66,8 +66,8 @@ run_cli SECRET_KEY="$HOOK_SECRET" "$BIN" trigger --url "http://127.0.0.1:$(free_
 assert_eq 2 "$CLI_RC" "unreachable hook"
 assert_contains "$CLI_ERR" "cannot reach the hook" "unreachable hook: message"
 run_cli SECRET_KEY="$HOOK_SECRET" "$BIN" trigger --url "https://127.0.0.1:$HOOK_PORT" --container "$APP_NAME"
-assert_eq 2 "$CLI_RC" "https URL"
-assert_contains "$CLI_ERR" "https is not supported by trigger yet" "https URL: message"
+assert_eq 2 "$CLI_RC" "https URL to a plain-HTTP hook"
+assert_contains "$CLI_ERR" "cannot reach the hook at https://" "https URL to a plain-HTTP hook: message"
 run_cli SECRET_KEY="$HOOK_SECRET" "$BIN" trigger --url "$API_BASE"
 assert_eq 2 "$CLI_RC" "usage error"
 

@@ -72,11 +72,17 @@ TEST(CliHookUrl, HostPortAndPrefix) {
   EXPECT_EQ(ipv6->ToString(), "http://[::1]:9000");
 }
 
-TEST(CliHookUrl, HttpsIsRefusedWithAHint) {
+TEST(CliHookUrl, Https) {
   auto https = ParseHookUrl("https://hook.example");
-  ASSERT_FALSE(https.ok());
-  EXPECT_NE(https.error().message().find("https is not supported by trigger yet"),
-            std::string::npos);
+  ASSERT_TRUE(https.ok()) << https.error().message();
+  EXPECT_TRUE(https->tls);
+  EXPECT_EQ(https->port, 443);
+  EXPECT_EQ(https->ToString(), "https://hook.example:443");
+  auto with_port = ParseHookUrl("https://127.0.0.1:8443/hook");
+  ASSERT_TRUE(with_port.ok());
+  EXPECT_EQ(with_port->port, 8443);
+  EXPECT_EQ(with_port->prefix, "/hook");
+  EXPECT_FALSE(ParseHookUrl("http://hook.example")->tls);
 }
 
 TEST(CliHookUrl, Malformed) {
@@ -165,6 +171,29 @@ TEST(CliOutput, JobsTable) {
             "ID    STATE        ACTION  CONTAINER  AGE  ERROR\n"
             "aaaa  succeeded    pull    web-1      1m\n"
             "bbbb  rolled_back  build   shop/api   3s   container exited with code 3\n");
+}
+
+TEST(CliJobEvents, NdjsonLinesUpdateTheJob) {
+  JobView job;
+  job.token = "secret";
+  EXPECT_TRUE(ApplyJobEvent(
+      R"({"event":"job","job_id":"j1","state":"queued","step":"","log":["a"]})", job));
+  EXPECT_EQ(job.id, "j1");
+  EXPECT_EQ(job.token, "secret");  // the stream never carries it
+  EXPECT_EQ(job.state, "queued");
+  EXPECT_TRUE(ApplyJobEvent(R"({"event":"state","state":"running","step":"","started_at":1,"finished_at":0})", job));
+  EXPECT_TRUE(ApplyJobEvent(R"({"event":"step","step":"pulling"})", job));
+  EXPECT_TRUE(ApplyJobEvent(R"({"event":"log","line":"b"})", job));
+  EXPECT_EQ(ProgressLine(job, 80), "[running] pulling | b");
+  EXPECT_FALSE(ApplyJobEvent(R"({"event":"keep-alive"})", job));
+  EXPECT_FALSE(ApplyJobEvent(R"({"error":"no such job"})", job));
+  EXPECT_FALSE(ApplyJobEvent("not json", job));
+  EXPECT_TRUE(ApplyJobEvent(
+      R"({"event":"state","state":"rolled_back","step":"rolling back","error":"boom","started_at":1,"finished_at":2})",
+      job));
+  EXPECT_EQ(job.state, "rolled_back");
+  EXPECT_EQ(job.error, "boom");
+  EXPECT_EQ(job.log, (std::vector<std::string>{"a", "b"}));
 }
 
 }  // namespace

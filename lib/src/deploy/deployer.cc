@@ -138,6 +138,16 @@ void Log(const ProgressSink& progress, std::string_view line) {
   if (progress.on_log) progress.on_log(line);
 }
 
+bool AbortRequested(const ProgressSink& progress) {
+  return progress.should_abort && progress.should_abort();
+}
+
+// The rollback adds "; rolled back to the old container".
+Error Aborted() { return Error(ErrorCode::kUnavailable, "the hook was stopping"); }
+Error AbortedBeforeSwap() {
+  return Error(ErrorCode::kUnavailable, "the hook was stopping; nothing on the host changed");
+}
+
 }  // namespace
 
 std::string_view ToString(Action action) {
@@ -310,6 +320,7 @@ class Swap {
     if (!created) return created.error();
     new_id_ = *created;
     Checkpoint("created");
+    if (AbortRequested(progress_)) return Abandon(AbortedBeforeSwap());
     for (const auto& later : prepared_.spec.later_networks) {
       if (auto connected = client_.ConnectNetwork(later.network, new_id_, later.endpoint_json);
           !connected) {
@@ -322,19 +333,23 @@ class Swap {
       return Abandon(stopped.error().WithContext("stop the old container"));
     }
     Checkpoint("stopped");
+    if (AbortRequested(progress_)) return RollBack(Aborted());
     if (auto moved = client_.RenameContainer(prepared_.old_container.id, AsideName()); !moved) {
       return RollBack(moved.error().WithContext("rename the old container"));
     }
     old_moved_ = true;
     Checkpoint("moved_aside");
+    if (AbortRequested(progress_)) return RollBack(Aborted());
     if (auto renamed = client_.RenameContainer(new_id_, target_.container_name); !renamed) {
       return RollBack(renamed.error().WithContext("rename the new container"));
     }
     Checkpoint("renamed");
+    if (AbortRequested(progress_)) return RollBack(Aborted());
     if (auto started = client_.StartContainer(new_id_); !started) {
       return RollBack(started.error().WithContext("start the new container"));
     }
     Checkpoint("started");
+    if (AbortRequested(progress_)) return RollBack(Aborted());
     Report(progress_, "verifying");
     if (auto verified = VerifyRunning(); !verified) return RollBack(verified.error());
     if (auto removed = client_.RemoveContainer(prepared_.old_container.id); !removed) {
@@ -372,6 +387,7 @@ class Swap {
     const auto started = Clock::now();
     constexpr auto kPollInterval = std::chrono::milliseconds(250);
     while (true) {
+      if (AbortRequested(progress_)) return Aborted();
       auto state = client_.InspectContainer(new_id_);
       if (!state) return state.error();
       const auto elapsed = Clock::now() - started;
@@ -478,6 +494,7 @@ Result<DeployOutcome> Deployer::Deploy(const Target& requested, Action action,
     return supported.error();
   }
 
+  if (AbortRequested(progress)) return AbortedBeforeSwap();
   // 1. The new image, before anything on the host changes.
   const std::string image = service->image.empty()
                                 ? project->name + "-" + service->name
@@ -568,6 +585,7 @@ Result<DeployOutcome> Deployer::Deploy(const Target& requested, Action action,
   if (auto tagged = point_tag_at_pin(); !tagged) return tagged.error();
 
   // 3. The swap, with rollback.
+  if (AbortRequested(progress)) return AbortedBeforeSwap();
   Report(progress, "recreating");
   auto new_id = Swap(client_, target, prepared, options_, progress).Run();
   if (!new_id) return new_id.error();

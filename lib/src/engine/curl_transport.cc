@@ -114,7 +114,7 @@ class CurlTransport final : public Transport {
       base_url_ = "http://localhost";
     } else {
       const bool ipv6 = endpoint_.host.find(':') != std::string::npos;
-      base_url_ = "http://" + (ipv6 ? "[" + endpoint_.host + "]" : endpoint_.host) + ":" +
+      base_url_ = (endpoint_.tls ? "https://" : "http://") + (ipv6 ? "[" + endpoint_.host + "]" : endpoint_.host) + ":" +
                   std::to_string(endpoint_.port);
     }
   }
@@ -156,6 +156,10 @@ class CurlTransport final : public Transport {
       curl_easy_setopt(curl, CURLOPT_PROXY, "");  // Never route engine calls through $http_proxy.
     }
     curl_easy_setopt(curl, CURLOPT_NOSIGNAL, 1L);
+    if (endpoint_.tls) {
+      curl_easy_setopt(curl, CURLOPT_SSLVERSION, static_cast<long>(CURL_SSLVERSION_TLSv1_2));
+      if (!options_.ca_file.empty()) curl_easy_setopt(curl, CURLOPT_CAINFO, options_.ca_file.c_str());
+    }
     curl_easy_setopt(curl, CURLOPT_ERRORBUFFER, error_buffer);
     curl_easy_setopt(curl, CURLOPT_CONNECTTIMEOUT_MS,
                      static_cast<long>(options_.connect_timeout.count() * 1000));

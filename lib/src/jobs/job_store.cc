@@ -102,6 +102,8 @@ Job JobStore::Create(std::string action, std::string container_name, std::string
   ForgetOldFinished();
   jobs_.emplace(job.id, job);
   order_.push_back(job.id);
+  ++version_;
+  changed_.notify_all();
   Save(job);
   if (database_) {
     const std::int64_t oldest = job.created_at - std::chrono::duration_cast<std::chrono::milliseconds>(max_age_).count();
@@ -140,6 +142,7 @@ bool JobStore::Update(const std::string& id, const std::function<void(Job&)>& ch
       before.image_id != after.image_id || before.container_id != after.container_id) {
     Save(after);
   }
+  ++version_;
   changed_.notify_all();
   return true;
 }
@@ -168,6 +171,18 @@ std::optional<Job> JobStore::WaitUntilFinal(const std::string& id,
   auto it = jobs_.find(id);
   if (it == jobs_.end()) return std::nullopt;
   return it->second;
+}
+
+std::uint64_t JobStore::Version() const {
+  std::lock_guard lock(mutex_);
+  return version_;
+}
+
+std::uint64_t JobStore::WaitForChange(std::uint64_t seen_version,
+                                      std::chrono::milliseconds timeout) const {
+  std::unique_lock lock(mutex_);
+  changed_.wait_for(lock, timeout, [&] { return version_ != seen_version; });
+  return version_;
 }
 
 std::vector<Job> JobStore::List(std::size_t limit) const {

@@ -91,6 +91,12 @@ struct ProgressSink {
   // Called right after each step that changes the host: "created", "stopped",
   // "moved_aside", "renamed", "started". A seam for crash tests.
   std::function<void(std::string_view checkpoint)> on_checkpoint;
+  // Asked between steps; once it returns true the deploy stops as safely as
+  // it can: before the swap nothing on the host has changed and the deploy
+  // fails; during it the swap is rolled back (the old container serves
+  // again). The error says "the hook was stopping". A pull or build under
+  // way is not interrupted: the check follows it.
+  std::function<bool()> should_abort = nullptr;
 };
 
 struct DeployerOptions {

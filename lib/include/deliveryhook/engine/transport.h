@@ -57,6 +57,7 @@ struct Endpoint {
   std::string socket_path = "/var/run/docker.sock";  // kUnixSocket
   std::string host;                                  // kTcp
   int port = 2375;                                   // kTcp
+  bool tls = false;  // kTcp: HTTPS (TLS 1.2 or newer, the server's certificate verified)
 
   // Accepts "unix:///path", "tcp://host:port", "http://host:port" and "" (the
   // default socket). Other schemes fail with kInvalidArgument.
@@ -72,8 +73,9 @@ struct TransportOptions {
   std::chrono::seconds connect_timeout{5};
   // Upper bound for one request, streamed pulls and builds included.
   std::chrono::seconds request_timeout{900};
-  // MakeCurlUrlTransport: a PEM file of the certificate authorities HTTPS
-  // peers are verified with, instead of the system's (a private CA).
+  // A PEM file of the certificate authorities HTTPS peers are verified with,
+  // instead of the system's (a private CA): for Endpoint::tls and for
+  // MakeCurlUrlTransport.
   std::string ca_file;
 };
 

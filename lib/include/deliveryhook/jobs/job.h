@@ -34,6 +34,9 @@ struct Job {
   std::int64_t started_at = 0;
   std::int64_t finished_at = 0;
   std::vector<std::string> log;  // recent progress lines, oldest first, bounded
+  // Lines dropped from the front of `log` to keep it bounded, so followers
+  // can tell new lines from old ones. Not persisted.
+  std::uint64_t log_dropped = 0;
 };
 
 }  // namespace deliveryhook::jobs

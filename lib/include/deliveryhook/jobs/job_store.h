@@ -9,6 +9,7 @@
 #include <chrono>
 #include <condition_variable>
 #include <cstddef>
+#include <cstdint>
 #include <deque>
 #include <functional>
 #include <memory>
@@ -64,6 +65,14 @@ class JobStore {
   // database no longer takes writes (disk full, file gone read-only).
   Status CheckWritable();
 
+  // Change notification, for followers of a job (its event stream). Every
+  // Create() and Update() gives the store the next version number.
+  // WaitForChange() sleeps until the version differs from `seen_version` or
+  // `timeout` passes, and returns the version then: a follower reads the job
+  // again only when something changed, without polling.
+  std::uint64_t Version() const;
+  std::uint64_t WaitForChange(std::uint64_t seen_version, std::chrono::milliseconds timeout) const;
+
   // Random lowercase hex of `bytes` bytes from the OS's CSPRNG.
   static std::string RandomHex(std::size_t bytes);
   // Current UNIX time in milliseconds.
@@ -80,6 +89,7 @@ class JobStore {
   mutable std::condition_variable changed_;
   std::unordered_map<std::string, Job> jobs_;
   std::deque<std::string> order_;  // ids, oldest first
+  std::uint64_t version_ = 0;      // one more with each change; mutex_ held
 };
 
 }  // namespace deliveryhook::jobs
