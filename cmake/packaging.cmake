@@ -11,22 +11,25 @@ set(DELIVERYHOOK_PACKAGE_CONTACT "docker-delivery-hook maintainers <maintainers@
     CACHE STRING "Maintainer field of the .deb packages")
 
 if(DELIVERYHOOK_BUILD_APP)
-  # The unit: <prefix>/lib/systemd/system, which systemd reads for /usr and /usr/local.
-  install(FILES "${PROJECT_SOURCE_DIR}/packaging/delivery-hook.service"
-    DESTINATION lib/systemd/system COMPONENT service)
-
-  # The settings file goes to /etc when the prefix is /usr (the package) and to
-  # <prefix>/etc otherwise, GNUInstallDirs' rule applied at install time, so a
-  # staged `cmake --install --prefix` stays inside its prefix. Root-only: it
-  # holds SECRET_KEY.
+  # The unit and the settings file. /etc when the prefix is /usr (the
+  # package), <prefix>/etc otherwise: GNUInstallDirs' rule, applied at install
+  # time, so a staged `cmake --install --prefix` stays inside its prefix and
+  # the unit names the paths it was installed with. The unit goes to
+  # <prefix>/lib/systemd/system, which systemd reads for /usr and /usr/local.
+  # The settings file is root's only: it holds SECRET_KEY.
   install(CODE "
     if(CMAKE_INSTALL_PREFIX STREQUAL \"/usr\")
-      set(deliveryhook_sysconfdir /etc)
+      set(DELIVERYHOOK_SYSCONFDIR /etc)
     else()
-      set(deliveryhook_sysconfdir \"\${CMAKE_INSTALL_PREFIX}/etc\")
+      set(DELIVERYHOOK_SYSCONFDIR \"\${CMAKE_INSTALL_PREFIX}/etc\")
     endif()
+    set(DELIVERYHOOK_BINDIR \"\${CMAKE_INSTALL_PREFIX}/${CMAKE_INSTALL_BINDIR}\")
+    configure_file(\"${PROJECT_SOURCE_DIR}/packaging/delivery-hook.service.in\"
+                   \"${PROJECT_BINARY_DIR}/install-time/delivery-hook.service\" @ONLY)
+    file(INSTALL \"${PROJECT_BINARY_DIR}/install-time/delivery-hook.service\"
+      DESTINATION \"\${CMAKE_INSTALL_PREFIX}/lib/systemd/system\")
     file(INSTALL \"${PROJECT_SOURCE_DIR}/packaging/delivery-hook.default\"
-      DESTINATION \"\${deliveryhook_sysconfdir}/default\" RENAME delivery-hook
+      DESTINATION \"\${DELIVERYHOOK_SYSCONFDIR}/default\" RENAME delivery-hook
       PERMISSIONS OWNER_READ OWNER_WRITE)
   " COMPONENT service)
 
