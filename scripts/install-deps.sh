@@ -13,6 +13,7 @@ test_packages=(
   docker.io docker-registry busybox-static curl openssl python3 nodejs iproute2 ca-certificates
   wrk binutils                # bench/
   debootstrap                 # test/e2e/testbed.sh debian-images (Dockerfile base images)
+  systemd                     # systemd-analyze verify in test/e2e/t_deb_package.sh
   clang libclang-rt-14-dev   # scripts/fuzz.sh (libFuzzer) and scripts/sanitize.sh
 )
 
