@@ -1,11 +1,10 @@
 // The command line, wired with CLI11.
 #include "cli.h"
 
-#include <CLI/CLI.hpp>
 #include <pthread.h>
 
+#include <CLI/CLI.hpp>
 #include <csignal>
-
 #include <cstdlib>
 #include <iostream>
 #include <iterator>
