@@ -1,8 +1,10 @@
 // The command line, wired with CLI11.
 #include "cli.h"
 
-#include <CLI/CLI.hpp>
+#include <pthread.h>
 
+#include <CLI/CLI.hpp>
+#include <csignal>
 #include <cstdlib>
 #include <iostream>
 #include <iterator>
@@ -10,6 +12,8 @@
 #include <sstream>
 
 #include "commands.h"
+#include "deliveryhook/compose/project.h"
+#include "healthcheck_command.h"
 #include "hook_client.h"
 #include "serve_command.h"
 #include "version.h"
@@ -23,7 +27,7 @@ constexpr char kDescription[] =
 constexpr char kFooter[] = R"(
 Exit codes of trigger and jobs: 0 done (trigger --wait: the job succeeded), 1 the job
 failed or was rolled back, 2 usage error, SECRET_KEY missing, request refused (401,
-other 4xx/5xx), hook unreachable, --timeout reached.
+other 4xx/5xx), hook unreachable, --timeout reached. healthcheck: 0 healthy, 1 not.
 
 Settings (environment): SECRET_KEY (required; trigger, sign and jobs sign with it),
 PORT (8000; UVICORN_PORT also read), LISTEN_ADDRESS (0.0.0.0), DOCKER_HOST
@@ -61,6 +65,19 @@ std::optional<HookClient> ClientFor(const std::string& command, const std::strin
     return std::nullopt;
   }
   return HookClient::OverCurl(std::move(*parsed), std::move(secret), ca_file);
+}
+
+// serve stops on SIGINT/SIGTERM by waiting for them with sigwait, which only
+// works when no thread of the process can take the signal instead: a thread
+// that leaves them unblocked dies of them (exit 143, running deploys cut
+// off) or, as a container's PID 1, drops them, so `docker stop` waits for its
+// SIGKILL. Threads inherit the mask, so block them before serve starts any.
+void BlockStopSignals() {
+  sigset_t stop_signals;
+  sigemptyset(&stop_signals);
+  sigaddset(&stop_signals, SIGINT);
+  sigaddset(&stop_signals, SIGTERM);
+  pthread_sigmask(SIG_BLOCK, &stop_signals, nullptr);
 }
 
 }  // namespace
@@ -119,6 +136,13 @@ CommandLine ParseCommandLine(const std::vector<std::string>& args) {
                    "With an https:// URL: verify the hook with these CA certificates (PEM)");
   jobs->add_flag("--json", result.jobs.json, "Print the hook's JSON answer as it is");
 
+  CLI::App* healthcheck = app.add_subcommand(
+      "healthcheck", "Exit 0 when the hook answers GET /healthz with a 2xx, 1 otherwise "
+                     "(for a container HEALTHCHECK)");
+  healthcheck->add_option("--url", result.healthcheck.url,
+                          "The hook's base URL; default: http://127.0.0.1:$PORT, where serve "
+                          "listens with the same environment");
+
   if (args.empty()) return Finished(kExitError, "", app.help());
 
   std::vector<const char*> argv = {"delivery-hook"};
@@ -146,6 +170,8 @@ CommandLine ParseCommandLine(const std::vector<std::string>& args) {
     result.sign.body_given = body->count() > 0;
   } else if (app.got_subcommand(jobs)) {
     result.command = Command::kJobs;
+  } else if (app.got_subcommand(healthcheck)) {
+    result.command = Command::kHealthcheck;
   }
   return result;
 }
@@ -177,6 +203,7 @@ int RunCli(int argc, char** argv) {
   const CommandIo io = CommandIo::Process();
   switch (command_line.command) {
     case Command::kServe:
+      BlockStopSignals();
       return Serve(command_line.serve.dev);
     case Command::kSign:
       return RunSign(command_line.sign, SecretFromEnvironment(), std::cin, io);
@@ -188,6 +215,9 @@ int RunCli(int argc, char** argv) {
       auto client = ClientFor("jobs", command_line.jobs.url, command_line.jobs.ca_file);
       return client ? RunJobs(command_line.jobs, *client, io) : kExitError;
     }
+    case Command::kHealthcheck:
+      return RunHealthcheckCommand(command_line.healthcheck,
+                                   deliveryhook::compose::ProcessEnvironment(), std::cerr);
     case Command::kNone:
       break;
   }

@@ -1,4 +1,4 @@
-// The `delivery-hook` command line (CLI11): serve, trigger, sign, jobs.
+// The `delivery-hook` command line (CLI11): serve, trigger, sign, jobs, healthcheck.
 //
 // Parsing is separate from running so the tests can check it without a hook.
 // Exit codes, for every command that talks to a hook:
@@ -44,7 +44,11 @@ struct JobsOptions {
   std::string ca_file;  // --cacert
 };
 
-enum class Command { kNone, kServe, kTrigger, kSign, kJobs };
+struct HealthcheckOptions {
+  std::string url;  // empty: where serve listens, from PORT and LISTEN_ADDRESS
+};
+
+enum class Command { kNone, kServe, kTrigger, kSign, kJobs, kHealthcheck };
 
 struct CommandLine {
   Command command = Command::kNone;
@@ -52,6 +56,7 @@ struct CommandLine {
   TriggerOptions trigger;
   SignOptions sign;
   JobsOptions jobs;
+  HealthcheckOptions healthcheck;
   // Set when parsing already decided the outcome (--help, --version, a usage
   // error): print `out` and `err` and exit with this code.
   bool finished = false;

@@ -7,17 +7,33 @@ build_packages=(
   build-essential cmake pkg-config
   libcpp-httplib-dev libcurl4-openssl-dev libssl-dev rapidjson-dev libyaml-cpp-dev
   libarchive-dev libsqlite3-dev libcli11-dev libgtest-dev libgmock-dev
+  help2man                    # the man page of the .deb (cmake/packaging.cmake)
 )
 test_packages=(
   docker.io docker-registry busybox-static curl openssl python3 nodejs iproute2 ca-certificates
   wrk binutils                # bench/
   debootstrap                 # test/e2e/testbed.sh debian-images (Dockerfile base images)
+  systemd                     # systemd-analyze verify in test/e2e/t_deb_package.sh
   clang libclang-rt-14-dev   # scripts/fuzz.sh (libFuzzer) and scripts/sanitize.sh
   npm                         # test/e2e/test_tools.sh (OpenAPI validator)
 )
 
+# The Dockerfile's build stage: CA certificates for the runtime image, and
+# the static libraries libarchive.a leaves unresolved (its other formats
+# need them at link time; --gc-sections then drops them, see the Dockerfile).
+image_packages=(
+  ca-certificates
+  libxml2-dev libicu-dev nettle-dev liblzma-dev libbz2-dev zlib1g-dev
+)
+
 want=("${build_packages[@]}")
-[ "${1:-}" = "--with-test-tools" ] && want+=("${test_packages[@]}")
+for option in "$@"; do
+  case "$option" in
+    --with-test-tools) want+=("${test_packages[@]}") ;;
+    --for-image) want+=("${image_packages[@]}") ;;
+    *) echo "usage: $0 [--with-test-tools] [--for-image]" >&2; exit 2 ;;
+  esac
+done
 
 missing=()
 for p in "${want[@]}"; do
