@@ -1,10 +1,8 @@
 // The command line, wired with CLI11.
 #include "cli.h"
 
-#include <pthread.h>
 
 #include <CLI/CLI.hpp>
-#include <csignal>
 #include <cstdlib>
 #include <iostream>
 #include <iterator>
@@ -65,19 +63,6 @@ std::optional<HookClient> ClientFor(const std::string& command, const std::strin
     return std::nullopt;
   }
   return HookClient::OverCurl(std::move(*parsed), std::move(secret), ca_file);
-}
-
-// serve stops on SIGINT/SIGTERM by waiting for them with sigwait, which only
-// works when no thread of the process can take the signal instead: a thread
-// that leaves them unblocked dies of them (exit 143, running deploys cut
-// off) or, as a container's PID 1, drops them, so `docker stop` waits for its
-// SIGKILL. Threads inherit the mask, so block them before serve starts any.
-void BlockStopSignals() {
-  sigset_t stop_signals;
-  sigemptyset(&stop_signals);
-  sigaddset(&stop_signals, SIGINT);
-  sigaddset(&stop_signals, SIGTERM);
-  pthread_sigmask(SIG_BLOCK, &stop_signals, nullptr);
 }
 
 }  // namespace
@@ -203,7 +188,6 @@ int RunCli(int argc, char** argv) {
   const CommandIo io = CommandIo::Process();
   switch (command_line.command) {
     case Command::kServe:
-      BlockStopSignals();
       return Serve(command_line.serve.dev);
     case Command::kSign:
       return RunSign(command_line.sign, SecretFromEnvironment(), std::cin, io);
