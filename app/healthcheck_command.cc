@@ -54,6 +54,7 @@ int RunHealthcheckCommand(const HealthcheckOptions& options,
   endpoint.kind = deliveryhook::engine::Endpoint::Kind::kTcp;
   endpoint.host = url->host;
   endpoint.port = url->port;
+  endpoint.tls = url->tls;
   deliveryhook::engine::TransportOptions transport_options;
   // Below Docker's default HEALTHCHECK timeout (30 s) and the image's (5 s).
   transport_options.connect_timeout = std::chrono::seconds(2);
