@@ -11,6 +11,7 @@
 
 #include "commands.h"
 #include "deliveryhook/compose/project.h"
+#include "deliveryhook/webhook/keys.h"
 #include "healthcheck_command.h"
 #include "hook_client.h"
 #include "serve_command.h"
@@ -44,9 +45,16 @@ CommandLine Finished(int exit_code, std::string out, std::string err) {
   return result;
 }
 
+// SECRET_KEY, or the content of the file SECRET_KEY_FILE names (a Docker
+// secret), as serve reads them; empty when neither gives one.
 std::string SecretFromEnvironment() {
-  const char* secret = std::getenv("SECRET_KEY");
-  return secret == nullptr ? std::string() : std::string(secret);
+  if (const char* secret = std::getenv("SECRET_KEY"); secret != nullptr && *secret != '\0') {
+    return secret;
+  }
+  const char* file = std::getenv("SECRET_KEY_FILE");
+  if (file == nullptr || *file == '\0') return {};
+  auto secret = deliveryhook::webhook::ReadSecretFile(file);
+  return secret ? *secret : std::string();
 }
 
 // The URL and SECRET_KEY checks trigger and jobs share; on failure prints why.
@@ -59,7 +67,7 @@ std::optional<HookClient> ClientFor(const std::string& command, const std::strin
   }
   std::string secret = SecretFromEnvironment();
   if (secret.empty()) {
-    std::cerr << "delivery-hook " << command << ": SECRET_KEY is not set\n";
+    std::cerr << "delivery-hook " << command << ": SECRET_KEY is not set (nor a readable SECRET_KEY_FILE)\n";
     return std::nullopt;
   }
   return HookClient::OverCurl(std::move(*parsed), std::move(secret), ca_file);
@@ -98,9 +106,17 @@ CommandLine ParseCommandLine(const std::vector<std::string>& args) {
   service->needs(project);
   container->excludes(project);
   container->excludes(service);
-  trigger->add_flag("--build", t.build,
-                    "Build the image from the service's build: context (POST /build) "
-                    "instead of pulling it (POST /pull)");
+  CLI::Option* build = trigger->add_flag(
+      "--build", t.build,
+      "Build the image from the service's build: context (POST /build) "
+      "instead of pulling it (POST /pull)");
+  trigger->add_option("--image", t.image,
+                      "Deploy this tag or digest of the service's repository instead of the "
+                      "compose file's (e.g. registry/app:v2 or registry/app@sha256:...)")
+      ->excludes(build);
+  trigger->add_option("--digest", t.digest,
+                      "Fail the job unless the pulled image has this digest (sha256:...)")
+      ->excludes(build);
   trigger->add_flag("--wait", t.wait,
                     "Follow the job until it ends; exit 0 only when it succeeded");
   trigger->add_option("--timeout", t.timeout_seconds,
@@ -164,7 +180,7 @@ CommandLine ParseCommandLine(const std::vector<std::string>& args) {
 int RunSign(const SignOptions& options, const std::string& secret, std::istream& in,
             const CommandIo& io) {
   if (secret.empty()) {
-    *io.err << "delivery-hook sign: SECRET_KEY is not set\n";
+    *io.err << "delivery-hook sign: SECRET_KEY is not set (nor a readable SECRET_KEY_FILE)\n";
     return kExitError;
   }
   std::string body = options.body;

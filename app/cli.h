@@ -31,6 +31,8 @@ struct TriggerOptions {
   bool wait = false;       // follow the job until it ends
   int timeout_seconds = 600;
   std::string ca_file;     // --cacert: CA certificates for an https:// hook
+  std::string image;       // --image: pin a tag or digest of the service's repository
+  std::string digest;      // --digest: the sha256 digest the pulled image must have
 };
 
 struct SignOptions {

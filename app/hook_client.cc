@@ -176,6 +176,13 @@ std::string ServiceBody(std::string_view project, std::string_view service) {
   return "{\"project\": " + JsonString(project) + ", \"service\": " + JsonString(service) + "}";
 }
 
+std::string WithPin(std::string body, std::string_view image, std::string_view digest) {
+  body.pop_back();  // the closing brace
+  if (!image.empty()) body += ", \"image\": " + JsonString(image);
+  if (!digest.empty()) body += ", \"digest\": " + JsonString(digest);
+  return body + "}";
+}
+
 deliveryhook::Result<JobView> ParseJob(std::string_view json) {
   auto document = ParseObject(json);
   if (!document) return document.error();

@@ -49,6 +49,8 @@ SignatureHeaders SignMessage(std::string_view secret, std::string_view message,
 // {"container_name": "web-1"} and {"project": "shop", "service": "web"}.
 std::string ContainerBody(std::string_view container_name);
 std::string ServiceBody(std::string_view project, std::string_view service);
+// `body` (one of the above) with "image" and "digest" added when not empty.
+std::string WithPin(std::string body, std::string_view image, std::string_view digest);
 
 // The fields of a job (a GET /jobs/<id> answer, an entry of GET /jobs, or a
 // ?wait answer) and of a 202 trigger answer the CLI uses.

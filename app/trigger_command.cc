@@ -244,9 +244,10 @@ int FollowJob(const TriggerOptions& options, HookClient& client, const JobView& 
 int RunTrigger(const TriggerOptions& options, HookClient& client, const CommandIo& io) {
   std::ostream& err = *io.err;
   const std::string action = options.build ? "build" : "pull";
-  const std::string body = options.container.empty()
-                               ? ServiceBody(options.project, options.service)
-                               : ContainerBody(options.container);
+  const std::string body = WithPin(options.container.empty()
+                                       ? ServiceBody(options.project, options.service)
+                                       : ContainerBody(options.container),
+                                   options.image, options.digest);
   auto response = client.Trigger(action, body);
   if (!response) {
     err << "delivery-hook trigger: cannot reach the hook at " << client.url().ToString() << ": "

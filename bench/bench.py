@@ -45,6 +45,12 @@ def sign(secret, body, timestamp):
     return hmac.new(secret.encode(), (body + timestamp).encode(), hashlib.sha256).hexdigest()
 
 
+# The probes' source address: another loopback address than the flood's, as
+# a pipeline is another client than an attacker (the failed-authentication
+# limiter counts per client address).
+SOURCE_ADDRESS = ("127.0.0.1", 0)
+
+
 def http(port, method, path, body=b"", headers=None, timeout=10.0):
     """One request on a fresh connection; returns (status, body bytes)."""
     headers = dict(headers or {})
@@ -54,7 +60,8 @@ def http(port, method, path, body=b"", headers=None, timeout=10.0):
     for k, v in headers.items():
         head += f"{k}: {v}\r\n"
     data = head.encode() + b"\r\n" + body
-    with socket.create_connection(("127.0.0.1", port), timeout=timeout) as s:
+    with socket.create_connection(("127.0.0.1", port), timeout=timeout,
+                                  source_address=SOURCE_ADDRESS) as s:
         s.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
         s.sendall(data)
         chunks = []
@@ -77,6 +84,8 @@ def signed_post(port, secret, path, body):
 
 # --- probe -----------------------------------------------------------------
 def probe_main(port, secret, count, spacing_ms, out):
+    global SOURCE_ADDRESS
+    SOURCE_ADDRESS = ("127.0.0.2", 0)
     port, count, spacing = int(port), int(count), int(spacing_ms) / 1000.0
     lat, statuses = [], {}
     tag = f"{os.getpid()}-{int(time.time())}"

@@ -3,7 +3,11 @@
 # with bad signatures; meanwhile valid, signed triggers for unknown containers
 # measure how fast a genuine request still gets through (401 vs 404 path);
 # the hook's resident memory is sampled idle, during and after the flood.
-# Usage: bench/flood.sh [--smoke]      Output: $BENCH_OUT/flood.json
+# The failed-authentication limiter is off unless AUTH_FAIL_LIMIT is given
+# (e.g. AUTH_FAIL_LIMIT=20, the hook's default): then the flood's answers turn
+# to 429 once it trips, and the probes, from another loopback address, are not
+# limited.
+# Usage: [AUTH_FAIL_LIMIT=n] bench/flood.sh [--smoke]      Output: $BENCH_OUT/flood.json
 source "$(dirname "$0")/lib.sh"
 [[ ${1:-} == --smoke ]] && SMOKE=1
 need wrk wrk
@@ -22,7 +26,8 @@ trap cleanup EXIT
 
 # The engine is only asked about the probes' unknown names (404); without an
 # engine they get 503, which the script reports.
-SECRET_KEY=$secret PORT=$port LISTEN_ADDRESS=127.0.0.1 "$HOOK_BIN" serve 2>"$work/hook.log" &
+limit=${AUTH_FAIL_LIMIT:-0}
+SECRET_KEY=$secret PORT=$port LISTEN_ADDRESS=127.0.0.1 AUTH_FAIL_LIMIT=$limit "$HOOK_BIN" serve 2>"$work/hook.log" &
 hook_pid=$!
 for _ in $(seq 100); do curl -fs -o /dev/null "http://127.0.0.1:$port/healthz" && break; sleep 0.05; done
 curl -fs -o /dev/null "http://127.0.0.1:$port/healthz" || die "the hook did not start"
@@ -44,19 +49,23 @@ kill "$hook_pid"; wait "$hook_pid" 2>/dev/null || true; hook_pid=""
 
 wrk_json=$(sed -n 's/^WRK_JSON //p' "$work/wrk.txt")
 [[ -n $wrk_json ]] || die "no wrk summary: $(cat "$work/wrk.txt")"
-# Every flood answer must be a 401: count the hook's own decisions.
+# Every flood answer must be a 401, or a 429 once the limiter trips: count
+# the hook's own decisions.
 n401=$(grep -c 'endpoint=/pull decision=unauthenticated status=401' "$work/hook.log" || true)
-nother=$(grep 'event=request' "$work/hook.log" | grep -v 'status=401' | grep -vc 'target=dhbench-nosuch-' || true)
-python3 - "$work" "$idle_kb" "$after_kb" "$n401" "$nother" "$duration" >"$BENCH_OUT/flood.json" <<'PY'
+n429=$(grep -c 'endpoint=/pull decision=rate_limited status=429' "$work/hook.log" || true)
+nother=$(grep 'event=request' "$work/hook.log" | grep -v 'status=401' | grep -v 'status=429' |
+  grep -vc 'target=dhbench-nosuch-' || true)
+python3 - "$work" "$idle_kb" "$after_kb" "$n401" "$nother" "$duration" "$n429" "$limit" >"$BENCH_OUT/flood.json" <<'PY'
 import json, sys
-work, idle, after, n401, nother, duration = sys.argv[1:]
+work, idle, after, n401, nother, duration, n429, limit = sys.argv[1:]
 wrk = json.loads(open(work + "/wrk.txt").read().split("WRK_JSON ", 1)[1].splitlines()[0])
 out = {
   "wrk": wrk,
   "requests_per_s": wrk["requests"] / (wrk["duration_us"] / 1e6),
   "p50_ms": wrk["p50_us"] / 1000, "p99_ms": wrk["p99_us"] / 1000,
-  "flood_answers_401": int(n401), "flood_answers_not_401": int(nother),
-  "failed_auth_limiter": "limiter not implemented",
+  "flood_answers_401": int(n401), "flood_answers_429": int(n429),
+  "flood_answers_other": int(nother),
+  "failed_auth_limit": int(limit),
   "valid_triggers_during_flood": json.load(open(work + "/probe.json")),
   "rss_kb": {"idle": int(idle), "flood_max": json.load(open(work + "/rss.json"))["max_kb"],
              "after_3s": int(after)},
@@ -69,9 +78,10 @@ import json, sys
 d = json.load(open(sys.argv[1]))
 v = d["valid_triggers_during_flood"]
 print(f"flood: {d['requests_per_s']:.0f} req/s, p50 {d['p50_ms']:.2f} ms, p99 {d['p99_ms']:.2f} ms, "
-      f"401s {d['flood_answers_401']}, other {d['flood_answers_not_401']}; "
+      f"limit {d['failed_auth_limit']}: 401s {d['flood_answers_401']}, 429s {d['flood_answers_429']}, "
+      f"other {d['flood_answers_other']}; "
       f"valid triggers {v['statuses']} p50 {v['latency_ms'].get('p50', 0):.2f} ms "
       f"p99 {v['latency_ms'].get('p99', 0):.2f} ms; RSS idle {d['rss_kb']['idle']} kB, "
       f"flood max {d['rss_kb']['flood_max']} kB, after {d['rss_kb']['after_3s']} kB")
 PY
-[[ $nother == 0 ]] || die "$nother flood answers were not 401"
+[[ $nother == 0 ]] || die "$nother flood answers were neither 401 nor 429"

@@ -8,6 +8,7 @@
 #   - `jobs` lists both jobs with their states
 #   - `sign` prints what openssl computes, and the hook accepts it
 #   - `trigger --wait --timeout 1` on a slow deploy exits 2; the deploy continues
+#   - `trigger --image <tag>` with the secret in SECRET_KEY_FILE deploys that tag
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
 # Runs the CLI with VAR=value arguments first: sets CLI_RC, CLI_OUT, CLI_ERR.
@@ -50,6 +51,17 @@ assert_contains "$CLI_ERR" "exit code 3" "trigger prints the job's error"
 assert_eq "$on_v2" "$(container_id "$APP_NAME")" "the v2 container serves again"
 assert_eq "v2 of $PREFIX-cli" "$(http_get "$APP_PORT" /version)" "v2 served after the rollback"
 compose_noop 2.40.3 "$APP_DIR"
+
+log "trigger --image: the secret from SECRET_KEY_FILE, a pinned tag of the same repository"
+pinned=$(build_app_image "$PREFIX-pinned" "pinned v4 of $PREFIX-cli")
+printf '%s\n' "$HOOK_SECRET" >"$WORK/secret"
+run_cli -u SECRET_KEY SECRET_KEY_FILE="$WORK/secret" "$BIN" trigger --url "$API_BASE" \
+  --container "$APP_NAME" --image "$(app_ref "$PREFIX-pinned")" --wait
+assert_eq 0 "$CLI_RC" "trigger --image --wait exit code (stderr: $CLI_ERR)"
+assert_eq "$pinned" "$(container_image_id "$APP_NAME")" "$APP_NAME runs the pinned image"
+assert_eq "pinned v4 of $PREFIX-cli" "$(http_get "$APP_PORT" /version)" "the pinned image serves"
+compose_noop 2.40.3 "$APP_DIR"
+on_v2=$(container_id "$APP_NAME")
 
 log "refusals exit 2"
 run_cli SECRET_KEY="not-the-hooks-secret" "$BIN" trigger --url "$API_BASE" --container "$APP_NAME" --wait

@@ -66,7 +66,7 @@ curl -sS --max-time 10 -o /dev/null "http://127.0.0.1:$HOOK_PORT/healthz" 2>"$WO
 assert_ne 0 "$rc" "plain HTTP to the TLS port must fail"
 [ $((SECONDS - start)) -le 5 ] || fail "plain HTTP took $((SECONDS - start))s to fail"
 log "plain HTTP: curl exit $rc ($(cat "$WORK/plain.err"))"
-assert_eq '{"status":"ok"}' "$(curl -fsS --max-time 5 --cacert "$CERT" "$API_BASE/healthz")" \
+assert_contains "$(curl -fsS --max-time 5 --cacert "$CERT" "$API_BASE/healthz")" '"status":"ok"' \
   "the hook still serves HTTPS"
 
 log "TLS 1.1 is refused; 1.2 and 1.3 are spoken"

@@ -31,6 +31,14 @@ TEST(CliArgs, TriggerByProjectAndServiceWithEveryFlag) {
   EXPECT_EQ(cl.trigger.timeout_seconds, 30);
 }
 
+TEST(CliArgs, TriggerTakesAPin) {
+  const CommandLine cl = Parse({"trigger", "--url=http://hook", "--container", "web", "--image",
+                                "registry/app:v2", "--digest", "sha256:abc"});
+  ASSERT_FALSE(cl.finished) << cl.err;
+  EXPECT_EQ(cl.trigger.image, "registry/app:v2");
+  EXPECT_EQ(cl.trigger.digest, "sha256:abc");
+}
+
 struct UsageErrorCase {
   const char* name;
   std::vector<std::string> args;
@@ -65,6 +73,9 @@ INSTANTIATE_TEST_SUITE_P(
                        {"trigger", "--url", "http://h", "--container", "a", "--timeout", "ten"}},
         UsageErrorCase{"trigger_unknown_flag",
                        {"trigger", "--url", "http://h", "--container", "a", "--force"}},
+        UsageErrorCase{"trigger_build_with_image",
+                       {"trigger", "--url", "http://h", "--container", "a", "--build", "--image",
+                        "r/app:v2"}},
         UsageErrorCase{"serve_unknown_flag", {"serve", "--prod"}},
         UsageErrorCase{"sign_two_bodies", {"sign", "a", "b"}},
         UsageErrorCase{"jobs_without_url", {"jobs"}}),

@@ -97,6 +97,9 @@ TEST(CliBodies, SpelledLikeThePipelineExample) {
   EXPECT_EQ(ContainerBody("web-1"), R"({"container_name": "web-1"})");
   EXPECT_EQ(ServiceBody("shop", "web"), R"({"project": "shop", "service": "web"})");
   EXPECT_EQ(ContainerBody("a\"b\\c\n"), R"({"container_name": "a\"b\\c\n"})");
+  EXPECT_EQ(WithPin(ContainerBody("web-1"), "", ""), R"({"container_name": "web-1"})");
+  EXPECT_EQ(WithPin(ContainerBody("web-1"), "r/app:v2", "sha256:ab"),
+            R"({"container_name": "web-1", "image": "r/app:v2", "digest": "sha256:ab"})");
 }
 
 TEST(CliSignature, IsHmacOfMessageAndTimestamp) {
