@@ -15,8 +15,11 @@ test_packages=(
   debootstrap                 # test/e2e/testbed.sh debian-images (Dockerfile base images)
   systemd                     # systemd-analyze verify in test/e2e/t_deb_package.sh
   clang libclang-rt-14-dev   # scripts/fuzz.sh (libFuzzer) and scripts/sanitize.sh
-  npm                         # test/e2e/test_tools.sh (OpenAPI validator)
 )
+# test/e2e/test_tools.sh fetches the OpenAPI validator with npm: Debian's npm
+# package, unless an npm is already there (a nodejs package built elsewhere,
+# e.g. NodeSource's, brings its own and conflicts with Debian's).
+if ! command -v npm >/dev/null 2>&1; then test_packages+=(npm); fi
 
 # The Dockerfile's build stage: CA certificates for the runtime image, and
 # the static libraries libarchive.a leaves unresolved (its other formats
