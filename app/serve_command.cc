@@ -177,6 +177,25 @@ void LogKeys(const Config& config) {
                    " auth_fail_limit=" + std::to_string(config.auth_fail_limit));
 }
 
+// SIGHUP: reads SECRET_KEY_FILE and KEYS_FILE again and swaps the keys in,
+// so a key is added or retired without a restart. A file that no longer
+// reads or parses keeps the keys in use, and says why.
+void ReloadKeys(std::map<std::string, std::string> env, const Config& running,
+                deliveryhook::webhook::SignatureVerifier& verifier) {
+  // A generated dev secret is not in the environment: keep it.
+  if (running.secret_generated) env["SECRET_KEY"] = running.secret;
+  auto reloaded = ConfigFromEnvironment(env, /*dev_mode=*/false);
+  if (!reloaded) {
+    RequestLog::Line(LogLevel::kError, "event=keys_reload_failed error=" +
+                                           LogValue(reloaded.error().message()));
+    return;
+  }
+  verifier.ReplaceKeys(reloaded->keys);
+  std::string ids;
+  for (const auto& key : reloaded->keys) ids += (ids.empty() ? "" : ",") + key.id;
+  RequestLog::Line("event=keys_reloaded ids=" + LogValue(ids));
+}
+
 void PrintDevBanner(const Config& config, int port) {
   const std::string host = config.listen_address == "0.0.0.0" ? "127.0.0.1" : config.listen_address;
   const char* scheme = config.tls_cert_file.empty() ? "http" : "https";
@@ -198,14 +217,16 @@ void PrintDevBanner(const Config& config, int port) {
 }  // namespace
 
 int Serve(bool dev_mode) {
-  // SIGINT/SIGTERM are taken by a waiting thread (below). Blocked before any
-  // thread starts, as threads inherit the mask: one that did not block them
-  // would receive them and end the process at once.
-  sigset_t stop_signals;
-  sigemptyset(&stop_signals);
-  sigaddset(&stop_signals, SIGINT);
-  sigaddset(&stop_signals, SIGTERM);
-  pthread_sigmask(SIG_BLOCK, &stop_signals, nullptr);
+  // SIGINT/SIGTERM (stop) and SIGHUP (reload the keys) are taken by a
+  // waiting thread (below). Blocked before any thread starts, as threads
+  // inherit the mask: one that did not block them would receive them and end
+  // the process at once.
+  sigset_t handled_signals;
+  sigemptyset(&handled_signals);
+  sigaddset(&handled_signals, SIGINT);
+  sigaddset(&handled_signals, SIGTERM);
+  sigaddset(&handled_signals, SIGHUP);
+  pthread_sigmask(SIG_BLOCK, &handled_signals, nullptr);
 
   const auto env = deliveryhook::compose::ProcessEnvironment();
   auto config = ConfigFromEnvironment(env, dev_mode);
@@ -318,7 +339,9 @@ int Serve(bool dev_mode) {
   // returns once the last connection (a job's event stream, say) ended.
   std::thread signal_waiter([&] {
     int signal = 0;
-    sigwait(&stop_signals, &signal);
+    while (sigwait(&handled_signals, &signal) == 0 && signal == SIGHUP) {
+      ReloadKeys(env, *config, *verifier);
+    }
     RequestLog::Line("event=stopping signal=" + std::to_string(signal) +
                      " grace_seconds=" + std::to_string(config->stop_grace_seconds));
     server.Stop();

@@ -336,7 +336,7 @@ std::optional<Reply> WebhookHandler::RateLimited(const IncomingRequest& request)
   return reply;
 }
 
-deliveryhook::Result<const deliveryhook::webhook::Key*> WebhookHandler::Authenticate(
+deliveryhook::Result<std::shared_ptr<const deliveryhook::webhook::Key>> WebhookHandler::Authenticate(
     const IncomingRequest& request, std::string_view content,
     deliveryhook::webhook::ReplayCheck replay_check) {
   auto key = verifier_->Authenticate(content, SignatureHeadersOf(request), replay_check);

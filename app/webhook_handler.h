@@ -136,7 +136,7 @@ class WebhookHandler {
   Reply JobList(const IncomingRequest& request);
   // Which key signed `content`; a refusal is the reply to send, counted
   // against the client when it is an authentication failure.
-  deliveryhook::Result<const deliveryhook::webhook::Key*> Authenticate(
+  deliveryhook::Result<std::shared_ptr<const deliveryhook::webhook::Key>> Authenticate(
       const IncomingRequest& request, std::string_view content,
       deliveryhook::webhook::ReplayCheck replay_check);
   // 429 with Retry-After while the client is over the failure limit.

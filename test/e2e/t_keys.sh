@@ -3,8 +3,10 @@
 # Several keys, as an operator uses them:
 #   - SECRET_KEY_FILE (a Docker secret) is the key "default"; KEYS_FILE adds
 #     named keys; the audit log names the key, never a secret;
-#   - rotation: old and new key both deploy during the overlap; after the old
-#     one is removed from the keys file and the hook restarted, it gets 401;
+#   - rotation without a restart: after SIGHUP old and new key both deploy
+#     during the overlap; after the old one is removed from the keys file and
+#     SIGHUP again, it gets 401; a keys file that no longer parses keeps the
+#     keys in use;
 #   - a key scoped to another project gets exactly the unknown-target answer
 #     for a container outside its scope, and nothing changes; GET /jobs with
 #     it lists only its project's jobs;
@@ -50,6 +52,18 @@ deploy_with() {
   assert_eq succeeded "$JOB_STATE" "${2:-deploy} (error: $JOB_ERROR)"
 }
 
+# SIGHUP: the hook reads its key files again; waits for the log line.
+reload_keys() {
+  local before
+  before=$(grep -c 'event=keys_reload' "$HOOK_LOG" || true)
+  kill -HUP "$HOOK_PID"
+  for _ in $(seq 50); do
+    [ "$(grep -c 'event=keys_reload' "$HOOK_LOG" || true)" -gt "$before" ] && return 0
+    sleep 0.1
+  done
+  fail "no keys_reload line after SIGHUP"
+}
+
 restart_hook() {
   hook_stop
   hook_start SECRET_KEY= SECRET_KEY_FILE="$WORK/default.secret" KEYS_FILE="$KEYS_FILE" "$@"
@@ -74,9 +88,11 @@ deploy_with "$HOOK_SECRET" "deploy with SECRET_KEY_FILE's key"
 assert_eq "$v2" "$(container_image_id "$APP_NAME")" "$APP_NAME runs v2"
 assert_contains "$(cat "$HOOK_LOG")" "key=default endpoint=/pull decision=accepted" "audit line of the default key"
 
-# Rotation step 1: the new key is added, the hook restarted; both work.
+# Rotation step 1: the new key is added, the hook told by SIGHUP; both work.
+pid_before=$HOOK_PID
 echo "ci-new   $NEW_SECRET" >>"$KEYS_FILE"
-restart_hook
+reload_keys
+assert_contains "$(cat "$HOOK_LOG")" 'event=keys_reloaded ids=default,ci-old,ci-other,ci-new' "the reloaded keys"
 v3=$(build_app_image "$APP_TAG" "v3 of $PREFIX-keys")
 deploy_with "$OLD_SECRET" "deploy with the old key during the overlap"
 assert_eq "$v3" "$(container_image_id "$APP_NAME")" "$APP_NAME runs v3"
@@ -86,9 +102,18 @@ assert_eq "$v4" "$(container_image_id "$APP_NAME")" "$APP_NAME runs v4"
 assert_contains "$(cat "$HOOK_LOG")" "key=ci-old endpoint=/pull decision=accepted" "audit line of the old key"
 assert_contains "$(cat "$HOOK_LOG")" "key=ci-new endpoint=/pull decision=accepted" "audit line of the new key"
 
-# Rotation step 2: the old key is removed, the hook restarted.
+# A keys file that no longer parses: the keys in use stay.
+cp "$KEYS_FILE" "$WORK/keys.good"
+echo "ci-broken" >>"$KEYS_FILE"
+reload_keys
+assert_contains "$(cat "$HOOK_LOG")" 'event=keys_reload_failed' "a broken keys file is reported"
+cp "$WORK/keys.good" "$KEYS_FILE"
+
+# Rotation step 2: the old key is removed, SIGHUP again.
 sed -i '/^ci-old /d' "$KEYS_FILE"
-restart_hook
+reload_keys
+assert_eq "$pid_before" "$HOOK_PID" "the same hook process all along"
+kill -0 "$HOOK_PID" || fail "the hook exited on SIGHUP"
 before=$(container_id "$APP_NAME")
 post_with "$OLD_SECRET" /pull "{\"container_name\": \"$APP_NAME\"}"
 assert_eq 401 "$RESP_CODE" "the removed key: $RESP_BODY"

@@ -148,4 +148,22 @@ TEST(SeveralKeysTest, TheOriginalSchemeTriesEveryKey) {
 }
 
 }  // namespace
+// SIGHUP's reload: the new set answers at once, the old key is refused, a
+// key handed out before the swap stays usable, and a remembered id stays
+// remembered.
+TEST(KeyReloadTest, ReplacedKeysTakeEffectAndOldHandlesStayValid) {
+  auto verifier = VectorVerifier({NamedKey("old", kSecret)});
+  auto held = verifier.Authenticate(kPayload, Standard(kExpected), ReplayCheck::kRemember);
+  ASSERT_TRUE(held) << held.error().message();
+
+  verifier.ReplaceKeys({NamedKey("new", "whsec_c2VjcmV0LW9mLWFub3RoZXIta2V5")});
+  EXPECT_EQ((*held)->id, "old");  // still readable (ASan would catch a dangling key)
+  EXPECT_EQ(RefusalOf(verifier, Standard(kExpected, "msg_other")),
+            "webhook-signature does not match");
+
+  verifier.ReplaceKeys({NamedKey("back", kSecret)});
+  EXPECT_EQ(RefusalOf(verifier, Standard(kExpected)),
+            "this webhook-id was already accepted once (replay); send a new one");
+}
+
 }  // namespace deliveryhook::webhook

@@ -111,10 +111,21 @@ SignatureVerifier::SignatureVerifier(std::string secret, VerifierOptions options
                         std::move(clock)) {}
 
 SignatureVerifier::SignatureVerifier(std::vector<Key> keys, VerifierOptions options, Clock clock)
-    : keys_(std::move(keys)),
+    : keys_(std::make_shared<const KeySet>(std::move(keys))),
       options_(options),
       clock_(std::move(clock)),
       replays_(options.replay_capacity) {}
+
+std::shared_ptr<const SignatureVerifier::KeySet> SignatureVerifier::Keys() const {
+  std::lock_guard lock(keys_mutex_);
+  return keys_;
+}
+
+void SignatureVerifier::ReplaceKeys(std::vector<Key> keys) {
+  auto replacement = std::make_shared<const KeySet>(std::move(keys));
+  std::lock_guard lock(keys_mutex_);
+  keys_ = std::move(replacement);
+}
 
 Result<std::int64_t> SignatureVerifier::CheckTimestamp(std::string_view header,
                                                        std::string_view name) const {
@@ -144,14 +155,16 @@ Result<SignatureVerifier::Match> SignatureVerifier::CheckOriginal(
   message.reserve(content.size() + headers.timestamp.size());
   message.append(content).append(headers.timestamp);
   // Every key is tried, so the time taken does not tell which one matched.
+  const auto keys = Keys();
   const Key* matched = nullptr;
-  for (const Key& key : keys_) {
+  for (const Key& key : *keys) {
     if (ConstantTimeEquals(HmacSha256Hex(key.secret, message), signature) && matched == nullptr) {
       matched = &key;
     }
   }
   if (matched == nullptr) return Refuse("signature does not match");
-  return Match{matched, "x-signature:" + signature, *timestamp};
+  // Shares ownership of the whole set, so the key outlives a reload.
+  return Match{std::shared_ptr<const Key>(keys, matched), "x-signature:" + signature, *timestamp};
 }
 
 Result<SignatureVerifier::Match> SignatureVerifier::CheckStandard(
@@ -173,15 +186,17 @@ Result<SignatureVerifier::Match> SignatureVerifier::CheckStandard(
   message.reserve(headers.webhook_id.size() + headers.webhook_timestamp.size() + content.size() + 2);
   message.append(headers.webhook_id).append(".").append(headers.webhook_timestamp).append(".");
   message.append(content);
+  const auto keys = Keys();
   const Key* matched = nullptr;
-  for (const Key& key : keys_) {
+  for (const Key& key : *keys) {
     const std::string expected = HmacSha256(key.StandardWebhooksKey(), message);
     for (const auto& candidate : *signatures) {
       if (ConstantTimeEquals(expected, candidate) && matched == nullptr) matched = &key;
     }
   }
   if (matched == nullptr) return Refuse("webhook-signature does not match");
-  return Match{matched, "webhook-id:" + std::string(headers.webhook_id), *timestamp};
+  return Match{std::shared_ptr<const Key>(keys, matched),
+               "webhook-id:" + std::string(headers.webhook_id), *timestamp};
 }
 
 Status SignatureVerifier::Remember(const Match& match, bool standard) {
@@ -203,9 +218,8 @@ Status SignatureVerifier::Remember(const Match& match, bool standard) {
   return Refuse("internal error");
 }
 
-Result<const Key*> SignatureVerifier::Authenticate(std::string_view content,
-                                                   const SignatureHeaders& headers,
-                                                   ReplayCheck replay_check) {
+Result<std::shared_ptr<const Key>> SignatureVerifier::Authenticate(
+    std::string_view content, const SignatureHeaders& headers, ReplayCheck replay_check) {
   const bool original = !headers.timestamp.empty() || !headers.signature.empty();
   const bool standard = !headers.webhook_id.empty() || !headers.webhook_timestamp.empty() ||
                         !headers.webhook_signature.empty();

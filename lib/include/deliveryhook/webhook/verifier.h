@@ -38,6 +38,8 @@
 #include <chrono>
 #include <cstdint>
 #include <functional>
+#include <memory>
+#include <mutex>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -96,9 +98,16 @@ class SignatureVerifier {
                              Clock clock = SystemClock());
 
   // Which key signed `content` (the body; for reads, the path). The key
-  // lives as long as the verifier.
-  Result<const Key*> Authenticate(std::string_view content, const SignatureHeaders& headers,
-                                  ReplayCheck replay_check);
+  // stays valid for as long as the caller holds it, also across
+  // ReplaceKeys().
+  Result<std::shared_ptr<const Key>> Authenticate(std::string_view content,
+                                                  const SignatureHeaders& headers,
+                                                  ReplayCheck replay_check);
+
+  // Swaps in a new set of keys (a reload: SIGHUP). Requests being verified
+  // finish with the keys they started with; remembered signatures and
+  // webhook-ids stay remembered. Precondition: at least one key.
+  void ReplaceKeys(std::vector<Key> keys);
 
   // The original scheme only, any key. On success the signature is
   // remembered so that the same request is refused the next time.
@@ -113,7 +122,7 @@ class SignatureVerifier {
  private:
   // A signature that passed, and what remembers it for the replay check.
   struct Match {
-    const Key* key = nullptr;
+    std::shared_ptr<const Key> key;
     std::string replay_key;
     std::int64_t timestamp = 0;
   };
@@ -122,7 +131,11 @@ class SignatureVerifier {
   Result<std::int64_t> CheckTimestamp(std::string_view header, std::string_view name) const;
   Status Remember(const Match& match, bool standard);
 
-  std::vector<Key> keys_;
+  using KeySet = std::vector<Key>;
+  std::shared_ptr<const KeySet> Keys() const;
+
+  mutable std::mutex keys_mutex_;
+  std::shared_ptr<const KeySet> keys_;  // keys_mutex_ held to read or swap the pointer
   VerifierOptions options_;
   Clock clock_;
   ReplayCache replays_;
