@@ -1,30 +1,14 @@
 #include "job_events.h"
 
-#include <rapidjson/stringbuffer.h>
-#include <rapidjson/writer.h>
-
 #include <algorithm>
+
+#include "json_object.h"
 
 namespace delivery_hook {
 namespace {
 
 using deliveryhook::jobs::Job;
-using Writer = rapidjson::Writer<rapidjson::StringBuffer>;
-
-template <typename Fill>
-std::string JsonObject(Fill fill) {
-  rapidjson::StringBuffer buffer;
-  Writer writer(buffer);
-  writer.StartObject();
-  fill(writer);
-  writer.EndObject();
-  return {buffer.GetString(), buffer.GetSize()};
-}
-
-void Field(Writer& w, const char* key, const std::string& value) {
-  w.Key(key);
-  w.String(value.c_str(), static_cast<rapidjson::SizeType>(value.size()));
-}
+using Writer = JsonWriter;
 
 JobEvent StateEvent(const Job& job) {
   return {"state", JsonObject([&](Writer& w) {

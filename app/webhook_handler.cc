@@ -12,6 +12,7 @@
 #include <string_view>
 
 #include "job_events.h"
+#include "json_object.h"
 #include "openapi.h"
 #include "request_log.h"
 #include "version.h"
@@ -23,7 +24,7 @@ using deliveryhook::ErrorCode;
 using deliveryhook::deploy::Action;
 using deliveryhook::jobs::Job;
 using deliveryhook::jobs::JobState;
-using Writer = rapidjson::Writer<rapidjson::StringBuffer>;
+using Writer = JsonWriter;
 
 constexpr std::size_t kMaxLogLines = 200;
 constexpr std::size_t kMaxNameLength = 255;
@@ -39,20 +40,6 @@ std::optional<int> ParseWait(const std::string& text, int max) {
   }
   if (value > max) return std::nullopt;
   return value;
-}
-
-std::string JsonObject(const std::function<void(Writer&)>& fill) {
-  rapidjson::StringBuffer buffer;
-  Writer writer(buffer);
-  writer.StartObject();
-  fill(writer);
-  writer.EndObject();
-  return {buffer.GetString(), buffer.GetSize()};
-}
-
-void Field(Writer& w, const char* key, const std::string& value) {
-  w.Key(key);
-  w.String(value.c_str(), static_cast<rapidjson::SizeType>(value.size()));
 }
 
 // Docker's rule for container names: [a-zA-Z0-9][a-zA-Z0-9_.-]*
