@@ -5,9 +5,9 @@
 # (systemd as PID 1, the host's network, the engine's socket bound in):
 # installed with dpkg, its unit checked with `systemd-analyze verify`, the
 # service started by systemd with all of the unit's sandboxing, a real /pull
-# deploy through it (judged by compose on the host), stopped (exit 0 in the
-# journal), the package purged with its user and state, the machine powered
-# off. The host's own packages, users and /etc are never touched.
+# deploy through it (judged by compose on the host), stopped (exit status
+# 0), the package purged with its user and state, the machine powered off.
+# The host's own packages, users and /etc are never touched.
 #
 # The machine's root is `testbed.sh systemd-root`: the test bed's debootstrap
 # root plus systemd and the package's dependencies, made once per dependency
@@ -47,11 +47,17 @@ machine_running() { [ -n "$NSPAWN_PID" ] && kill -0 "$NSPAWN_PID" 2>/dev/null; }
 # Powers the machine off (systemd's SIGRTMIN+4), killing it when it does not
 # go within 60 s; then its overlay, cgroup and the project folder go.
 machine_remove() {
+  local i
   if machine_running; then
     service_journal >"$HOOK_LOG" 2>&1
     [ -z "$LEADER_PID" ] || kill -s SIGRTMIN+4 "$LEADER_PID" 2>/dev/null
     for ((i = 0; i < 120; i++)); do machine_running || break; sleep 0.5; done
-    machine_running && kill -KILL "$NSPAWN_PID"
+    # SIGKILL to the machine's PID 1 ends everything in it, then nspawn.
+    if machine_running; then
+      [ -z "$LEADER_PID" ] || kill -KILL "$LEADER_PID" 2>/dev/null
+      sleep 1
+      kill -KILL "$NSPAWN_PID" 2>/dev/null
+    fi
     wait "$NSPAWN_PID" 2>/dev/null
   fi
   NSPAWN_PID=
