@@ -188,9 +188,10 @@ API_BASE="http://127.0.0.1:$HOOK_PORT"
   echo "LISTEN_ADDRESS=127.0.0.1"
   [ -z "${DOCKER_HOST:-}" ] || echo "DOCKER_HOST=$DOCKER_HOST"
 } | in_machine sh -c "cat >>$DEFAULTS"
-# A sanitized build's executable: LeakSanitizer stops the process with
-# ptrace at exit, which the unit's SystemCallFilter forbids (the other
-# scenarios check for leaks); any other report goes to the journal.
+# A sanitized build's executable: LeakSanitizer's exit-time check needs
+# ptrace, which the unit's SystemCallFilter forbids (the service then hangs
+# at exit until systemd kills it), so it is off here (the other scenarios
+# check for leaks); any other report goes to the journal, checked below.
 if grep -q '^DELIVERYHOOK_SANITIZE:BOOL=ON' "$DELIVERYHOOK_BUILD_DIR/CMakeCache.txt"; then
   in_machine mkdir -p "/etc/systemd/system/$PACKAGE.service.d"
   printf '[Service]\nEnvironment=ASAN_OPTIONS=detect_leaks=0\n' |
