@@ -14,6 +14,7 @@ test_packages=(
   wrk binutils                # bench/
   debootstrap                 # test/e2e/testbed.sh debian-images (Dockerfile base images)
   systemd                     # systemd-analyze verify in test/e2e/t_deb_package.sh
+  systemd-container           # systemd-nspawn: t_deb_package.sh boots the .deb's unit under systemd
   clang libclang-rt-14-dev   # scripts/fuzz.sh (libFuzzer) and scripts/sanitize.sh
 )
 # test/e2e/test_tools.sh fetches the OpenAPI validator with npm: Debian's npm

@@ -351,11 +351,12 @@ wait_for_job() {
 
 # Deploys a one-service project "$PREFIX-$1" with compose $2: image
 # $(app_ref $1) (v1, pushed first), a container_name, a published port.
+# The project folder is in $WORK, or in $APP_ROOT when the scenario sets it.
 # Sets APP_DIR, APP_NAME, APP_PORT, APP_V1, APP_TAG.
 deploy_app() {
   local variant=$1 version=$2 project=$PREFIX-$1
   APP_TAG=$variant
-  APP_DIR=$WORK/$project
+  APP_DIR=${APP_ROOT:-$WORK}/$project
   APP_NAME=$project-web
   APP_PORT=$(free_port)
   APP_V1=$(build_app_image "$APP_TAG" "v1 of $project")

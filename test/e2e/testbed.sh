@@ -7,6 +7,9 @@
 #                              127.0.0.1:5000, base image, compose binaries
 #   testbed.sh env             prints `export ...` lines for the paths (eval it)
 #   testbed.sh registry-stop   stops the registry (the "registry down" fault)
+#   testbed.sh systemd-root PACKAGE...
+#                              prints a Debian 12 root with systemd and the
+#                              packages, for systemd-nspawn (cached)
 #   testbed.sh engine28 up     Engine 28.5 (API 1.51) on its own socket
 #   testbed.sh engine28 down
 #   testbed.sh down            stops what `up` started
@@ -409,6 +412,58 @@ engine28_down() {
 
 # --- commands --------------------------------------------------------------
 
+# A debootstrap root of Debian 12 (minbase) from Debian's archive, made once.
+# Prints its path.
+bookworm_root() {
+  need_cmd debootstrap
+  local root=$CACHE_DIR/bookworm-root
+  if [ ! -x "$root/bin/bash" ]; then
+    mkdir -p "$STATE_DIR" "$CACHE_DIR"
+    log "debootstrap of Debian 12 into $root"
+    rm -rf "$root"
+    debootstrap --variant=minbase bookworm "$root" "$(debian_archive_uri)" >"$STATE_DIR/debootstrap.log" 2>&1 ||
+      die "debootstrap failed: $(tail -n 5 "$STATE_DIR/debootstrap.log")"
+  fi
+  echo "$root"
+}
+
+# The bookworm root plus systemd and the packages "$@" (a .deb's
+# dependencies), to boot under systemd-nspawn: a unit then runs under a real
+# systemd as PID 1 with all its sandboxing. Made once per package list (from
+# the archive, with the root's own apt; about 15 s) and never changed after:
+# users lay an overlay over it. Prints its path.
+systemd_root() {
+  need_cmd systemd-nspawn
+  local base key root log_file
+  base=$(bookworm_root)
+  key=$(printf '%s\n' systemd "$@" | sort -u | sha256sum | cut -c1-16)
+  root=$CACHE_DIR/systemd-root-$key
+  # Two scenarios preparing the same root at once: one does, the other waits.
+  exec 9>"$CACHE_DIR/systemd-root.lock"
+  flock 9
+  if [ ! -d "$root" ]; then
+    log "preparing $root: $base + systemd $*"
+    rm -rf "$root.tmp"
+    cp -a "$base" "$root.tmp"
+    log_file=$STATE_DIR/systemd-root.log
+    mkdir -p "$STATE_DIR"
+    # nspawn as a chroot with /proc, /sys and /dev. Without a systemd on the
+    # host there is neither a bus nor a scope to register in (hence
+    # --register=no --keep-unit); with one, those flags are harmless.
+    if ! systemd-nspawn --quiet --register=no --keep-unit --directory="$root.tmp" --pipe \
+      /bin/sh -ec 'export DEBIAN_FRONTEND=noninteractive
+        apt-get -qq update
+        apt-get install -y -qq --no-install-recommends systemd "$@"
+        apt-get clean' sh "$@" </dev/null >"$log_file" 2>&1; then
+      rm -rf "$root.tmp"
+      die "installing systemd $* into the root failed: $(tail -n 5 "$log_file")"
+    fi
+    mv "$root.tmp" "$root"
+  fi
+  flock -u 9
+  echo "$root"
+}
+
 # The Debian images the project's Dockerfile builds FROM, which cannot be
 # pulled here: a debootstrap root of Debian 12 from Debian's archive,
 # imported under both names the Dockerfile uses.
@@ -417,14 +472,8 @@ debian_images_up() {
     log "debian:bookworm and debian:bookworm-slim exist"
     return 0
   fi
-  need_cmd debootstrap
-  local root=$CACHE_DIR/bookworm-root
-  if [ ! -x "$root/bin/bash" ]; then
-    log "debootstrap of Debian 12 into $root"
-    rm -rf "$root"
-    debootstrap --variant=minbase bookworm "$root" "$(debian_archive_uri)" >"$STATE_DIR/debootstrap.log" 2>&1 ||
-      die "debootstrap failed: $(tail -n 5 "$STATE_DIR/debootstrap.log")"
-  fi
+  local root
+  root=$(bookworm_root)
   log "importing debian:bookworm"
   tar -C "$root" -c . | docker import - deliveryhook-test/debian:bookworm >/dev/null
   docker tag deliveryhook-test/debian:bookworm debian:bookworm
@@ -463,6 +512,7 @@ main() {
     env) print_env ;;
     registry-stop) registry_down ;;
     debian-images) debian_images_up ;;
+    systemd-root) shift; systemd_root "$@" ;;
     engine28)
       case "${2:-}" in
         up) engine28_up ;;
@@ -473,7 +523,7 @@ main() {
       engine28_down
       registry_down
       main_engine_down ;;
-    *) die "usage: $0 up|env|registry-stop|debian-images|engine28 up|down|down" ;;
+    *) die "usage: $0 up|env|registry-stop|debian-images|systemd-root [PACKAGE...]|engine28 up|down|down" ;;
   esac
 }
 
