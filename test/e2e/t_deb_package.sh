@@ -231,6 +231,15 @@ assert_eq 0000000000000000 "$(proc_field CapBnd)" "the capability bounding set"
 assert_ne "$(in_machine readlink /proc/1/ns/mnt)" "$(in_machine readlink "/proc/$main_pid/ns/mnt")" \
   "the service's mount namespace (ProtectSystem, PrivateTmp, ...)"
 
+# systemctl reload: SIGHUP, the keys read again, the same process.
+in_machine systemctl reload "$PACKAGE" || fail "systemctl reload $PACKAGE failed: $(service_journal)"
+for ((i = 0; i < 40; i++)); do
+  service_journal | grep -q 'event=keys_reloaded' && break
+  sleep 0.25
+done
+assert_contains "$(service_journal)" "event=keys_reloaded ids=default" "the journal after systemctl reload"
+assert_eq "$main_pid" "$(in_machine systemctl show -p MainPID --value "$PACKAGE")" "the same process after the reload"
+
 pull_flow openssl 2.40.3
 in_machine test -f "$STATE_DIR/jobs.sqlite3" || fail "no job history in $STATE_DIR"
 assert_eq "$PACKAGE" "$(in_machine stat -c %U "$STATE_DIR/jobs.sqlite3")" "the job history's owner"
