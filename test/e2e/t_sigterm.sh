@@ -75,7 +75,9 @@ assert_eq 202 "$RESP_CODE" "trigger (b): $RESP_BODY"
 accept_job "$RESP_BODY"
 job_b=$JOB_ID token_b=$JOB_TOKEN
 wait_for_step "$job_b" "$token_b" verifying
-sign_and_post /build "{\"container_name\": \"$APP_NAME\"}"
+# A body of its own: the original scheme does not sign the path, so (b)'s
+# body signed in the same second would be refused as a replay of (b).
+sign_and_post /build "{\"container_name\": \"$APP_NAME\", \"trigger\": \"c\"}"
 assert_eq 202 "$RESP_CODE" "trigger (c): $RESP_BODY"
 accept_job "$RESP_BODY"
 job_c=$JOB_ID token_c=$JOB_TOKEN
