@@ -18,6 +18,7 @@ const std::set<std::string>& SupportedServiceKeys() {
       "stop_grace_period", "extra_hosts", "cap_add", "cap_drop",        "privileged",  "read_only",
       "init",        "tmpfs",      "logging",      "ulimits",           "sysctls",     "dns",
       "mem_limit",   "cpus",       "depends_on",   "profiles",          "container_name",
+      "deploy",  // only the parts that do not shape the container: see UnsupportedDeployKey
   };
   return kKeys;
 }
@@ -55,6 +56,19 @@ Status Unsupported(const SourceLocation& location, const std::string& what, cons
                                             key + "\" is not supported by delivery-hook yet");
 }
 
+// compose creates a container from `deploy.resources`, `restart_policy` and
+// `replicas`, which the deployer does not reproduce yet; `update_config` and
+// `rollback_config` only say how to replace it. `resources` and `placement`
+// are always present in the canonical form, so only a non-empty one counts.
+std::string UnsupportedDeployKey(const Json& deploy) {
+  for (const auto& [key, value] : deploy.members()) {
+    if (key == "update_config" || key == "rollback_config") continue;
+    if ((key == "resources" || key == "placement") && value.members().empty()) continue;
+    return key;
+  }
+  return {};
+}
+
 }  // namespace
 
 Status CheckSupported(const Project& project, const Service& service) {
@@ -64,6 +78,13 @@ Status CheckSupported(const Project& project, const Service& service) {
   Result<Json> canonical = ParseJson(service.canonical_json);
   if (!canonical) return canonical.error();
 
+  if (const Json* deploy = canonical->Find("deploy")) {
+    if (std::string key = UnsupportedDeployKey(*deploy); !key.empty()) {
+      auto where = service.key_locations.find("deploy");
+      return Unsupported(where == service.key_locations.end() ? SourceLocation{} : where->second,
+                         "service \"" + service.name + "\"", "deploy." + key);
+    }
+  }
   if (const Json* networks = canonical->Find("networks")) {
     for (const auto& [name, config] : networks->members()) {
       auto network = project.networks.find(name);

@@ -419,14 +419,37 @@ Canonical Resources(const YamlNode& node, const std::string& path, const Normali
   return Keep(out);
 }
 
+// compose's schema allows only these two orders; anything else fails to load.
+Canonical UpdateOrder(const YamlNode& node, const std::string& path, const NormalizeContext& context) {
+  Canonical order = String(node, path, context);
+  if (order && *order && (*order)->text() != "start-first" && (*order)->text() != "stop-first") {
+    return InvalidValue(path, "value must be one of 'start-first', 'stop-first'");
+  }
+  return order;
+}
+
+// `update_config` and `rollback_config` (compose-go's UpdateConfig).
+Canonical UpdateConfig(const YamlNode& node, const std::string& path, const NormalizeContext& context) {
+  if (node.IsNull()) return Omit();
+  Result<Json> config = StructOf(node, path, context,
+                                 {{"parallelism", Retries},
+                                  {"delay", Duration},
+                                  {"failure_action", String},
+                                  {"monitor", Duration},
+                                  {"max_failure_ratio", Float32},
+                                  {"order", UpdateOrder}});
+  if (!config) return config.error();
+  return Keep(*config);
+}
+
 Canonical Deploy(const YamlNode& node, const std::string& path, const NormalizeContext& context) {
   if (node.IsNull()) return Omit();
   Result<Json> deploy = StructOf(node, path, context,
                                  {{"mode", String},
                                   {"replicas", Retries},
                                   {"labels", Labels},
-                                  {"update_config", Plain},
-                                  {"rollback_config", Plain},
+                                  {"update_config", UpdateConfig},
+                                  {"rollback_config", UpdateConfig},
                                   {"restart_policy", [](const YamlNode& n, const std::string& p,
                                                         const NormalizeContext& c) -> Canonical {
                                      Result<Json> policy = StructOf(n, p, c,

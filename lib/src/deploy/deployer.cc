@@ -10,6 +10,7 @@
 #include "deploy/dependants.h"
 #include "deploy/image_pin.h"
 #include "deploy/swap_names.h"
+#include "deploy/swap_order.h"
 
 namespace deliveryhook::deploy {
 namespace {
@@ -305,10 +306,11 @@ struct Prepared {
 class Swap {
  public:
   Swap(engine::Client& client, const Target& target, const Prepared& prepared,
-       const DeployerOptions& options, const ProgressSink& progress)
+       const DeployerOptions& options, SwapOrder order, const ProgressSink& progress)
       : client_(client),
         target_(target),
         prepared_(prepared),
+        order_(order),
         settle_time_(options.settle_time),
         health_timeout_(options.health_timeout),
         progress_(progress) {}
@@ -328,22 +330,16 @@ class Swap {
       }
     }
     Log(progress_, "created " + new_id_.substr(0, 12));
-    old_stopped_attempted_ = true;
-    if (auto stopped = client_.StopContainer(prepared_.old_container.id); !stopped) {
-      return Abandon(stopped.error().WithContext("stop the old container"));
-    }
-    Checkpoint("stopped");
+    return order_ == SwapOrder::kStartFirst ? StartThenStop() : StopThenStart();
+  }
+
+ private:
+  // compose's order: the service is down from the old container's stop to
+  // the new one's start.
+  Result<std::string> StopThenStart() {
+    if (auto stopped = StopOld(); !stopped) return Abandon(stopped.error());
     if (AbortRequested(progress_)) return RollBack(Aborted());
-    if (auto moved = client_.RenameContainer(prepared_.old_container.id, AsideName()); !moved) {
-      return RollBack(moved.error().WithContext("rename the old container"));
-    }
-    old_moved_ = true;
-    Checkpoint("moved_aside");
-    if (AbortRequested(progress_)) return RollBack(Aborted());
-    if (auto renamed = client_.RenameContainer(new_id_, target_.container_name); !renamed) {
-      return RollBack(renamed.error().WithContext("rename the new container"));
-    }
-    Checkpoint("renamed");
+    if (auto named = MoveAsideAndRename(); !named) return RollBack(named.error());
     if (AbortRequested(progress_)) return RollBack(Aborted());
     if (auto started = client_.StartContainer(new_id_); !started) {
       return RollBack(started.error().WithContext("start the new container"));
@@ -352,15 +348,64 @@ class Swap {
     if (AbortRequested(progress_)) return RollBack(Aborted());
     Report(progress_, "verifying");
     if (auto verified = VerifyRunning(); !verified) return RollBack(verified.error());
+    RemoveOld();
+    return new_id_;
+  }
+
+  // `order: start-first`: the new container starts under its temporary name
+  // and must pass the same check while the old one still serves; only then
+  // is the old one stopped and the names swapped. A new container that fails
+  // is dropped without the old one ever being touched.
+  Result<std::string> StartThenStop() {
+    if (auto started = client_.StartContainer(new_id_); !started) {
+      return Abandon(started.error().WithContext("start the new container"));
+    }
+    Checkpoint("started");
+    if (AbortRequested(progress_)) return Abandon(Aborted());
+    Report(progress_, "verifying");
+    if (auto verified = VerifyRunning(); !verified) {
+      return Abandon(Error(verified.error().code(),
+                           verified.error().message() + "; the old container kept running"));
+    }
+    if (auto stopped = StopOld(); !stopped) return Abandon(stopped.error());
+    if (AbortRequested(progress_)) return RollBack(Aborted());
+    if (auto named = MoveAsideAndRename(); !named) return RollBack(named.error());
+    RemoveOld();
+    return new_id_;
+  }
+
+  Status StopOld() {
+    old_stopped_attempted_ = true;
+    if (auto stopped = client_.StopContainer(prepared_.old_container.id); !stopped) {
+      return stopped.error().WithContext("stop the old container");
+    }
+    Checkpoint("stopped");
+    return Ok();
+  }
+
+  // The old container gives up the service's name to the new one.
+  Status MoveAsideAndRename() {
+    if (auto moved = client_.RenameContainer(prepared_.old_container.id, AsideName()); !moved) {
+      return moved.error().WithContext("rename the old container");
+    }
+    old_moved_ = true;
+    Checkpoint("moved_aside");
+    if (AbortRequested(progress_)) return Aborted();
+    if (auto renamed = client_.RenameContainer(new_id_, target_.container_name); !renamed) {
+      return renamed.error().WithContext("rename the new container");
+    }
+    Checkpoint("renamed");
+    return Ok();
+  }
+
+  void RemoveOld() {
     if (auto removed = client_.RemoveContainer(prepared_.old_container.id); !removed) {
       // The service runs the new image; a leftover stopped container is untidy
       // but harmless, so the deploy still counts.
       Log(progress_, "could not remove the old container: " + removed.error().message());
     }
-    return new_id_;
   }
 
- private:
   std::string AsideName() const { return AsideNameFor(prepared_.old_container.id, target_.container_name); }
 
   void Checkpoint(std::string_view name) {
@@ -454,6 +499,7 @@ class Swap {
   engine::Client& client_;
   const Target& target_;
   const Prepared& prepared_;
+  const SwapOrder order_;
   std::chrono::milliseconds settle_time_;
   std::chrono::milliseconds health_timeout_;
   const ProgressSink& progress_;
@@ -586,8 +632,15 @@ Result<DeployOutcome> Deployer::Deploy(const Target& requested, Action action,
 
   // 3. The swap, with rollback.
   if (AbortRequested(progress)) return AbortedBeforeSwap();
+  const SwapOrderChoice order = ChooseSwapOrder(service->canonical_json);
+  if (!order.fallback_reason.empty()) {
+    Log(progress, "order start-first is not possible, as " + order.fallback_reason +
+                      ": the old container stops first");
+  } else if (order.order == SwapOrder::kStartFirst) {
+    Log(progress, "order start-first: the old container runs until the new one is verified");
+  }
   Report(progress, "recreating");
-  auto new_id = Swap(client_, target, prepared, options_, progress).Run();
+  auto new_id = Swap(client_, target, prepared, options_, order.order, progress).Run();
   if (!new_id) return new_id.error();
   RecreateNamespaceDependants(*project, service->name, progress);
   RestartDependants(*project, service->name, progress);

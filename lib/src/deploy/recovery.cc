@@ -7,8 +7,14 @@
 //   moved_aside  old stopped under the aside name, new under the temporary name
 //   renamed      old stopped aside, new (never started) under the name
 //   started      old stopped aside, new running under the name
-// The rule: a new container that is running under the service's name stays;
-// anything else goes back to the old container.
+// A start-first swap (`deploy.update_config.order: start-first`) starts the
+// new container before it stops the old one, so it passes other states:
+//   started      old running under its name, new running under the temporary name
+//   stopped      old stopped under its name, new running under the temporary name
+//   moved_aside  old stopped under the aside name, new running under the temporary name
+//   renamed      old stopped aside, new running under the name
+// The rule covers both orders: a new container that is running under the
+// service's name stays; anything else goes back to the old container.
 #include <map>
 
 #include "deliveryhook/deploy/deployer.h"

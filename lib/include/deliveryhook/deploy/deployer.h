@@ -11,6 +11,16 @@
 //      still running after a short settle time,
 //   5. remove the old one.
 //
+// A service whose compose file says `deploy: {update_config: {order:
+// start-first}}` is swapped the other way round: the new container starts
+// under its temporary name and is checked while the old one still runs; then
+// the old one is stopped and set aside, the new one takes the name, and the
+// old one is removed. A new container that fails its check is removed and
+// the old one is never touched. Compose ignores that key outside Swarm; the
+// hook honours it, except for a service that publishes a fixed host port or
+// uses the host's network (two of its containers could not run at once),
+// which is swapped stop-first and says so in the job's log.
+//
 // When the running container already has the image and configuration it
 // would get, nothing is recreated (as `docker compose up -d` does nothing).
 // If any step after 1 fails, the new container is removed and the old one gets
