@@ -6,6 +6,8 @@
 # registry's :latest is pointed at the other of two images (A/B) and the
 # previous image is removed locally, so every run really downloads a layer.
 # Step times come from the engine's event stream, the same for both.
+# ORDER=start-first gives the service `deploy.update_config.order:
+# start-first`, which the hook honours and compose ignores.
 # Usage: bench/deploy.sh [--smoke] [--services N] [--rounds R] [--name NAME]
 # Output: $BENCH_OUT/NAME.json (default deploy.json)
 source "$(dirname "$0")/lib.sh"
@@ -75,6 +77,9 @@ mkdir -p "$work/project"
   echo "services:"
   echo "  app:"
   echo "    image: 127.0.0.1:5000/$repo:latest"
+  if [[ ${ORDER:-stop-first} != stop-first ]]; then
+    printf '    deploy:\n      update_config:\n        order: %s\n' "$ORDER"
+  fi
   for i in $(seq 2 "$services"); do
     echo "  s$i:"
     echo "    image: $BASE_IMAGE"
@@ -109,7 +114,7 @@ cat >"$work/cfg.json" <<JSON
  "repo": "$repo", "variants": ["a", "b"], "tars": {"a": "$work/a.tar", "b": "$work/b.tar"}, "rounds": $rounds, "hooks": $hooks_json,
  "secret": "$secret", "services": $services, "out": "$BENCH_OUT/$name.json"}
 JSON
-note "deploy: $services service(s), $rounds interleaved round(s), ${payload_mb} MB layer per pull"
+note "deploy: $services service(s), $rounds interleaved round(s), ${payload_mb} MB layer per pull, order ${ORDER:-stop-first}"
 python3 "$BENCH_DIR/bench.py" deploy "$work/cfg.json" || { tail -n 5 "$work"/hook-*.log >&2; die "deploy benchmark failed"; }
 python3 - "$BENCH_OUT/$name.json" "$services" <<'PY'
 import json, sys

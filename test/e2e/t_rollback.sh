@@ -77,7 +77,9 @@ compose_noop 2.40.3 "$APP_DIR"
 # No engine behind DOCKER_HOST: refused at once, nothing queued.
 hook_stop
 hook_start DOCKER_HOST=unix:///nonexistent/docker.sock
-sign_and_post /pull "{\"container_name\": \"$APP_NAME\"}"
+# Spaced unlike the trigger above: a byte-identical body signed in the same
+# second would be a replay.
+sign_and_post /pull "{\"container_name\":\"$APP_NAME\"}"
 assert_eq 503 "$RESP_CODE" "engine unreachable: $RESP_BODY"
 assert_contains "$(json_get error <<<"$RESP_BODY")" "cannot reach the Docker engine" "engine unreachable: message"
 log "PASS"
