@@ -14,6 +14,7 @@ import hashlib
 import hmac
 import json
 import os
+import shutil
 import signal
 import socket
 import statistics
@@ -131,7 +132,9 @@ def sample_main(pid, interval_ms, out):
 # --- startup ---------------------------------------------------------------
 def startup_main(hook, runs, out):
     times, rss = [], []
-    env = dict(os.environ, SECRET_KEY="bench", LISTEN_ADDRESS="127.0.0.1")
+    # One job database for all runs, as a restarted hook reopens its own.
+    data_dir = tempfile.mkdtemp(prefix="dhbench-startup-")
+    env = dict(os.environ, SECRET_KEY="bench", LISTEN_ADDRESS="127.0.0.1", DATA_DIR=data_dir)
     for _ in range(int(runs)):
         s = socket.socket()
         s.bind(("127.0.0.1", 0))
@@ -156,6 +159,7 @@ def startup_main(hook, runs, out):
         if answered is None:
             sys.exit("startup: the hook did not answer within 5 s")
         times.append(answered)
+    shutil.rmtree(data_dir, ignore_errors=True)
     json.dump({"exec_to_answer_ms": summary(times), "rss_after_first_answer_kb": summary(rss)},
               open(out, "w"), indent=1)
 

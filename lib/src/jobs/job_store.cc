@@ -59,6 +59,10 @@ Status JobStore::Persist(const std::string& database_path, std::chrono::hours ma
   // Saved jobs are older than any made before Persist(): they go first.
   std::deque<std::string> newer = std::move(order_);
   order_.clear();
+  // Written back: what the database does not hold yet (jobs made before
+  // Persist) and what changed here; the rest is left alone, so a start
+  // costs no more writes with a long history.
+  std::vector<std::string> changed(newer.begin(), newer.end());
   for (auto it = saved->rbegin(); it != saved->rend(); ++it) {  // oldest first
     Job job = std::move(*it);
     if (jobs_.count(job.id) != 0) continue;
@@ -66,12 +70,13 @@ Status JobStore::Persist(const std::string& database_path, std::chrono::hours ma
       job.state = JobState::kFailed;
       job.error = "interrupted: the hook stopped before the job ended";
       job.finished_at = NowMillis();
+      changed.push_back(job.id);
     }
     order_.push_back(job.id);
     jobs_.emplace(job.id, std::move(job));
   }
   order_.insert(order_.end(), newer.begin(), newer.end());
-  for (const auto& [id, job] : jobs_) Save(job);
+  for (const auto& id : changed) Save(jobs_.at(id));
   return Ok();
 }
 
