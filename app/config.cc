@@ -43,6 +43,13 @@ bool IsTrue(std::string text) {
   return text == "1" || text == "true" || text == "yes" || text == "on";
 }
 
+// A yes/no setting that is set: IsTrue or IsFalse, else an error naming it.
+deliveryhook::Result<bool> ParseBool(const std::string& name, const std::string& text) {
+  if (IsTrue(text)) return true;
+  if (IsFalse(text)) return false;
+  return Error(ErrorCode::kInvalidArgument, name + " must be true or false, not \"" + text + "\"");
+}
+
 // LOG_LEVEL, METRICS and the NOTIFY_* settings.
 deliveryhook::Status ReadObservability(const std::map<std::string, std::string>& env,
                                        Config& config) {
@@ -56,11 +63,9 @@ deliveryhook::Status ReadObservability(const std::map<std::string, std::string>&
     config.log_level = level;
   }
   if (auto metrics = Get(env, "METRICS"); !metrics.empty()) {
-    if (!IsTrue(metrics) && !IsFalse(metrics)) {
-      return Error(ErrorCode::kInvalidArgument,
-                   "METRICS must be true or false, not \"" + metrics + "\"");
-    }
-    config.metrics = IsTrue(metrics);
+    auto enabled = ParseBool("METRICS", metrics);
+    if (!enabled) return enabled.error();
+    config.metrics = *enabled;
   }
   // The URLs are secrets of their own (Slack's and Discord's carry the
   // token in the path): messages name the variable, never the value.
@@ -119,12 +124,6 @@ deliveryhook::Status ReadKeys(const std::map<std::string, std::string>& env, Con
     }
   }
   return deliveryhook::Ok();
-}
-
-deliveryhook::Result<bool> ParseBool(const std::string& name, const std::string& text) {
-  if (text.empty() || text == "false" || text == "0" || text == "no") return false;
-  if (text == "true" || text == "1" || text == "yes") return true;
-  return Error(ErrorCode::kInvalidArgument, name + " must be true or false, not \"" + text + "\"");
 }
 
 }  // namespace
@@ -208,9 +207,11 @@ deliveryhook::Result<Config> ConfigFromEnvironment(const std::map<std::string, s
   }
   config.show_docs = !Get(env, "SHOW_DOCS").empty() && !IsFalse(Get(env, "SHOW_DOCS"));
   if (auto status = ReadObservability(env, config); !status) return status.error();
-  auto opt_in = ParseBool("REQUIRE_OPT_IN", Get(env, "REQUIRE_OPT_IN"));
-  if (!opt_in) return opt_in.error();
-  config.require_opt_in = *opt_in;
+  if (auto opt_in = Get(env, "REQUIRE_OPT_IN"); !opt_in.empty()) {
+    auto required = ParseBool("REQUIRE_OPT_IN", opt_in);
+    if (!required) return required.error();
+    config.require_opt_in = *required;
+  }
   config.docker_host = Get(env, "DOCKER_HOST");
   config.tls_cert_file = Get(env, "TLS_CERT_FILE");
   config.tls_key_file = Get(env, "TLS_KEY_FILE");

@@ -92,6 +92,13 @@ TEST_F(ConfigKeysTest, OptInAndFailureLimit) {
   EXPECT_EQ(config->auth_fail_window_seconds, 600);
   EXPECT_EQ(ErrorOf({{"SECRET_KEY", "s"}, {"REQUIRE_OPT_IN", "maybe"}}),
             "REQUIRE_OPT_IN must be true or false, not \"maybe\"");
+  // The same words as every yes/no setting (METRICS too), in any case.
+  for (const auto& [text, expected] : std::vector<std::pair<std::string, bool>>{
+           {"On", true}, {"YES", true}, {"1", true}, {"off", false}, {"No", false}, {"FALSE", false}, {"", false}}) {
+    auto parsed = ConfigFromEnvironment({{"SECRET_KEY", "s"}, {"REQUIRE_OPT_IN", text}}, false);
+    ASSERT_TRUE(parsed) << text;
+    EXPECT_EQ(parsed->require_opt_in, expected) << text;
+  }
   EXPECT_EQ(ErrorOf({{"SECRET_KEY", "s"}, {"AUTH_FAIL_WINDOW_SECONDS", "0"}}),
             "AUTH_FAIL_WINDOW_SECONDS must be a whole number from 1 to 86400, not \"0\"");
   EXPECT_TRUE(IsHookSetting("KEYS_FILE"));
