@@ -31,8 +31,7 @@ int RunHealthcheck(const HookUrl& url, deliveryhook::engine::Transport& transpor
   request.target = url.prefix + "/healthz";
   auto response = transport.Send(request);
   if (!response) {
-    err << "delivery-hook healthcheck: " << url.ToString() << "/healthz: "
-        << response.error().message() << "\n";
+    err << "delivery-hook healthcheck: " << response.error().message() << "\n";
     return kExitUnhealthy;
   }
   if (response->status < 200 || response->status > 299) {
@@ -59,6 +58,7 @@ int RunHealthcheckCommand(const HealthcheckOptions& options,
   // Below Docker's default HEALTHCHECK timeout (30 s) and the image's (5 s).
   transport_options.connect_timeout = std::chrono::seconds(2);
   transport_options.request_timeout = std::chrono::seconds(4);
+  transport_options.peer_name = "the hook at " + url->ToString();
   auto transport = deliveryhook::engine::MakeCurlTransport(endpoint, transport_options);
   return RunHealthcheck(*url, *transport, err);
 }

@@ -266,6 +266,7 @@ HookClient HookClient::OverCurl(HookUrl url, std::string secret, std::string ca_
   options.connect_timeout = std::chrono::seconds(5);
   options.request_timeout = std::chrono::seconds(30);
   options.ca_file = std::move(ca_file);
+  options.peer_name = "the hook at " + url.ToString();
   auto transport = deliveryhook::engine::MakeCurlTransport(endpoint, options);
   HookClient client(std::move(url), std::move(secret), std::move(transport));
   client.make_stream_transport_ = [endpoint, options](std::chrono::seconds timeout) {

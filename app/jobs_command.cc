@@ -60,8 +60,7 @@ int RunJobs(const JobsOptions& options, HookClient& client, const CommandIo& io)
   std::ostream& err = *io.err;
   auto response = client.ListJobs();
   if (!response) {
-    err << "delivery-hook jobs: cannot reach the hook at " << client.url().ToString() << ": "
-        << response.error().message() << "\n";
+    err << "delivery-hook jobs: " << response.error().message() << "\n";
     return kExitError;
   }
   if (response->status != 200) {

@@ -250,8 +250,7 @@ int RunTrigger(const TriggerOptions& options, HookClient& client, const CommandI
                                    options.image, options.digest);
   auto response = client.Trigger(action, body);
   if (!response) {
-    err << "delivery-hook trigger: cannot reach the hook at " << client.url().ToString() << ": "
-        << response.error().message() << "\n";
+    err << "delivery-hook trigger: " << response.error().message() << "\n";
     return kExitError;
   }
   if (ExitCodeForTriggerStatus(response->status) != kExitOk) {

@@ -38,7 +38,7 @@ probe=$(docker run --rm --network none "$image" healthcheck 2>&1)
 probe_code=$?
 set -e
 assert_eq 1 "$probe_code" "healthcheck without a server ($probe)"
-assert_contains "$probe" "delivery-hook healthcheck: http://127.0.0.1:8000/healthz: " "healthcheck's message"
+assert_contains "$probe" "delivery-hook healthcheck: cannot reach the hook at http://127.0.0.1:8000: " "healthcheck's message"
 
 # --- the README's compose example ------------------------------------------
 deploy_app image 2.40.3

@@ -94,8 +94,7 @@ TEST(CliHealthcheck, UnreachableHookIsUnhealthy) {
   std::ostringstream err;
   EXPECT_EQ(RunHealthcheck(Url("http://127.0.0.1:8000/hook"), transport, err), kExitUnhealthy);
   EXPECT_EQ(transport.last.target, "/hook/healthz");
-  EXPECT_EQ(err.str(),
-            "delivery-hook healthcheck: http://127.0.0.1:8000/hook/healthz: connection refused\n");
+  EXPECT_EQ(err.str(), "delivery-hook healthcheck: connection refused\n");
 }
 
 TEST(CliHealthcheck, BadSettingsOrNoAnswerAreUnhealthy) {
@@ -104,7 +103,7 @@ TEST(CliHealthcheck, BadSettingsOrNoAnswerAreUnhealthy) {
   EXPECT_EQ(err.str().rfind("delivery-hook healthcheck: PORT", 0), 0u) << err.str();
   err.str("");
   EXPECT_EQ(RunHealthcheckCommand({"https://127.0.0.1:1"}, {}, err), kExitUnhealthy);
-  EXPECT_EQ(err.str().rfind("delivery-hook healthcheck: https://127.0.0.1:1/healthz: ", 0), 0u)
+  EXPECT_EQ(err.str().rfind("delivery-hook healthcheck: cannot reach the hook at https://127.0.0.1:1: ", 0), 0u)
       << err.str();
 }
 

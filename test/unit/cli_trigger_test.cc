@@ -230,7 +230,16 @@ TEST_F(CliTriggerTest, UnknownContainerExitsTwo) {
 TEST_F(CliTriggerTest, UnreachableHookExitsTwo) {
   HookClient client = Client(kSecret, /*reachable=*/false);
   EXPECT_EQ(RunTrigger(Options(true), client, Io()), kExitError);
-  EXPECT_NE(err_.str().find("cannot reach the hook"), std::string::npos) << err_.str();
+  EXPECT_EQ(err_.str(), "delivery-hook trigger: connection refused\n");
+}
+
+TEST_F(CliTriggerTest, UnreachableHookIsNamedWithItsUrl) {
+  auto url = ParseHookUrl("http://127.0.0.1:1");
+  ASSERT_TRUE(url) << url.error().message();
+  HookClient client = HookClient::OverCurl(*url, kSecret, "");
+  EXPECT_EQ(RunTrigger(Options(false), client, Io()), kExitError);
+  EXPECT_EQ(err_.str().rfind("delivery-hook trigger: cannot reach the hook at http://127.0.0.1:1: ", 0), 0u)
+      << err_.str();
 }
 
 TEST_F(CliTriggerTest, JobsListsTheJobsSigned) {

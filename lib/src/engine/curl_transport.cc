@@ -191,16 +191,12 @@ class CurlTransport final : public Transport {
       const std::string detail = error_buffer[0] != '\0' ? error_buffer : curl_easy_strerror(code);
       if (absolute_urls_) return UrlFailure(code, Origin(request.target), detail);
       if (code == CURLE_OPERATION_TIMEDOUT) {
-        return Error(ErrorCode::kDeadlineExceeded,
-                     "the Docker engine at " + endpoint_.ToString() + " did not answer in time: " + detail);
+        return Error(ErrorCode::kDeadlineExceeded, Peer() + " did not answer in time: " + detail);
       }
       if (code == CURLE_WRITE_ERROR) {
-        return Error(ErrorCode::kInternal,
-                     "reading the answer of the Docker engine at " + endpoint_.ToString() +
-                         " failed: " + detail);
+        return Error(ErrorCode::kInternal, "reading the answer of " + Peer() + " failed: " + detail);
       }
-      return Error(ErrorCode::kUnavailable,
-                   "cannot reach the Docker engine at " + endpoint_.ToString() + ": " + detail);
+      return Error(ErrorCode::kUnavailable, "cannot reach " + Peer() + ": " + detail);
     }
     long status = 0;
     curl_easy_getinfo(curl, CURLINFO_RESPONSE_CODE, &status);
@@ -209,6 +205,10 @@ class CurlTransport final : public Transport {
   }
 
  private:
+  std::string Peer() const {
+    return options_.peer_name.empty() ? "the Docker engine at " + endpoint_.ToString() : options_.peer_name;
+  }
+
   static Error UrlFailure(CURLcode code, const std::string& origin, const std::string& detail) {
     if (code == CURLE_OPERATION_TIMEDOUT) {
       return Error(ErrorCode::kDeadlineExceeded, origin + " did not answer in time: " + detail);

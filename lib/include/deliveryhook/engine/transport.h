@@ -77,6 +77,9 @@ struct TransportOptions {
   // instead of the system's (a private CA): for Endpoint::tls and for
   // MakeCurlUrlTransport.
   std::string ca_file;
+  // How error messages name the other end of an Endpoint, e.g. "the hook at
+  // http://127.0.0.1:8080"; empty: "the Docker engine at <endpoint>".
+  std::string peer_name;
 };
 
 // The libcurl transport. curl_global_init runs once per process, the first
