@@ -10,6 +10,12 @@
 // share the limit: a misconfigured pipeline there can lock out its
 // neighbours for one window.
 //
+// Attempts are counted when their check has failed, not when they arrive, so
+// a client's requests that are being checked at once can take it past the
+// limit together: by at most as many as it has in flight (bounded by the
+// server's connection limit), once per window. Counting arrivals instead
+// would refuse a burst of valid requests from one address.
+//
 // Example:
 //
 //   webhook::FailureLimiter limiter({.limit = 20, .window = std::chrono::seconds(60)});
