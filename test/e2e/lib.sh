@@ -216,6 +216,31 @@ hook_stop() {
   HOOK_PID=
 }
 
+# Waits up to 60 s for a hook started with DELIVERY_HOOK_FAULT_KILL_AFTER to
+# have killed itself after step $1.
+wait_hook_killed() {
+  local i
+  for ((i = 0; i < 240; i++)); do
+    kill -0 "$HOOK_PID" 2>/dev/null || break
+    sleep 0.25
+  done
+  kill -0 "$HOOK_PID" 2>/dev/null && fail "the hook did not kill itself after $1"
+  wait "$HOOK_PID" 2>/dev/null || true
+  HOOK_PID=
+}
+
+# After a kill after step $1: starts the hook again and checks its repair left
+# project $2 with one container, $3, running.
+hook_restart_repairs() {
+  local checkpoint=$1 project=$2 name=$3 containers
+  wait_hook_killed "$checkpoint"
+  hook_start
+  grep -q "event=recovered" "$HOOK_LOG" || fail "no repair logged after a kill after $checkpoint"
+  containers=$(project_containers "$project")
+  assert_eq 1 "$(wc -l <<<"$containers")" "containers of $project after a kill after $checkpoint ($containers)"
+  container_running "$name" || fail "$name is not running after a kill after $checkpoint"
+}
+
 # --- the README's signature recipes ----------------------------------------
 
 # `python` may be only `python3` on Debian; the README recipe calls `python`.

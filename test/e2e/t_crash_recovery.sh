@@ -6,18 +6,6 @@
 # running: the new one (v2) once it had started, the old one (v1) otherwise.
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
-# Waits up to 60 s for the killed hook to be gone.
-wait_hook_killed() {
-  local i
-  for ((i = 0; i < 240; i++)); do
-    kill -0 "$HOOK_PID" 2>/dev/null || break
-    sleep 0.25
-  done
-  kill -0 "$HOOK_PID" 2>/dev/null && fail "the hook did not kill itself after $1"
-  wait "$HOOK_PID" 2>/dev/null || true
-  HOOK_PID=
-}
-
 for checkpoint in created stopped moved_aside renamed started; do
   deploy_app "kill-${checkpoint//_/-}" 2.40.3
   project=$PREFIX-kill-${checkpoint//_/-}
@@ -27,13 +15,7 @@ for checkpoint in created stopped moved_aside renamed started; do
   hook_start DELIVERY_HOOK_FAULT_KILL_AFTER="$checkpoint"
   sign_and_post /pull "{\"container_name\": \"$APP_NAME\"}"
   assert_eq 202 "$RESP_CODE" "trigger before the kill after $checkpoint: $RESP_BODY"
-  wait_hook_killed "$checkpoint"
-
-  hook_start
-  grep -q "event=recovered" "$HOOK_LOG" || fail "no repair logged after a kill after $checkpoint"
-  containers=$(project_containers "$project")
-  assert_eq 1 "$(wc -l <<<"$containers")" "containers of $project after a kill after $checkpoint ($containers)"
-  container_running "$APP_NAME" || fail "$APP_NAME is not running after a kill after $checkpoint"
+  hook_restart_repairs "$checkpoint" "$project" "$APP_NAME"
   if [ "$checkpoint" = started ]; then
     assert_eq "$v2" "$(container_image_id "$APP_NAME")" "the new container stays once started"
   else

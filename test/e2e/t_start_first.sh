@@ -44,6 +44,15 @@ engine_events() {
 event_time() {  # $1: events, $2: action, $3: container id
   awk -v a="$2" -v id="$3" '$2 == a && $3 == id {print $1; exit}' <<<"$1"
 }
+# Sets NEW_START and OLD_DIE (unix nanos) for the swap of container $1 by
+# container $2, from the engine's events since $3.
+swap_times() {
+  local events
+  events=$(engine_events "$3")
+  NEW_START=$(event_time "$events" start "$2")
+  OLD_DIE=$(event_time "$events" die "$1")
+  if [ -z "$NEW_START" ] || [ -z "$OLD_DIE" ]; then fail "missing engine events: $events"; fi
+}
 
 # Each trigger spaces its JSON differently: a byte-identical body signed in
 # the same second would be refused as a replay.
@@ -54,24 +63,30 @@ trigger() {  # $1: the body's spacing
   wait_for_job "$JOB_ID" "$JOB_TOKEN"
 }
 
+# Pushes an image that serves $1, triggers with the spacing $2 and expects the
+# job to succeed with the line $3 in its log. Sets old, new and image, and
+# NEW_START and OLD_DIE from the engine's events.
+deploy_expecting() {
+  local since
+  old=$(container_id "$app")
+  image=$(build_app_image startfirst "$1")
+  since=$(date +%s.%N)
+  trigger "$2"
+  assert_eq succeeded "$JOB_STATE" "job state (error: $JOB_ERROR)"
+  assert_contains "$JOB_JSON" "$3" "the job log says which order"
+  new=$(container_id "$app")
+  assert_ne "$old" "$new" "the container was recreated"
+  assert_eq "$image" "$(container_image_id "$app")" "the service runs $1"
+  swap_times "$old" "$new" "$since"
+}
+
 log "a good image: the new container starts before the old one stops"
-old=$(container_id "$app")
-v2=$(build_app_image startfirst "v2 of $project")
-since=$(date +%s.%N)
-trigger " "
-assert_eq succeeded "$JOB_STATE" "job state (error: $JOB_ERROR)"
-assert_contains "$JOB_JSON" "order start-first: the old container runs until the new one is verified" \
-  "the job log names the order"
-new=$(container_id "$app")
-assert_ne "$old" "$new" "the container was recreated"
-assert_eq "$v2" "$(container_image_id "$app")" "the service runs v2"
-events=$(engine_events "$since")
-new_start=$(event_time "$events" start "$new")
-old_die=$(event_time "$events" die "$old")
-if [ -z "$new_start" ] || [ -z "$old_die" ]; then fail "missing engine events: $events"; fi
-[ "$new_start" -lt "$old_die" ] ||
-  fail "the old container died ($old_die) before the new one started ($new_start)"
-log "new started $(((old_die - new_start) / 1000000)) ms before the old one was stopped"
+deploy_expecting "v2 of $project" " " \
+  "order start-first: the old container runs until the new one is verified"
+v2=$image
+[ "$NEW_START" -lt "$OLD_DIE" ] ||
+  fail "the old container died ($OLD_DIE) before the new one started ($NEW_START)"
+log "new started $(((OLD_DIE - NEW_START) / 1000000)) ms before the old one was stopped"
 assert_eq 1 "$(project_containers "$project" | wc -l)" "one container left"
 for version in 2.40.3 2.26.1; do
   assert_eq "$new" "$(compose_in "$version" "$dir" ps -q app)" "compose $version ps lists the new container"
@@ -91,18 +106,6 @@ assert_eq "$v2" "$(container_image_id "$app")" "it runs v2"
 assert_eq 1 "$(project_containers "$project" | wc -l)" "the failed container is gone"
 compose_noop 2.40.3 "$dir"
 
-# Waits up to 60 s for the killed hook to be gone.
-wait_hook_killed() {
-  local i
-  for ((i = 0; i < 240; i++)); do
-    kill -0 "$HOOK_PID" 2>/dev/null || break
-    sleep 0.25
-  done
-  kill -0 "$HOOK_PID" 2>/dev/null && fail "the hook did not kill itself after $1"
-  wait "$HOOK_PID" 2>/dev/null || true
-  HOOK_PID=
-}
-
 spacing=" "
 for checkpoint in created started stopped moved_aside renamed; do
   log "killed after $checkpoint of a start-first swap"
@@ -113,11 +116,7 @@ for checkpoint in created started stopped moved_aside renamed; do
   spacing+=" "
   sign_and_post /pull "{\"container_name\":$spacing\"$app\"}"
   assert_eq 202 "$RESP_CODE" "trigger before the kill after $checkpoint: $RESP_BODY"
-  wait_hook_killed "$checkpoint"
-  hook_start
-  grep -q "event=recovered" "$HOOK_LOG" || fail "no repair logged after a kill after $checkpoint"
-  assert_eq 1 "$(project_containers "$project" | wc -l)" "one container after a kill after $checkpoint"
-  container_running "$app" || fail "$app is not running after a kill after $checkpoint"
+  hook_restart_repairs "$checkpoint" "$project" "$app"
   if [ "$checkpoint" = renamed ]; then
     assert_eq "$next" "$(container_image_id "$app")" "the new container stays once it has the name"
   else
@@ -131,20 +130,9 @@ write_compose "    ports:
       - \"127.0.0.1:$port:8080\""
 compose_in 2.40.3 "$dir" up -d 2>&1 | sed 's/^/  compose: /' >&2
 assert_eq "after renamed of $project" "$(http_get "$port" /version)" "compose published the port"
-old=$(container_id "$app")
-v4=$(build_app_image startfirst "v4 of $project")
-since=$(date +%s.%N)
-trigger "$spacing "
-assert_eq succeeded "$JOB_STATE" "job state (error: $JOB_ERROR)"
-assert_contains "$JOB_JSON" "order start-first is not possible, as it publishes host port $port/tcp: the old container stops first" \
-  "the job log says why it stopped first"
-new=$(container_id "$app")
-events=$(engine_events "$since")
-new_start=$(event_time "$events" start "$new")
-old_die=$(event_time "$events" die "$old")
-if [ -z "$new_start" ] || [ -z "$old_die" ]; then fail "missing engine events: $events"; fi
-[ "$old_die" -lt "$new_start" ] || fail "the new container started before the old one was stopped"
-assert_eq "$v4" "$(container_image_id "$app")" "the service runs v4"
+deploy_expecting "v4 of $project" "$spacing " \
+  "order start-first is not possible, as it publishes host port $port/tcp: the old container stops first"
+[ "$OLD_DIE" -lt "$NEW_START" ] || fail "the new container started before the old one was stopped"
 assert_eq "v4 of $project" "$(http_get "$port" /version)" "v4 served"
 compose_noop 2.40.3 "$dir"
 log "PASS"
