@@ -8,6 +8,7 @@
 #include <cctype>
 #include <chrono>
 #include <memory>
+#include <optional>
 
 #include "util/base64.h"
 #include "util/hex.h"
@@ -48,34 +49,44 @@ std::string NormalizeSignature(std::string_view header) {
 // OpenSSL 3's one-shot HMAC() looks the HMAC and SHA-256 implementations up
 // in the provider store on every call, under its lock and with a dozen
 // allocations: under a flood of bad signatures that was most of the
-// signature check. The MAC is looked up once, for the process.
-EVP_MAC* HmacAlgorithm() {
-  static EVP_MAC* const mac = EVP_MAC_fetch(nullptr, "HMAC", nullptr);
-  return mac;
+// signature check. Both are looked up once, into a context that each call
+// copies; null if OpenSSL cannot provide them.
+const EVP_MAC_CTX* HmacSha256Template() {
+  static EVP_MAC_CTX* const context = [] () -> EVP_MAC_CTX* {
+    EVP_MAC* mac = EVP_MAC_fetch(nullptr, "HMAC", nullptr);
+    if (mac == nullptr) return nullptr;
+    EVP_MAC_CTX* made = EVP_MAC_CTX_new(mac);
+    EVP_MAC_free(mac);  // the context holds its own reference
+    char digest_name[] = "SHA256";
+    const OSSL_PARAM params[] = {
+        OSSL_PARAM_construct_utf8_string(OSSL_MAC_PARAM_DIGEST, digest_name, 0),
+        OSSL_PARAM_construct_end()};
+    if (made != nullptr && EVP_MAC_CTX_set_params(made, params) != 1) {
+      EVP_MAC_CTX_free(made);
+      return nullptr;
+    }
+    return made;
+  }();
+  return context;
 }
 
 using MacContext = std::unique_ptr<EVP_MAC_CTX, decltype(&EVP_MAC_CTX_free)>;
 
-// The raw HMAC-SHA256 digest (32 bytes); empty if OpenSSL fails, which no
-// signature matches.
-std::string HmacSha256(std::string_view key, std::string_view message) {
-  EVP_MAC* mac = HmacAlgorithm();
-  if (mac == nullptr) return {};
-  MacContext context(EVP_MAC_CTX_new(mac), &EVP_MAC_CTX_free);
-  char digest_name[] = "SHA256";
-  const OSSL_PARAM params[] = {
-      OSSL_PARAM_construct_utf8_string(OSSL_MAC_PARAM_DIGEST, digest_name, 0),
-      OSSL_PARAM_construct_end()};
+// The raw HMAC-SHA256 digest (32 bytes), or nothing if OpenSSL fails.
+std::optional<std::string> HmacSha256(std::string_view key, std::string_view message) {
+  const EVP_MAC_CTX* prototype = HmacSha256Template();
+  if (prototype == nullptr) return std::nullopt;
+  MacContext context(EVP_MAC_CTX_dup(prototype), &EVP_MAC_CTX_free);
   // A null key would mean "the key set before"; an empty one is a key too.
   static const unsigned char kNoBytes[1] = {0};
   const auto* key_bytes = key.empty() ? kNoBytes : reinterpret_cast<const unsigned char*>(key.data());
   unsigned char digest[EVP_MAX_MD_SIZE];
   std::size_t length = 0;
-  if (!context || EVP_MAC_init(context.get(), key_bytes, key.size(), params) != 1 ||
+  if (!context || EVP_MAC_init(context.get(), key_bytes, key.size(), nullptr) != 1 ||
       EVP_MAC_update(context.get(), reinterpret_cast<const unsigned char*>(message.data()),
                      message.size()) != 1 ||
-      EVP_MAC_final(context.get(), digest, &length, sizeof digest) != 1) {
-    return {};
+      EVP_MAC_final(context.get(), digest, &length, sizeof digest) != 1 || length == 0) {
+    return std::nullopt;
   }
   return std::string(reinterpret_cast<const char*>(digest), length);
 }
@@ -106,15 +117,17 @@ Result<std::vector<std::string>> V1Signatures(std::string_view header) {
 }  // namespace
 
 std::string HmacSha256Hex(std::string_view key, std::string_view message) {
-  const std::string digest = HmacSha256(key, message);
-  return util::LowerHex(reinterpret_cast<const unsigned char*>(digest.data()), digest.size());
+  const auto digest = HmacSha256(key, message);
+  if (!digest) return {};
+  return util::LowerHex(reinterpret_cast<const unsigned char*>(digest->data()), digest->size());
 }
 
 std::string StandardWebhooksSignature(std::string_view key, std::string_view id,
                                       std::string_view timestamp, std::string_view body) {
   std::string message;
   message.append(id).append(".").append(timestamp).append(".").append(body);
-  return "v1," + util::Base64Encode(HmacSha256(key, message));
+  const auto digest = HmacSha256(key, message);
+  return digest ? "v1," + util::Base64Encode(*digest) : std::string();
 }
 
 bool ConstantTimeEquals(std::string_view a, std::string_view b) {
@@ -217,9 +230,11 @@ Result<SignatureVerifier::Match> SignatureVerifier::CheckStandard(
   const auto keys = Keys();
   const Key* matched = nullptr;
   for (const Key& key : *keys) {
-    const std::string expected = HmacSha256(key.StandardWebhooksKey(), message);
+    // No digest matches nothing: an empty one would equal an undecodable signature.
+    const auto expected = HmacSha256(key.StandardWebhooksKey(), message);
+    if (!expected) continue;
     for (const auto& candidate : *signatures) {
-      if (ConstantTimeEquals(expected, candidate) && matched == nullptr) matched = &key;
+      if (ConstantTimeEquals(*expected, candidate) && matched == nullptr) matched = &key;
     }
   }
   if (matched == nullptr) return Refuse("webhook-signature does not match");

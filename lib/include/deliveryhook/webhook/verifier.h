@@ -50,11 +50,13 @@
 
 namespace deliveryhook::webhook {
 
-// Lowercase hex of HMAC-SHA256(key, message).
+// Lowercase hex of HMAC-SHA256(key, message); empty if OpenSSL cannot compute
+// it, which matches no signature.
 std::string HmacSha256Hex(std::string_view key, std::string_view message);
 
 // "v1,<base64>": the Standard Webhooks signature of `body` with message id
-// `id` and `timestamp`, made with `key` (the decoded bytes of a whsec_ secret).
+// `id` and `timestamp`, made with `key` (the decoded bytes of a whsec_ secret);
+// empty if OpenSSL cannot compute it.
 std::string StandardWebhooksSignature(std::string_view key, std::string_view id,
                                       std::string_view timestamp, std::string_view body);
 
