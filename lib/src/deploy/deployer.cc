@@ -285,8 +285,16 @@ Result<Target> Deployer::ResolveContainer(const TargetSelector& selector) {
     return NotFound("no container of service \"" + selector.service + "\" in project \"" +
                     selector.project + "\"");
   }
+  // A deploy in progress adds containers under temporary names (a start-first
+  // one for the whole check); the service's own container is the one under
+  // its real name. Only mid-swap, when neither holds it, the swap's name says.
+  std::vector<engine::ContainerSummary> named;
+  for (const auto& candidate : *listed) {
+    if (!ParseSwapName(candidate.name)) named.push_back(candidate);
+  }
+  if (named.empty()) return ResolveMidSwap(ParseSwapName(listed->front().name)->name);
   // The lowest-numbered replica, by its name's order as compose sorts them.
-  auto first = std::min_element(listed->begin(), listed->end(),
+  auto first = std::min_element(named.begin(), named.end(),
                                 [](const auto& x, const auto& y) { return x.name < y.name; });
   auto container = client_.InspectContainer(first->id);
   if (!container) return container.error();
