@@ -65,6 +65,13 @@ TEST_F(SwapOrderTest, StartFirstNeedsServicesThatCanRunTwice) {
   SwapOrderChoice host = Choose(std::string(kStartFirst) + "    network_mode: host\n");
   EXPECT_EQ(host.order, SwapOrder::kStopFirst);
   EXPECT_EQ(host.fallback_reason, "it uses the host's network");
+  EXPECT_EQ(Choose(std::string(kStartFirst) + "    network_mode: \"service:db\"\n  db:\n    image: db\n")
+                .fallback_reason,
+            "it shares the network of service:db");
+  EXPECT_EQ(Choose(std::string(kStartFirst) + "    networks:\n      front:\n        ipv4_address: 172.30.0.9\n"
+                   "networks:\n  front: {}\n")
+                .fallback_reason,
+            "it has the fixed address 172.30.0.9 on network front");
   // Ports the engine picks (and expose) never clash.
   EXPECT_EQ(Choose(std::string(kStartFirst) + "    ports: [\"80\"]\n    expose: [\"81\"]\n").order,
             SwapOrder::kStartFirst);

@@ -32,6 +32,39 @@ std::string FirstFixedHostPort(const Value& service) {
   return {};
 }
 
+// A fixed address on one of the service's networks, as "<address> on
+// network <key>"; two containers cannot both hold it.
+std::string FirstFixedAddress(const Value& service) {
+  const Value* networks = Member(service, "networks");
+  if (networks == nullptr || !networks->IsObject()) return {};
+  for (const auto& network : networks->GetObject()) {
+    for (const char* key : {"ipv4_address", "ipv6_address", "mac_address"}) {
+      std::string address = StringMember(network.value, key);
+      if (!address.empty()) return address + " on network " + network.name.GetString();
+    }
+  }
+  return {};
+}
+
+// Why two containers of the service could not run side by side; empty when
+// they can.
+std::string WhyNotSideBySide(const Value& service) {
+  if (std::string port = FirstFixedHostPort(service); !port.empty()) {
+    return "it publishes host port " + port;
+  }
+  const std::string network_mode = StringMember(service, "network_mode");
+  if (network_mode == "host") return "it uses the host's network";
+  // Sharing another container's network namespace, both would listen on the
+  // same ports there.
+  if (network_mode.rfind("service:", 0) == 0 || network_mode.rfind("container:", 0) == 0) {
+    return "it shares the network of " + network_mode;
+  }
+  if (std::string address = FirstFixedAddress(service); !address.empty()) {
+    return "it has the fixed address " + address;
+  }
+  return {};
+}
+
 }  // namespace
 
 SwapOrderChoice ChooseSwapOrder(std::string_view service_canonical_json) {
@@ -42,13 +75,8 @@ SwapOrderChoice ChooseSwapOrder(std::string_view service_canonical_json) {
   const Value* deploy = Member(service, "deploy");
   const Value* update = deploy != nullptr ? Member(*deploy, "update_config") : nullptr;
   if (update == nullptr || StringMember(*update, "order") != "start-first") return choice;
-  if (std::string port = FirstFixedHostPort(service); !port.empty()) {
-    choice.fallback_reason = "it publishes host port " + port;
-  } else if (StringMember(service, "network_mode") == "host") {
-    choice.fallback_reason = "it uses the host's network";
-  } else {
-    choice.order = SwapOrder::kStartFirst;
-  }
+  choice.fallback_reason = WhyNotSideBySide(service);
+  if (choice.fallback_reason.empty()) choice.order = SwapOrder::kStartFirst;
   return choice;
 }
 

@@ -22,9 +22,10 @@ struct SwapOrderChoice {
 };
 
 // Reads the order from a service's canonical JSON (compose::Service's
-// canonical_json). A service that publishes a fixed host port, or uses the
-// host's network, would have its new container fail to bind while the old
-// one runs, so it is swapped stop-first whatever it asks for.
+// canonical_json). A service whose new container could not run beside the
+// old one is swapped stop-first whatever it asks for: one that publishes a
+// fixed host port, uses the host's network or another container's
+// (`network_mode: service:x`), or has a fixed address on a network.
 SwapOrderChoice ChooseSwapOrder(std::string_view service_canonical_json);
 
 }  // namespace deliveryhook::deploy
