@@ -68,6 +68,7 @@ const std::vector<std::vector<std::string>>& StructOrders() {
       {"name", "driver", "driver_opts", "external", "labels"},
       {"driver", "config", "options"},
       {"soft", "hard"},
+      {"parallelism", "delay", "failure_action", "monitor", "max_failure_ratio", "order"},
   };
   return kOrders;
 }
