@@ -17,9 +17,9 @@
 // the old one is stopped and set aside, the new one takes the name, and the
 // old one is removed. A new container that fails its check is removed and
 // the old one is never touched. Compose ignores that key outside Swarm; the
-// hook honours it, except for a service that publishes a fixed host port or
-// uses the host's network (two of its containers could not run at once),
-// which is swapped stop-first and says so in the job's log.
+// hook honours it, except for a service two of whose containers could not
+// run at once (a fixed host port or address, the host's or another
+// container's network), which is swapped stop-first and says so in the log.
 //
 // When the running container already has the image and configuration it
 // would get, nothing is recreated (as `docker compose up -d` does nothing).
