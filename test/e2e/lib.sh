@@ -237,7 +237,7 @@ hook_restart_repairs() {
   hook_start
   grep -q "event=recovered" "$HOOK_LOG" || fail "no repair logged after a kill after $checkpoint"
   containers=$(project_containers "$project")
-  assert_eq 1 "$(wc -l <<<"$containers")" "containers of $project after a kill after $checkpoint ($containers)"
+  assert_eq 1 "$(grep -c . <<<"$containers")" "containers of $project after a kill after $checkpoint ($containers)"
   container_running "$name" || fail "$name is not running after a kill after $checkpoint"
 }
 

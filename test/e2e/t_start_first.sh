@@ -106,7 +106,7 @@ assert_eq "$v2" "$(container_image_id "$app")" "it runs v2"
 assert_eq 1 "$(project_containers "$project" | wc -l)" "the failed container is gone"
 compose_noop 2.40.3 "$dir"
 
-spacing=" "
+spacing="  "  # the triggers above used one and two spaces
 for checkpoint in created started stopped moved_aside renamed; do
   log "killed after $checkpoint of a start-first swap"
   hook_stop
