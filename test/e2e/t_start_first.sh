@@ -122,6 +122,7 @@ for checkpoint in created started stopped moved_aside renamed; do
   else
     assert_eq "$old" "$(container_id "$app")" "the old container serves after $checkpoint"
   fi
+  compose_noop 2.40.3 "$dir"
 done
 
 log "a published host port: stop first, and the job says why"

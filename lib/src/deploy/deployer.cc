@@ -9,6 +9,7 @@
 #include "deploy/container_spec.h"
 #include "deploy/dependants.h"
 #include "deploy/image_pin.h"
+#include "deploy/image_tag.h"
 #include "deploy/swap_names.h"
 #include "deploy/swap_order.h"
 
@@ -231,22 +232,6 @@ Result<Target> Deployer::ResolveMidSwap(const std::string& container_name) {
   }
   return NotFound("no container named \"" + container_name + "\"");
 }
-
-namespace {
-
-// The image reference compose created the container with (Config.Image).
-std::string ConfigImageOf(const engine::ContainerInfo& container) {
-  rapidjson::Document inspect;
-  inspect.Parse(container.raw_json.c_str());
-  if (inspect.HasParseError() || !inspect.IsObject()) return {};
-  auto config = inspect.FindMember("Config");
-  if (config == inspect.MemberEnd() || !config->value.IsObject()) return {};
-  auto image = config->value.FindMember("Image");
-  return image != config->value.MemberEnd() && image->value.IsString() ? image->value.GetString()
-                                                                       : "";
-}
-
-}  // namespace
 
 Result<Target> Deployer::Resolve(const TargetSelector& selector) {
   auto target = ResolveContainer(selector);

@@ -14,11 +14,14 @@
 //   moved_aside  old stopped under the aside name, new running under the temporary name
 //   renamed      old stopped aside, new running under the name
 // The rule covers both orders: a new container that is running under the
-// service's name stays; anything else goes back to the old container.
+// service's name stays; anything else goes back to the old container, and the
+// service's image tag, which the deploy had pointed at the new image, back at
+// the image the old one runs.
 #include <map>
 
 #include "deliveryhook/deploy/deployer.h"
 #include "deploy/compose_labels.h"
+#include "deploy/image_tag.h"
 #include "deploy/swap_names.h"
 
 namespace deliveryhook::deploy {
@@ -36,6 +39,17 @@ Result<Containers> ListComposeContainers(engine::Client& client) {
 
 bool StartsWith(const std::string& text, const std::string& prefix) {
   return text.compare(0, prefix.size(), prefix) == 0;
+}
+
+// The old container serves again: its image tag must name its image again.
+Status RestoreTag(engine::Client& client, const std::string& container_id, const std::string& name,
+                  std::vector<std::string>& repairs) {
+  auto container = client.InspectContainer(container_id);
+  if (!container) return container.error();
+  auto moved = PointTagAtRunningImage(client, *container);
+  if (!moved) return moved.error();
+  if (*moved) repairs.push_back("pointed the image tag of " + name + " back at the image it runs");
+  return Ok();
 }
 
 // An old container set aside: keep the new one if it runs, else restore.
@@ -56,7 +70,8 @@ Status RecoverAside(engine::Client& client, const engine::ContainerSummary& asid
   }
   if (auto renamed = client.RenameContainer(aside.id, swap.name); !renamed) return renamed;
   repairs.push_back("restored the previous container of " + swap.name);
-  return client.StartContainer(aside.id);
+  if (auto started = client.StartContainer(aside.id); !started) return started;
+  return RestoreTag(client, aside.id, swap.name, repairs);
 }
 
 // A new container that never got the service's name: drop it, and start the
@@ -72,9 +87,9 @@ Status RecoverTemporary(engine::Client& client, const engine::ContainerSummary& 
   repairs.push_back("removed an unfinished replacement of " + swap.name);
   if (old->second.state != "running") {
     repairs.push_back("restarted " + swap.name);
-    return client.StartContainer(old->second.id);
+    if (auto started = client.StartContainer(old->second.id); !started) return started;
   }
-  return Ok();
+  return RestoreTag(client, old->second.id, swap.name, repairs);
 }
 
 }  // namespace
