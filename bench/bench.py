@@ -132,8 +132,12 @@ def sample_main(pid, interval_ms, out):
 # --- startup ---------------------------------------------------------------
 def startup_main(hook, runs, out):
     times, rss = [], []
-    # One job database for all runs, as a restarted hook reopens its own.
+    # One job database for all runs, as a restarted hook reopens its own;
+    # BENCH_DATA_DIR starts from a copy of an existing one (a long history).
     data_dir = tempfile.mkdtemp(prefix="dhbench-startup-")
+    if os.environ.get("BENCH_DATA_DIR"):
+        for name in os.listdir(os.environ["BENCH_DATA_DIR"]):
+            shutil.copy(os.path.join(os.environ["BENCH_DATA_DIR"], name), data_dir)
     env = dict(os.environ, SECRET_KEY="bench", LISTEN_ADDRESS="127.0.0.1", DATA_DIR=data_dir)
     for _ in range(int(runs)):
         s = socket.socket()
