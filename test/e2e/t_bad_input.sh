@@ -21,11 +21,14 @@ expect_refused() {
 SIGN_SECRET=not-the-secret sign_and_post /pull "$payload"
 expect_refused 401 "wrong signature"
 
-SIGN_TIMESTAMP=$(($(date +%s) - 301)) sign_and_post /pull "$payload"
-expect_refused 401 "stale timestamp (now-301)"
+# 30 s beyond the 300 s window: the hook reads its clock a moment after the
+# test reads its own, and a second may tick in between (now+301 was once
+# accepted as now+300).
+SIGN_TIMESTAMP=$(($(date +%s) - 330)) sign_and_post /pull "$payload"
+expect_refused 401 "stale timestamp (now-330)"
 
-SIGN_TIMESTAMP=$(($(date +%s) + 301)) sign_and_post /pull "$payload"
-expect_refused 401 "future timestamp (now+301)"
+SIGN_TIMESTAMP=$(($(date +%s) + 330)) sign_and_post /pull "$payload"
+expect_refused 401 "future timestamp (now+330)"
 
 # An accepted request (same image: nothing to do), then the very same
 # request again.
