@@ -9,12 +9,16 @@
 #include <set>
 
 #include "deliveryhook/engine/client.h"
+#include "util/json_fields.h"
 
 namespace deliveryhook::deploy {
 namespace {
 
 using rapidjson::Value;
 using Allocator = rapidjson::Document::AllocatorType;
+using util::Find;
+using util::GetBool;
+using util::GetString;
 
 // The first compose release whose volume handling we follow for "current"
 // compose: Binds for short binds, long binds without a `bind:` block and
@@ -23,26 +27,6 @@ constexpr compose::ComposeVersion kBindsForNamedVolumes{2, 27, 0};
 
 Value Str(std::string_view text, Allocator& a) {
   return Value(text.data(), static_cast<rapidjson::SizeType>(text.size()), a);
-}
-
-std::string GetString(const Value& object, const char* key) {
-  if (!object.IsObject()) return {};
-  auto it = object.FindMember(key);
-  if (it == object.MemberEnd() || !it->value.IsString()) return {};
-  return it->value.GetString();
-}
-
-bool GetBool(const Value& object, const char* key) {
-  if (!object.IsObject()) return false;
-  auto it = object.FindMember(key);
-  return it != object.MemberEnd() && it->value.IsBool() && it->value.GetBool();
-}
-
-const Value* Find(const Value& object, const char* key) {
-  if (!object.IsObject()) return nullptr;
-  auto it = object.FindMember(key);
-  if (it == object.MemberEnd() || it->value.IsNull()) return nullptr;
-  return &it->value;
 }
 
 // Copies a JSON array of strings, or nothing.

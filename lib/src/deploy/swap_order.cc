@@ -2,31 +2,24 @@
 
 #include <rapidjson/document.h>
 
+#include "util/json_fields.h"
+
 namespace deliveryhook::deploy {
 namespace {
 
 using rapidjson::Value;
-
-const Value* Member(const Value& object, const char* key) {
-  if (!object.IsObject()) return nullptr;
-  auto it = object.FindMember(key);
-  return it == object.MemberEnd() ? nullptr : &it->value;
-}
-
-std::string StringMember(const Value& object, const char* key) {
-  const Value* value = Member(object, key);
-  return value != nullptr && value->IsString() ? value->GetString() : "";
-}
+using util::Find;
+using util::GetString;
 
 // The first published host port, e.g. "8080/tcp"; empty when the engine
 // picks every host port (`ports: ["80"]`), as those cannot clash.
 std::string FirstFixedHostPort(const Value& service) {
-  const Value* ports = Member(service, "ports");
+  const Value* ports = Find(service, "ports");
   if (ports == nullptr || !ports->IsArray()) return {};
   for (const auto& port : ports->GetArray()) {
-    std::string published = StringMember(port, "published");
+    std::string published = GetString(port, "published");
     if (published.empty()) continue;
-    std::string protocol = StringMember(port, "protocol");
+    std::string protocol = GetString(port, "protocol");
     return published + "/" + (protocol.empty() ? "tcp" : protocol);
   }
   return {};
@@ -35,11 +28,11 @@ std::string FirstFixedHostPort(const Value& service) {
 // A fixed address on one of the service's networks, as "<address> on
 // network <key>"; two containers cannot both hold it.
 std::string FirstFixedAddress(const Value& service) {
-  const Value* networks = Member(service, "networks");
+  const Value* networks = Find(service, "networks");
   if (networks == nullptr || !networks->IsObject()) return {};
   for (const auto& network : networks->GetObject()) {
     for (const char* key : {"ipv4_address", "ipv6_address", "mac_address"}) {
-      std::string address = StringMember(network.value, key);
+      std::string address = GetString(network.value, key);
       if (!address.empty()) return address + " on network " + network.name.GetString();
     }
   }
@@ -52,7 +45,7 @@ std::string WhyNotSideBySide(const Value& service) {
   if (std::string port = FirstFixedHostPort(service); !port.empty()) {
     return "it publishes host port " + port;
   }
-  const std::string network_mode = StringMember(service, "network_mode");
+  const std::string network_mode = GetString(service, "network_mode");
   if (network_mode == "host") return "it uses the host's network";
   // Sharing another container's network namespace, both would listen on the
   // same ports there.
@@ -72,9 +65,9 @@ SwapOrderChoice ChooseSwapOrder(std::string_view service_canonical_json) {
   service.Parse(service_canonical_json.data(), service_canonical_json.size());
   SwapOrderChoice choice;
   if (service.HasParseError()) return choice;
-  const Value* deploy = Member(service, "deploy");
-  const Value* update = deploy != nullptr ? Member(*deploy, "update_config") : nullptr;
-  if (update == nullptr || StringMember(*update, "order") != "start-first") return choice;
+  const Value* deploy = Find(service, "deploy");
+  const Value* update = deploy != nullptr ? Find(*deploy, "update_config") : nullptr;
+  if (update == nullptr || GetString(*update, "order") != "start-first") return choice;
   choice.fallback_reason = WhyNotSideBySide(service);
   if (choice.fallback_reason.empty()) choice.order = SwapOrder::kStartFirst;
   return choice;

@@ -1,0 +1,36 @@
+// Reading RapidJSON objects whose members may be missing, null or of another
+// type, as in the engine's answers and compose's canonical service JSON:
+// a missing or mistyped member reads as absent, never as an error.
+#ifndef DELIVERYHOOK_UTIL_JSON_FIELDS_H_
+#define DELIVERYHOOK_UTIL_JSON_FIELDS_H_
+
+#include <rapidjson/document.h>
+
+#include <string>
+
+namespace deliveryhook::util {
+
+// The member `key` of `object`; null when `object` is no object or the member
+// is missing or JSON null.
+inline const rapidjson::Value* Find(const rapidjson::Value& object, const char* key) {
+  if (!object.IsObject()) return nullptr;
+  auto it = object.FindMember(key);
+  if (it == object.MemberEnd() || it->value.IsNull()) return nullptr;
+  return &it->value;
+}
+
+// The string member `key`, or "" when it is missing or no string.
+inline std::string GetString(const rapidjson::Value& object, const char* key) {
+  const rapidjson::Value* value = Find(object, key);
+  return value != nullptr && value->IsString() ? value->GetString() : "";
+}
+
+// The boolean member `key`, or false when it is missing or no boolean.
+inline bool GetBool(const rapidjson::Value& object, const char* key) {
+  const rapidjson::Value* value = Find(object, key);
+  return value != nullptr && value->IsBool() && value->GetBool();
+}
+
+}  // namespace deliveryhook::util
+
+#endif  // DELIVERYHOOK_UTIL_JSON_FIELDS_H_
