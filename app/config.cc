@@ -137,7 +137,8 @@ bool IsHookSetting(const std::string& name) {
       "NOTIFY_ATTEMPTS", "NOTIFY_CA_FILE", "SECRET_KEY_FILE", "KEYS_FILE",
       "REQUIRE_OPT_IN", "AUTH_FAIL_LIMIT", "AUTH_FAIL_WINDOW_SECONDS",
       "TLS_CERT_FILE", "TLS_KEY_FILE", "STOP_GRACE_SECONDS", "READ_TIMEOUT_SECONDS",
-      "WRITE_TIMEOUT_SECONDS", "MAX_HEADER_BYTES", "MAX_HEADER_COUNT", "MAX_CONNECTIONS"};
+      "WRITE_TIMEOUT_SECONDS", "MAX_HEADER_BYTES", "MAX_HEADER_COUNT", "MAX_CONNECTIONS",
+      "TRUSTED_PROXIES", "REPLAY_PER_KEY"};
   return kNames.count(name) != 0;
 }
 
@@ -197,6 +198,8 @@ deliveryhook::Result<Config> ConfigFromEnvironment(const std::map<std::string, s
        [&](long long v) { config.max_header_count = static_cast<std::size_t>(v); }},
       {"MAX_CONNECTIONS", 1, 100000,
        [&](long long v) { config.max_connections = static_cast<std::size_t>(v); }},
+      {"REPLAY_PER_KEY", 1, 10000000,
+       [&](long long v) { config.replay_per_key = static_cast<std::size_t>(v); }},
   };
   for (const auto& setting : numbers) {
     const std::string text = Get(env, setting.name);
@@ -211,6 +214,14 @@ deliveryhook::Result<Config> ConfigFromEnvironment(const std::map<std::string, s
     auto required = ParseBool("REQUIRE_OPT_IN", opt_in);
     if (!required) return required.error();
     config.require_opt_in = *required;
+  }
+  if (config.replay_per_key == 0) {
+    config.replay_per_key = 2 * static_cast<std::size_t>(config.timestamp_window_seconds);
+  }
+  if (auto proxies = Get(env, "TRUSTED_PROXIES"); !proxies.empty()) {
+    auto parsed = deliveryhook::webhook::TrustedProxies::Parse(proxies);
+    if (!parsed) return parsed.error();
+    config.trusted_proxies = std::move(*parsed);
   }
   config.docker_host = Get(env, "DOCKER_HOST");
   config.tls_cert_file = Get(env, "TLS_CERT_FILE");

@@ -10,6 +10,7 @@
 
 #include "deliveryhook/result.h"
 #include "deliveryhook/webhook/keys.h"
+#include "deliveryhook/webhook/trusted_proxies.h"
 
 namespace delivery_hook {
 
@@ -43,6 +44,11 @@ struct Config {
   bool require_opt_in = false;        // REQUIRE_OPT_IN: only containers labelled to opt in
   std::size_t auth_fail_limit = 20;   // AUTH_FAIL_LIMIT: failed authentications per client; 0: off
   int auth_fail_window_seconds = 60;  // AUTH_FAIL_WINDOW_SECONDS
+  // TRUSTED_PROXIES: peers whose X-Forwarded-For / Forwarded name the client.
+  deliveryhook::webhook::TrustedProxies trusted_proxies;
+  // REPLAY_PER_KEY: accepted requests remembered per key; 0 (unset): twice
+  // TIMESTAMP_WINDOW, one accepted request per second per key on average.
+  std::size_t replay_per_key = 0;
   std::string tls_cert_file;                        // TLS_CERT_FILE: HTTPS with TLS_KEY_FILE
   std::string tls_key_file;                         // TLS_KEY_FILE
   int stop_grace_seconds = 8;       // STOP_GRACE_SECONDS: running jobs' time to end on SIGTERM

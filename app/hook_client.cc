@@ -14,9 +14,24 @@ using deliveryhook::ErrorCode;
 using deliveryhook::engine::HttpRequest;
 using deliveryhook::engine::HttpResponse;
 
+// The URL without its userinfo ("http://user:pw@host" → "http://***@host"):
+// a password given in --url is never echoed.
+std::string Redacted(std::string_view url) {
+  const auto scheme_end = url.find("://");
+  if (scheme_end == std::string_view::npos) return std::string(url);
+  const std::size_t start = scheme_end + 3;
+  const auto authority_end = url.find_first_of("/?#", start);
+  const std::string_view authority = url.substr(start, authority_end == std::string_view::npos
+                                                           ? std::string_view::npos
+                                                           : authority_end - start);
+  const auto at = authority.rfind('@');
+  if (at == std::string_view::npos) return std::string(url);
+  return std::string(url.substr(0, start)) + "***" + std::string(url.substr(start + at));
+}
+
 Error BadUrl(std::string_view url, std::string_view why) {
   return Error(ErrorCode::kInvalidArgument,
-               "invalid --url \"" + std::string(url) + "\": " + std::string(why));
+               "invalid --url \"" + Redacted(url) + "\": " + std::string(why));
 }
 
 // JSON string contents for `text` (quotes, backslashes and control characters escaped).
@@ -127,6 +142,9 @@ deliveryhook::Result<HookUrl> ParseHookUrl(std::string_view url) {
     std::string_view path = rest.substr(slash);
     while (!path.empty() && path.back() == '/') path.remove_suffix(1);
     parsed.prefix = std::string(path);
+  }
+  if (authority.find('@') != std::string_view::npos) {
+    return BadUrl(url, "credentials in the URL are not supported");
   }
   std::string_view port;
   if (!authority.empty() && authority.front() == '[') {

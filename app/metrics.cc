@@ -62,6 +62,11 @@ void Metrics::CountAuthFailure() {
   ++auth_failures_;
 }
 
+void Metrics::CountRateLimited() {
+  std::lock_guard lock(mutex_);
+  ++rate_limited_;
+}
+
 void Metrics::CountJob(const std::string& action, const std::string& outcome, double seconds) {
   std::lock_guard lock(mutex_);
   ++jobs_[{action, outcome}];
@@ -92,6 +97,10 @@ std::string Metrics::Render(std::size_t queue_depth) const {
   Header(out, "deliveryhook_auth_failures_total", "counter",
          "Requests refused with 401 (bad or missing signature, stale timestamp, replay).");
   out += "deliveryhook_auth_failures_total " + std::to_string(auth_failures_) + "\n";
+  Header(out, "deliveryhook_auth_rate_limited_total", "counter",
+         "Requests with a failing signature refused with 429 while their client was over "
+         "AUTH_FAIL_LIMIT.");
+  out += "deliveryhook_auth_rate_limited_total " + std::to_string(rate_limited_) + "\n";
   Header(out, "deliveryhook_jobs_total", "counter", "Deploy jobs finished, by action and outcome.");
   for (const auto& [key, count] : jobs_) {
     out += "deliveryhook_jobs_total{action=\"" + LabelValue(key.first) + "\",outcome=\"" +

@@ -29,6 +29,9 @@ class Metrics {
   // or "other".
   void CountRequest(const std::string& endpoint, int status);
   void CountAuthFailure();
+  // A request refused with 429 because its client is over the failed
+  // authentication limit (logged in aggregate, so counted here).
+  void CountRateLimited();
   // A finished job: action "pull"/"build", outcome "succeeded", "failed",
   // "rolled_back".
   void CountJob(const std::string& action, const std::string& outcome, double seconds);
@@ -43,6 +46,7 @@ class Metrics {
   mutable std::mutex mutex_;
   std::map<std::pair<std::string, int>, std::uint64_t> requests_;
   std::uint64_t auth_failures_ = 0;
+  std::uint64_t rate_limited_ = 0;
   std::map<std::pair<std::string, std::string>, std::uint64_t> jobs_;
   std::array<std::uint64_t, kDeployBuckets.size()> deploy_buckets_{};  // not cumulative
   std::uint64_t deploy_count_ = 0;

@@ -126,6 +126,7 @@ std::string RequestLog::Fields(const std::string& decision, int status) const {
             " status=" + std::to_string(status);
   if (!target_.empty()) fields += " target=" + LogValue(target_);
   if (!job_id_.empty()) fields += " job=" + job_id_;
+  if (!error_.empty()) fields += " error=" + LogValue(error_);
   return fields;
 }
 

@@ -4,9 +4,11 @@
 //   client=10.0.0.7 key=ci-shop endpoint=/pull decision=accepted status=202
 //   target=shop-web job=3f2a...
 //
-// time, level, request id, client address, key id (the key that signed;
-// absent when none did), endpoint, decision, status, target, job id. Never a
-// secret, a signature or a host path.
+// time, level, request id, client address (the client behind a trusted
+// proxy), key id (the key that signed; absent when none did), endpoint,
+// decision, status, target, job id, and for an engine_error why (error=,
+// which may name the engine's socket: the log is the operator's, the answer
+// never does). Never a secret or a signature.
 #ifndef DELIVERY_HOOK_APP_REQUEST_LOG_H_
 #define DELIVERY_HOOK_APP_REQUEST_LOG_H_
 
@@ -36,6 +38,7 @@ class RequestLog {
   void SetKey(std::string key_id) { key_id_ = std::move(key_id); }
   void SetTarget(std::string target) { target_ = std::move(target); }
   void SetJob(std::string job_id) { job_id_ = std::move(job_id); }
+  void SetError(std::string error) { error_ = std::move(error); }
   // Writes the line and hands the reply back.
   Reply Decide(const std::string& decision, Reply reply) const;
   // The line's fields after time=, as Decide writes them.
@@ -62,7 +65,7 @@ class RequestLog {
   static void SetSinkForTesting(std::function<void(const std::string&)> sink);
 
  private:
-  std::string client_, endpoint_, request_id_, key_id_, target_, job_id_;
+  std::string client_, endpoint_, request_id_, key_id_, target_, job_id_, error_;
 };
 
 // `value` quoted for logfmt when it needs to be.

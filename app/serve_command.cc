@@ -21,6 +21,7 @@
 #include "deliveryhook/deploy/deployer.h"
 #include "deliveryhook/engine/client.h"
 #include "deliveryhook/notify/notifier.h"
+#include "deliveryhook/webhook/replay_journal.h"
 #include "deliveryhook/webhook/verifier.h"
 #include "health.h"
 #include "metrics.h"
@@ -114,6 +115,42 @@ deliveryhook::Status PersistJobs(const Config& config, deliveryhook::jobs::JobSt
   RequestLog::Line(LogLevel::kWarn,
                    "event=job_history_in_memory reason=" + LogValue(persisted.error().message()));
   return deliveryhook::Ok();
+}
+
+// The replay memory in the job database, so a request accepted before a
+// restart is still a replay after it. Like the jobs, it stays in memory when
+// DATA_DIR was not set and the default one cannot be used.
+deliveryhook::Result<std::shared_ptr<deliveryhook::webhook::ReplayJournal>> PersistReplays(
+    const Config& config, deliveryhook::webhook::SignatureVerifier& verifier) {
+  auto journal = deliveryhook::webhook::ReplayJournal::Open(config.data_dir + "/jobs.sqlite3");
+  std::optional<deliveryhook::Error> failed;
+  if (!journal) failed = journal.error();
+  const auto now = deliveryhook::webhook::SystemClock();
+  if (journal) {
+    auto entries = (*journal)->Load(now());
+    if (!entries) {
+      failed = entries.error();
+    } else {
+      verifier.RestoreReplays(*entries);
+    }
+  }
+  if (failed) {
+    if (config.data_dir_given) return *failed;
+    RequestLog::Line(LogLevel::kWarn,
+                     "event=replay_memory_in_memory reason=" + LogValue(failed->message()));
+    return std::shared_ptr<deliveryhook::webhook::ReplayJournal>();
+  }
+  std::shared_ptr<deliveryhook::webhook::ReplayJournal> shared = std::move(*journal);
+  verifier.SetReplayJournal([journal = std::weak_ptr(shared), now](
+                                const deliveryhook::webhook::ReplayEntry& entry) {
+    auto open = journal.lock();
+    if (!open) return;
+    if (auto saved = open->Save(entry, now()); !saved) {
+      RequestLog::Line(LogLevel::kError,
+                       "event=replay_memory_write_failed error=" + LogValue(saved.error().message()));
+    }
+  });
+  return shared;
 }
 
 // /healthz's engine check: GET /_ping on a transport of its own with a short
@@ -276,6 +313,7 @@ int Serve(bool dev_mode) {
 
   deliveryhook::webhook::VerifierOptions verifier_options;
   verifier_options.window = std::chrono::seconds(config->timestamp_window_seconds);
+  verifier_options.replay_capacity = config->replay_per_key;
   auto verifier = std::make_shared<deliveryhook::webhook::SignatureVerifier>(
       config->keys, verifier_options);
   HandlerOptions handler_options;
@@ -303,11 +341,19 @@ int Serve(bool dev_mode) {
   handler_options.access.self = deliveryhook::webhook::DetectSelf(deliveryhook::webhook::RealOs());
   handler_options.auth_failures.limit = config->auth_fail_limit;
   handler_options.auth_failures.window = std::chrono::seconds(config->auth_fail_window_seconds);
+  handler_options.trusted_proxies = config->trusted_proxies;
   LogKeys(*config);
   WebhookHandler handler(verifier, std::move(backend), handler_options);
   job_store = &handler.store();
   if (auto persisted = PersistJobs(*config, handler.store()); !persisted) {
     std::cerr << "delivery-hook: " << persisted.error().message() << "\n";
+    return 1;
+  }
+  // Declared after the handler: destroyed before it, never while in use by
+  // a request (the server has stopped by then).
+  auto replay_journal = PersistReplays(*config, *verifier);
+  if (!replay_journal) {
+    std::cerr << "delivery-hook: " << replay_journal.error().message() << "\n";
     return 1;
   }
   ServerOptions server_options;

@@ -45,7 +45,11 @@ IncomingRequest ToIncoming(const httplib::Request& request) {
   incoming.client_address = request.remote_addr;
   // A header sent twice keeps its first value (the route refuses a repeated
   // X-Signature or X-Timestamp before this).
-  for (const auto& [name, value] : request.headers) incoming.headers.emplace(Lower(name), value);
+  for (const auto& [name, value] : request.headers) {
+    auto [at, added] = incoming.headers.emplace(Lower(name), value);
+    // A proxy may add its own X-Forwarded-For line: the lines are one list.
+    if (!added && (at->first == "x-forwarded-for" || at->first == "forwarded")) at->second += ", " + value;
+  }
   for (const auto& [name, value] : request.params) incoming.query.emplace(name, value);
   return incoming;
 }

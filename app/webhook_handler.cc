@@ -155,6 +155,14 @@ int StatusFor(ErrorCode code) {
   }
 }
 
+// The engine's address (a host path, for a socket) goes to the log only.
+Reply EngineUnreachable(const deliveryhook::Error& error, RequestLog& log) {
+  log.SetError(error.message());
+  Reply reply = ErrorReply(503, "the Docker engine is not reachable; try again shortly");
+  reply.headers.emplace_back("Retry-After", "10");
+  return log.Decide("engine_error", reply);
+}
+
 // Pull progress repeats "<layer>: Downloading ..." many times per layer: the
 // newest line of a layer replaces its previous one, so the log stays short.
 void AppendProgress(Job& job, std::string_view line) {
@@ -256,6 +264,10 @@ WebhookHandler::WebhookHandler(std::shared_ptr<deliveryhook::webhook::SignatureV
 Reply WebhookHandler::Handle(const IncomingRequest& incoming) {
   IncomingRequest request = incoming;
   request.request_id = RequestIdFor(incoming.Header("x-request-id"));
+  if (!options_.trusted_proxies.empty()) {
+    request.client_address = options_.trusted_proxies.ClientAddress(
+        incoming.client_address, incoming.Header("x-forwarded-for"), incoming.Header("forwarded"));
+  }
   const RouteMatch match = MatchRoute(request.method, request.path);
   Reply reply = Dispatch(request, match);
   reply.headers.emplace_back("X-Request-Id", request.request_id);
@@ -300,6 +312,8 @@ Reply WebhookHandler::Dispatch(const IncomingRequest& request, const RouteMatch&
       return reply;
     }
     case RouteId::kOpenApi: {
+      // Describing the API is documentation too: off, the route does not exist.
+      if (!options_.show_docs) return NotFound();
       static const std::string document = OpenApiDocument(kVersion);
       return {200, document, {}};
     }
@@ -314,24 +328,37 @@ Reply WebhookHandler::Dispatch(const IncomingRequest& request, const RouteMatch&
   return NotFound();
 }
 
-std::optional<Reply> WebhookHandler::RateLimited(const IncomingRequest& request) {
-  auto wait = auth_failures_.RetryAfter(request.client_address);
-  if (!wait) return std::nullopt;
-  Reply reply = ErrorReply(429, "too many failed authentications from this address; try again in " +
-                                    std::to_string(*wait) + " seconds");
-  reply.headers.emplace_back("Retry-After", std::to_string(*wait));
-  return reply;
+deliveryhook::Result<deliveryhook::webhook::Authenticated> WebhookHandler::Authenticate(
+    const IncomingRequest& request, std::string_view content) {
+  return verifier_->Check(content, SignatureHeadersOf(request));
 }
 
-deliveryhook::Result<std::shared_ptr<const deliveryhook::webhook::Key>> WebhookHandler::Authenticate(
-    const IncomingRequest& request, std::string_view content,
-    deliveryhook::webhook::ReplayCheck replay_check) {
-  auto key = verifier_->Authenticate(content, SignatureHeadersOf(request), replay_check);
+Reply WebhookHandler::RefuseAuthentication(const IncomingRequest& request,
+                                           const deliveryhook::Error& error, RequestLog& log,
+                                           std::optional<int> audited_status) {
+  if (auto wait = auth_failures_.RetryAfter(request.client_address)) {
+    options_.metrics->CountRateLimited();
+    if (auto report = auth_failures_.CountRefusal(request.client_address)) {
+      RequestLog::Line(LogLevel::kWarn,
+                       "event=rate_limited client=" + LogValue(report->bucket) +
+                           " refused=" + std::to_string(report->refused) + " window_seconds=" +
+                           std::to_string(options_.auth_failures.window.count()) +
+                           " retry_after=" + std::to_string(*wait));
+    }
+    Reply reply =
+        ErrorReply(429, "too many failed authentications from this address; try again in " +
+                            std::to_string(*wait) + " seconds");
+    reply.headers.emplace_back("Retry-After", std::to_string(*wait));
+    return reply;
+  }
   // A request signed both ways guessed nothing; everything else failed a check.
-  if (!key && key.error().code() != ErrorCode::kInvalidArgument) {
+  if (error.code() != ErrorCode::kInvalidArgument) {
     auth_failures_.RecordFailure(request.client_address);
   }
-  return key;
+  Reply reply = AuthenticationReply(error);
+  log.Decide(AuthenticationDecision(error.code()),
+             {audited_status.value_or(reply.status), {}, {}});
+  return reply;
 }
 
 Reply WebhookHandler::Trigger(const IncomingRequest& request, Action action) {
@@ -339,12 +366,24 @@ Reply WebhookHandler::Trigger(const IncomingRequest& request, Action action) {
   if (request.body.size() > options_.max_body_bytes) {
     return log.Decide("too_large", TooLarge(options_.max_body_bytes));
   }
-  if (auto limited = RateLimited(request)) return log.Decide("rate_limited", *limited);
-  auto key = Authenticate(request, request.body, deliveryhook::webhook::ReplayCheck::kRemember);
-  if (!key) {
-    return log.Decide(AuthenticationDecision(key.error().code()), AuthenticationReply(key.error()));
+  // Verified first, whatever the client's failures: a valid signature always
+  // gets through the failure limit.
+  auto authenticated = Authenticate(request, request.body);
+  if (!authenticated) return RefuseAuthentication(request, authenticated.error(), log);
+  const auto& key = authenticated->key;
+  log.SetKey(key->id);
+  // From here an identical request is a replay; dropping the reservation on
+  // any refusal below lets the caller send this one again.
+  auto reservation = verifier_->Reserve(*authenticated);
+  if (!reservation) {
+    if (reservation.error().code() == ErrorCode::kUnavailable) {
+      Reply full = ErrorReply(429, reservation.error().message());
+      full.headers.emplace_back("Retry-After", std::to_string(options_.auth_failures.window.count()));
+      return log.Decide("replay_memory_full", full);
+    }
+    return log.Decide(AuthenticationDecision(reservation.error().code()),
+                      AuthenticationReply(reservation.error()));
   }
-  log.SetKey((*key)->id);
 
   auto selector = ParseSelector(request.body);
   if (!selector) return log.Decide("bad_request", ErrorReply(400, selector.error().message()));
@@ -355,21 +394,40 @@ Reply WebhookHandler::Trigger(const IncomingRequest& request, Action action) {
   log.SetTarget(selector->container_name.empty() ? selector->project + "/" + selector->service
                                                  : selector->container_name);
 
-  auto target = backend_.resolve(*selector);
+  // Scope first: the target is found by name alone, the key's access decided,
+  // and only then anything specific to the target (the pin) is checked, so
+  // a key learns nothing about a container outside its reach.
+  deliveryhook::deploy::TargetSelector by_name = *selector;
+  by_name.image.clear();
+  by_name.digest.clear();
+  auto target = backend_.resolve(by_name);
   if (!target) {
     const int status = StatusFor(target.error().code());
-    const char* decision = status == 404   ? "unknown_target"
-                           : status == 400 ? "bad_request"
-                                           : "engine_error";
-    return log.Decide(decision,
-                      ErrorReply(status, target.error().message()));
+    if (status == 503) return EngineUnreachable(target.error(), log);
+    // A scoped key gets the unknown-target answer for whatever it names that
+    // is not a deployable container ("not created by docker compose", ...).
+    if (!key->Unrestricted()) {
+      return log.Decide("unknown_target", ErrorReply(404, UnknownTargetMessage(*selector)));
+    }
+    const char* decision = status == 404 ? "unknown_target" : status == 400 ? "bad_request" : "engine_error";
+    return log.Decide(decision, ErrorReply(status, target.error().message()));
   }
   // Outside the key's reach: the answer of an unknown target, so nothing
   // about the container is revealed; the log says why.
-  if (auto access = deliveryhook::webhook::Decide(**key, *target, options_.access);
+  if (auto access = deliveryhook::webhook::Decide(*key, *target, options_.access);
       access != deliveryhook::webhook::Access::kAllowed) {
     return log.Decide("denied_" + std::string(ToString(access)),
                       ErrorReply(404, UnknownTargetMessage(*selector)));
+  }
+  if (!selector->image.empty() || !selector->digest.empty()) {
+    auto pinned = backend_.resolve(*selector);
+    if (!pinned) {
+      const int status = StatusFor(pinned.error().code());
+      if (status == 503) return EngineUnreachable(pinned.error(), log);
+      const char* decision = status == 404 ? "unknown_target" : status == 400 ? "bad_request" : "engine_error";
+      return log.Decide(decision, ErrorReply(status, pinned.error().message()));
+    }
+    target = std::move(pinned);
   }
   std::optional<int> wait_seconds;
   if (auto wait = request.query.find("wait"); wait != request.query.end()) {
@@ -386,6 +444,8 @@ Reply WebhookHandler::Trigger(const IncomingRequest& request, Action action) {
     busy.headers.emplace_back("Retry-After", std::to_string(kRetryAfterSeconds));
     return log.Decide("queue_full", busy);
   }
+  // Accepted (a job created or joined): remembered from now on, also on disk.
+  reservation->Commit();
   // Plain references rather than a structured binding: lambdas below capture
   // them, which clang 14 does not allow for bindings.
   const Job& job = enqueued->first;
@@ -442,7 +502,7 @@ std::optional<Job> WebhookHandler::AuthorizedJob(const IncomingRequest& request,
                                                  const std::string& job_id, RequestLog& log) {
   auto job = store_.Get(job_id);
   if (!job) {
-    log.Decide("unknown_job", {});
+    log.Decide("unknown_job", {404, {}, {}});
     return std::nullopt;
   }
   log.SetJob(job->id);
@@ -457,17 +517,14 @@ std::optional<Job> WebhookHandler::AuthorizedJob(const IncomingRequest& request,
     log.Decide("job_token", {200, {}, {}});
     return job;
   }
-  if (auto limited = RateLimited(request)) {
-    log.Decide("rate_limited", *limited);
+  auto authenticated = Authenticate(request, request.path);
+  if (!authenticated) {
+    RefuseAuthentication(request, authenticated.error(), log, 404);
     return std::nullopt;
   }
-  auto key = Authenticate(request, request.path, deliveryhook::webhook::ReplayCheck::kSkip);
-  if (!key) {
-    log.Decide(AuthenticationDecision(key.error().code()), {404, {}, {}});
-    return std::nullopt;
-  }
-  log.SetKey((*key)->id);
-  if (!(*key)->Covers(job->project, job->service)) {
+  const auto& key = authenticated->key;
+  log.SetKey(key->id);
+  if (!key->Covers(job->project, job->service)) {
     log.Decide("denied_out_of_scope", {404, {}, {}});
     return std::nullopt;
   }
@@ -580,21 +637,19 @@ void WebhookHandler::Stop(std::chrono::milliseconds grace) {
 
 Reply WebhookHandler::JobList(const IncomingRequest& request) {
   RequestLog log(request.client_address, request.path, request.request_id);
-  if (auto limited = RateLimited(request)) return log.Decide("rate_limited", *limited);
   // Reading is signed like a trigger, over the path instead of a body; it
   // changes nothing, so it may be repeated.
-  auto key = Authenticate(request, request.path, deliveryhook::webhook::ReplayCheck::kSkip);
-  if (!key) {
-    return log.Decide(AuthenticationDecision(key.error().code()), AuthenticationReply(key.error()));
-  }
-  log.SetKey((*key)->id);
+  auto authenticated = Authenticate(request, request.path);
+  if (!authenticated) return RefuseAuthentication(request, authenticated.error(), log);
+  const auto& key = authenticated->key;
+  log.SetKey(key->id);
   // A scoped key sees the jobs of its scope only.
   constexpr std::size_t kListed = 50;
   std::string body = "{\"jobs\":[";
   std::size_t listed = 0;
   for (const Job& job : store_.List(options_.job_history)) {
     if (listed == kListed) break;
-    if (!(*key)->Covers(job.project, job.service)) continue;
+    if (!key->Covers(job.project, job.service)) continue;
     if (listed++ != 0) body += ",";
     body += JobJson(job);
   }

@@ -2,8 +2,11 @@
 //
 // server.cc adapts cpp-httplib to IncomingRequest/Reply; everything that
 // decides an answer lives here, so it can be tested without sockets.
-// A request flows: size check → failed-authentication limit → signature
-// (which key) → body → target → the key's access to it → job.
+// A request flows: size check → signature (which key; a failing one is
+// counted against the client, and refused with 429 while the client is over
+// the limit) → replay reservation → body → target found → the key's access
+// to it → the target's own checks (pin) → job, and only then the request is
+// remembered as accepted.
 #ifndef DELIVERY_HOOK_APP_WEBHOOK_HANDLER_H_
 #define DELIVERY_HOOK_APP_WEBHOOK_HANDLER_H_
 
@@ -24,6 +27,7 @@
 #include "deliveryhook/jobs/job_store.h"
 #include "deliveryhook/webhook/access.h"
 #include "deliveryhook/webhook/failure_limiter.h"
+#include "deliveryhook/webhook/trusted_proxies.h"
 #include "deliveryhook/webhook/verifier.h"
 #include "health.h"
 #include "metrics.h"
@@ -39,6 +43,8 @@ struct IncomingRequest {
   std::map<std::string, std::string> headers;  // lower-case names
   std::map<std::string, std::string> query;    // decoded query parameters
   std::string body;
+  // The TCP peer as the server saw it; Handle() replaces it by the client
+  // behind a trusted proxy (TRUSTED_PROXIES).
   std::string client_address;
   // Set by Handle(): the caller's X-Request-Id when sane, else a new one.
   std::string request_id;
@@ -86,7 +92,8 @@ struct HandlerOptions {
   bool serve_metrics = true;
   // GET /healthz runs these checks; null: 200 while the process answers.
   std::shared_ptr<HealthCheck> health;
-  // GET /docs is served (SHOW_DOCS); otherwise 404.
+  // GET /docs and GET /openapi.json are served (SHOW_DOCS); otherwise the
+  // unknown-route 404.
   bool show_docs = false;
   // Called with the finished job, on the worker thread (notifications).
   std::function<void(const deliveryhook::jobs::Job&)> on_job_end;
@@ -94,6 +101,8 @@ struct HandlerOptions {
   deliveryhook::webhook::AccessPolicy access;
   // Failed authentications per client address before 429 (limit 0: never).
   deliveryhook::webhook::FailureLimitOptions auth_failures{0};
+  // Peers whose X-Forwarded-For / Forwarded name the client.
+  deliveryhook::webhook::TrustedProxies trusted_proxies;
   deliveryhook::webhook::Clock clock = deliveryhook::webhook::SystemClock();
   // GET /jobs/<id>/events: keep-alive interval and longest stream.
   std::chrono::milliseconds events_keep_alive{15000};
@@ -134,13 +143,16 @@ class WebhookHandler {
   std::optional<deliveryhook::jobs::Job> AuthorizedJob(const IncomingRequest& request,
                                                        const std::string& job_id, RequestLog& log);
   Reply JobList(const IncomingRequest& request);
-  // Which key signed `content`; a refusal is the reply to send, counted
-  // against the client when it is an authentication failure.
-  deliveryhook::Result<std::shared_ptr<const deliveryhook::webhook::Key>> Authenticate(
-      const IncomingRequest& request, std::string_view content,
-      deliveryhook::webhook::ReplayCheck replay_check);
-  // 429 with Retry-After while the client is over the failure limit.
-  std::optional<Reply> RateLimited(const IncomingRequest& request);
+  // Which key signed `content` (no replay check).
+  deliveryhook::Result<deliveryhook::webhook::Authenticated> Authenticate(
+      const IncomingRequest& request, std::string_view content);
+  // The answer to a request whose signature failed: 429 with Retry-After
+  // while the client is over the failure limit (no audit line of its own:
+  // one aggregate line per client and window), else the refusal, counted
+  // against the client, with its audit line. `status` replaces the
+  // refusal's status in the audit line when given (job reads answer 404).
+  Reply RefuseAuthentication(const IncomingRequest& request, const deliveryhook::Error& error,
+                             RequestLog& log, std::optional<int> audited_status = std::nullopt);
   // The job, and whether the request joined an already queued one.
   deliveryhook::Result<std::pair<deliveryhook::jobs::Job, bool>> Enqueue(
       const deliveryhook::deploy::Target& target, deliveryhook::deploy::Action action,

@@ -612,8 +612,19 @@ TEST(OpenApi, EveryRouteInTheTableIsServed) {
   }
 }
 
-TEST(OpenApi, ServedAsJson) {
-  auto handler = MakeHandler();
+TEST(OpenApi, OnlyWithShowDocsElseTheUnknownRouteAnswer) {
+  auto hidden = MakeHandler();
+  Reply refused = hidden->Handle(Get("/openapi.json"));
+  Reply unknown = hidden->Handle(Get("/no-such-route"));
+  EXPECT_EQ(refused.status, 404);
+  EXPECT_EQ(refused.body, unknown.body);
+  EXPECT_EQ(refused.content_type, unknown.content_type);
+  Reply docs = hidden->Handle(Get("/docs"));
+  EXPECT_EQ(docs.status, 404);
+  EXPECT_EQ(docs.body, unknown.body);
+  HandlerOptions options;
+  options.show_docs = true;
+  auto handler = MakeHandler(options);
   Reply reply = handler->Handle(Get("/openapi.json"));
   EXPECT_EQ(reply.status, 200);
   EXPECT_EQ(reply.content_type, "application/json");

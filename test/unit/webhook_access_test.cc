@@ -124,18 +124,22 @@ TEST_F(FailureLimiterTest, ZeroDisables) {
   EXPECT_EQ(limiter.tracked(), 0u);
 }
 
-TEST_F(FailureLimiterTest, AFullTableForgetsTheLeastRecentlyFailing) {
+TEST_F(FailureLimiterTest, AFullTableForgetsTheOldestUnlockedNeverALockedOne) {
   auto limiter = Make(2, 3);
   for (const char* client : {"a", "a", "b", "c"}) limiter.RecordFailure(client);
   ASSERT_TRUE(limiter.RetryAfter("a"));
   now_ = 1001;
-  limiter.RecordFailure("b");  // b becomes the most recent; a is now the oldest
-  limiter.RecordFailure("c");
-  limiter.RecordFailure("d");  // table full: a goes
+  limiter.RecordFailure("d");  // table full: b (oldest unlocked) goes, not a
   EXPECT_EQ(limiter.tracked(), 3u);
-  EXPECT_FALSE(limiter.RetryAfter("a"));
-  EXPECT_TRUE(limiter.RetryAfter("b"));
+  EXPECT_TRUE(limiter.RetryAfter("a"));
+  limiter.RecordFailure("d");
+  limiter.RecordFailure("c");
+  limiter.RecordFailure("e");  // a, c, d all locked: e is counted in the overflow bucket
+  EXPECT_EQ(limiter.tracked(), 3u);
+  EXPECT_TRUE(limiter.RetryAfter("a"));
   EXPECT_TRUE(limiter.RetryAfter("c"));
+  EXPECT_TRUE(limiter.RetryAfter("d"));
+  EXPECT_FALSE(limiter.RetryAfter("e"));  // the overflow has one failure of two
 }
 
 }  // namespace

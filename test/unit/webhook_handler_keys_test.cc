@@ -210,19 +210,21 @@ TEST_F(KeysHandlerTest, FailedAuthenticationsAreLimitedPerClient) {
   for (int i = 0; i < 3; ++i) {
     EXPECT_EQ(handler->Handle(Signed("wrong", "shop-web", "10.0.0.66")).status, 401);
   }
-  Reply limited = handler->Handle(Signed("default-secret", "shop-web", "10.0.0.66"));
+  Reply limited = handler->Handle(Signed("wrong", "shop-web", "10.0.0.66"));
   EXPECT_EQ(limited.status, 429);
   EXPECT_EQ(Field(limited, "error"),
             "too many failed authentications from this address; try again in 60 seconds");
   EXPECT_EQ(WithoutRequestId(limited.headers),
             (std::vector<std::pair<std::string, std::string>>{{"Retry-After", "60"}}));
+  // A valid signature always gets through, from the same address too.
+  EXPECT_EQ(handler->Handle(Signed("default-secret", "shop-web", "10.0.0.66")).status, 202);
   EXPECT_EQ(handler->Handle(SignedRead("default-secret", "/jobs")).status, 200);  // another client
-  EXPECT_EQ(handler->Handle(Signed("default-secret", "shop-web", "10.0.0.7")).status, 202);
+  EXPECT_EQ(handler->Handle(Signed("default-secret", "blog-web", "10.0.0.7")).status, 202);
   now_ += 45;
-  EXPECT_EQ(WithoutRequestId(handler->Handle(Signed("default-secret", "blog-web", "10.0.0.66")).headers),
+  EXPECT_EQ(WithoutRequestId(handler->Handle(Signed("wrong", "blog-web", "10.0.0.66")).headers),
             (std::vector<std::pair<std::string, std::string>>{{"Retry-After", "15"}}));
   now_ += 15;
-  EXPECT_EQ(handler->Handle(Signed("default-secret", "blog-web", "10.0.0.66")).status, 202);
+  EXPECT_EQ(handler->Handle(Signed("wrong", "blog-web", "10.0.0.66")).status, 401);
 }
 
 TEST(RequestLogTest, TheAuditLineNamesTheKeyNeverTheSecret) {

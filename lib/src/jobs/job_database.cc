@@ -1,6 +1,9 @@
 #include "jobs/job_database.h"
 
+#include <fcntl.h>
 #include <sqlite3.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include <sstream>
 
@@ -28,6 +31,12 @@ constexpr char kSchema[] = R"sql(
     log TEXT NOT NULL);
   CREATE INDEX IF NOT EXISTS jobs_by_creation ON jobs (created_at);
   CREATE TABLE IF NOT EXISTS health_probe (id INTEGER PRIMARY KEY, checked_at INTEGER NOT NULL);
+  CREATE TABLE IF NOT EXISTS replays (
+    key_id TEXT NOT NULL,
+    replay_key TEXT NOT NULL,
+    expires_at INTEGER NOT NULL,
+    PRIMARY KEY (key_id, replay_key));
+  CREATE INDEX IF NOT EXISTS replays_by_expiry ON replays (expires_at);
 )sql";
 
 // Columns added after the first release: a database an older hook made
@@ -108,6 +117,13 @@ JobDatabase::JobDatabase(std::unique_ptr<Handle> handle) : handle_(std::move(han
 JobDatabase::~JobDatabase() = default;
 
 Result<std::unique_ptr<JobDatabase>> JobDatabase::Open(const std::string& path) {
+  // Created 0600 before SQLite opens it (its -wal and -shm files take the
+  // database's mode); one an older hook made with the umask's mode is
+  // narrowed.
+  if (const int fd = ::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0600); fd >= 0) {
+    ::fchmod(fd, 0600);
+    ::close(fd);
+  }
   auto handle = std::make_unique<Handle>();
   if (sqlite3_open_v2(path.c_str(), &handle->db,
                       SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_FULLMUTEX,
@@ -214,6 +230,35 @@ Status JobDatabase::Prune(std::int64_t oldest_kept_millis, std::size_t keep) {
     return handle_->Failure("prune jobs");
   }
   return Ok();
+}
+
+Status JobDatabase::SaveReplay(const ReplayRow& row, std::int64_t now) {
+  Statement forget(handle_->db, "DELETE FROM replays WHERE expires_at <= ?1");
+  Statement insert(handle_->db, R"sql(
+      INSERT OR REPLACE INTO replays (key_id, replay_key, expires_at) VALUES (?1, ?2, ?3))sql");
+  if (!forget.ok() || !insert.ok()) return handle_->Failure("prepare save replay");
+  forget.Bind(1, now);
+  insert.Bind(1, row.key_id);
+  insert.Bind(2, row.replay_key);
+  insert.Bind(3, row.expires_at);
+  if (forget.Step() != SQLITE_DONE || insert.Step() != SQLITE_DONE) {
+    return handle_->Failure("save replay entry");
+  }
+  return Ok();
+}
+
+Result<std::vector<ReplayRow>> JobDatabase::LoadReplays(std::int64_t now) {
+  Statement select(handle_->db,
+                   "SELECT key_id, replay_key, expires_at FROM replays WHERE expires_at > ?1");
+  if (!select.ok()) return handle_->Failure("prepare load replays");
+  select.Bind(1, now);
+  std::vector<ReplayRow> rows;
+  int status;
+  while ((status = select.Step()) == SQLITE_ROW) {
+    rows.push_back({select.Text(0), select.Text(1), select.Number(2)});
+  }
+  if (status != SQLITE_DONE) return handle_->Failure("load replays");
+  return rows;
 }
 
 }  // namespace deliveryhook::jobs

@@ -14,9 +14,17 @@
 
 namespace deliveryhook::jobs {
 
+// One remembered request of the replay check (webhook::ReplayEntry).
+struct ReplayRow {
+  std::string key_id;
+  std::string replay_key;
+  std::int64_t expires_at = 0;  // UNIX seconds
+};
+
 class JobDatabase {
  public:
-  // Opens (creating if needed) the database file.
+  // Opens (creating if needed) the database file, readable by its owner
+  // only (0600): it holds job tokens.
   static Result<std::unique_ptr<JobDatabase>> Open(const std::string& path);
   ~JobDatabase();
   JobDatabase(const JobDatabase&) = delete;
@@ -29,6 +37,11 @@ class JobDatabase {
   Result<std::vector<Job>> LoadNewest(std::size_t limit);
   // Forgets jobs created before `oldest_kept_millis`, and all but the newest `keep`.
   Status Prune(std::int64_t oldest_kept_millis, std::size_t keep);
+
+  // The replay table: one row per accepted request, until its expiry.
+  // SaveReplay also forgets the rows expired at `now`.
+  Status SaveReplay(const ReplayRow& row, std::int64_t now);
+  Result<std::vector<ReplayRow>> LoadReplays(std::int64_t now);
 
  private:
   struct Handle;

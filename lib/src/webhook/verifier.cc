@@ -242,13 +242,21 @@ Result<SignatureVerifier::Match> SignatureVerifier::CheckStandard(
                "webhook-id:" + std::string(headers.webhook_id), *timestamp};
 }
 
-Status SignatureVerifier::Remember(const Match& match, bool standard) {
+ReplayEntry SignatureVerifier::EntryOf(const Match& match, std::chrono::seconds window) {
   // After timestamp + window the request fails the window check by itself,
   // so it need not be remembered any longer.
-  const std::int64_t expires_at = match.timestamp + options_.window.count() + 1;
-  switch (replays_.Remember(match.replay_key, expires_at, clock_())) {
+  // The memory is per key, by its secret rather than its id, so a key renamed
+  // in a reload keeps what it accepted; a fingerprint, never the secret.
+  const std::string fingerprint =
+      HmacSha256Hex(match.key->secret, "delivery-hook replay memory").substr(0, 16);
+  return {fingerprint, match.replay_key, match.timestamp + window.count() + 1};
+}
+
+Result<ReplayReservation> SignatureVerifier::Reserve(const ReplayEntry& entry, bool standard,
+                                                     const std::string& key_name) {
+  switch (replays_.Reserve(entry, clock_())) {
     case ReplayCache::Outcome::kRemembered:
-      return Ok();
+      return ReplayReservation(&replays_, entry);
     case ReplayCache::Outcome::kReplay:
       if (standard) {
         return Error(ErrorCode::kConflict,
@@ -256,13 +264,24 @@ Status SignatureVerifier::Remember(const Match& match, bool standard) {
       }
       return Refuse("this request was already accepted once (replay)");
     case ReplayCache::Outcome::kFull:
-      return Refuse("too many recent requests to remember; try again shortly");
+      return Error(ErrorCode::kUnavailable,
+                   "key \"" + key_name + "\" sent more requests within the timestamp window "
+                   "than the hook remembers per key (" + std::to_string(options_.replay_capacity) +
+                   "); try again in " +
+                   std::to_string(replays_.SecondsUntilRoom(entry.key_id, clock_())) + " seconds");
   }
   return Refuse("internal error");
 }
 
-Result<std::shared_ptr<const Key>> SignatureVerifier::Authenticate(
-    std::string_view content, const SignatureHeaders& headers, ReplayCheck replay_check) {
+Status SignatureVerifier::Remember(const Match& match, bool standard) {
+  auto reservation = Reserve(EntryOf(match, options_.window), standard, match.key->id);
+  if (!reservation) return reservation.error();
+  reservation->Commit();
+  return Ok();
+}
+
+Result<Authenticated> SignatureVerifier::Check(std::string_view content,
+                                               const SignatureHeaders& headers) const {
   const bool original = !headers.timestamp.empty() || !headers.signature.empty();
   const bool standard = !headers.webhook_id.empty() || !headers.webhook_timestamp.empty() ||
                         !headers.webhook_signature.empty();
@@ -273,10 +292,32 @@ Result<std::shared_ptr<const Key>> SignatureVerifier::Authenticate(
   }
   auto match = standard ? CheckStandard(content, headers) : CheckOriginal(content, headers);
   if (!match) return match.error();
+  return Authenticated{match->key, EntryOf(*match, options_.window), standard};
+}
+
+Result<ReplayReservation> SignatureVerifier::Reserve(const Authenticated& authenticated) {
+  return Reserve(authenticated.replay, authenticated.standard, authenticated.key->id);
+}
+
+void SignatureVerifier::SetReplayJournal(std::function<void(const ReplayEntry&)> journal) {
+  replays_.SetJournal(std::move(journal));
+}
+
+void SignatureVerifier::RestoreReplays(const std::vector<ReplayEntry>& entries) {
+  const std::int64_t now = clock_();
+  for (const auto& entry : entries) replays_.Restore(entry, now);
+}
+
+Result<std::shared_ptr<const Key>> SignatureVerifier::Authenticate(
+    std::string_view content, const SignatureHeaders& headers, ReplayCheck replay_check) {
+  auto authenticated = Check(content, headers);
+  if (!authenticated) return authenticated.error();
   if (replay_check == ReplayCheck::kRemember) {
-    if (auto remembered = Remember(*match, standard); !remembered) return remembered.error();
+    auto reservation = Reserve(*authenticated);
+    if (!reservation) return reservation.error();
+    reservation->Commit();
   }
-  return match->key;
+  return authenticated->key;
 }
 
 Status SignatureVerifier::VerifyWithoutReplayCheck(std::string_view body,

@@ -42,6 +42,7 @@
 #include <mutex>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include "deliveryhook/result.h"
@@ -70,10 +71,14 @@ Clock SystemClock();
 struct VerifierOptions {
   // How far a timestamp may lie in the past or the future.
   std::chrono::seconds window{300};
-  // At most this many accepted signatures are remembered at once; when the
-  // cache is full of unexpired entries new requests are refused rather than
-  // forgetting one (forgetting would allow a replay).
-  std::size_t replay_capacity = 200000;
+  // At most this many accepted requests are remembered at once *per key*;
+  // when a key's share is full of unexpired entries its new requests are
+  // refused (kUnavailable, "try again in N seconds") rather than forgetting
+  // one (forgetting would allow a replay). Other keys are not affected. An
+  // entry is kept up to 2 × window (a timestamp `window` ahead, plus the
+  // window), so the default, 2 × 300, allows one accepted request per
+  // second per key on average; REPLAY_PER_KEY overrides it.
+  std::size_t replay_capacity = 600;
 };
 
 // The signature headers of a request, empty when absent.
@@ -90,6 +95,15 @@ enum class ReplayCheck {
   kSkip,      // read-only requests, which may be repeated safely
 };
 
+// A request whose signature passed, before its replay check.
+struct Authenticated {
+  std::shared_ptr<const Key> key;
+  ReplayEntry replay;  // what remembers it
+  bool standard = false;  // Standard Webhooks (a replay is kConflict)
+};
+
+class ReplayReservation;
+
 class SignatureVerifier {
  public:
   // One key, "default", unrestricted.
@@ -105,6 +119,22 @@ class SignatureVerifier {
   Result<std::shared_ptr<const Key>> Authenticate(std::string_view content,
                                                   const SignatureHeaders& headers,
                                                   ReplayCheck replay_check);
+
+  // The signature and timestamp checks only: the request's replay check is
+  // Reserve(), once the caller has looked at it.
+  Result<Authenticated> Check(std::string_view content, const SignatureHeaders& headers) const;
+
+  // Holds the request's place in the replay memory: an identical request is
+  // refused as a replay from now on (kUnauthenticated, or kConflict for a
+  // webhook-id), and kUnavailable when the key's share is full. Commit() the
+  // reservation once the request was accepted; dropping it uncommitted
+  // forgets the request, so it can be sent again.
+  Result<ReplayReservation> Reserve(const Authenticated& authenticated);
+
+  // Committed replay entries go to `journal` (the database in DATA_DIR);
+  // Restore() reads entries written by an earlier run back in.
+  void SetReplayJournal(std::function<void(const ReplayEntry&)> journal);
+  void RestoreReplays(const std::vector<ReplayEntry>& entries);
 
   // Swaps in a new set of keys (a reload: SIGHUP). Requests being verified
   // finish with the keys they started with; remembered signatures and
@@ -128,10 +158,13 @@ class SignatureVerifier {
     std::string replay_key;
     std::int64_t timestamp = 0;
   };
+  static ReplayEntry EntryOf(const Match& match, std::chrono::seconds window);
   Result<Match> CheckOriginal(std::string_view content, const SignatureHeaders& headers) const;
   Result<Match> CheckStandard(std::string_view content, const SignatureHeaders& headers) const;
   Result<std::int64_t> CheckTimestamp(std::string_view header, std::string_view name) const;
   Status Remember(const Match& match, bool standard);
+  Result<ReplayReservation> Reserve(const ReplayEntry& entry, bool standard,
+                                    const std::string& key_name);
 
   using KeySet = std::vector<Key>;
   std::shared_ptr<const KeySet> Keys() const;
@@ -141,6 +174,28 @@ class SignatureVerifier {
   VerifierOptions options_;
   Clock clock_;
   ReplayCache replays_;
+};
+
+// A request's reserved place in the replay memory (see Reserve()).
+class ReplayReservation {
+ public:
+  ReplayReservation(ReplayCache* cache, ReplayEntry entry)
+      : cache_(cache), entry_(std::move(entry)) {}
+  ReplayReservation(ReplayReservation&& other) noexcept
+      : cache_(std::exchange(other.cache_, nullptr)), entry_(std::move(other.entry_)) {}
+  ReplayReservation& operator=(ReplayReservation&&) = delete;
+  ReplayReservation(const ReplayReservation&) = delete;
+  ~ReplayReservation() {
+    if (cache_ != nullptr) cache_->Release(entry_);
+  }
+  // The request was accepted: it stays remembered until its expiry.
+  void Commit() {
+    if (cache_ != nullptr) std::exchange(cache_, nullptr)->Commit(entry_);
+  }
+
+ private:
+  ReplayCache* cache_;
+  ReplayEntry entry_;
 };
 
 }  // namespace deliveryhook::webhook
