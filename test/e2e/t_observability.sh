@@ -90,16 +90,23 @@ done
 assert_contains "$(grep ' event=job_end ' "$HOOK_LOG")" "job=$job request_id=$request_id state=succeeded" "job_end line"
 assert_contains "$(grep 'decision=unauthenticated' "$HOOK_LOG")" "level=warn event=request" "a refusal is a warning"
 
-# The API description validates and lists only what the server serves.
+# Without SHOW_DOCS nothing describes the API: both answer as an unknown route.
+get /no-such-route
+unknown_body=$RESP_BODY
 get /openapi.json
-assert_eq 200 "$RESP_CODE" "GET /openapi.json"
-printf '%s' "$RESP_BODY" >"$WORK/openapi.json"
-tools openapi-validate "$WORK/openapi.json" >&2 || fail "/openapi.json is not a valid OpenAPI document"
+assert_eq 404 "$RESP_CODE" "/openapi.json without SHOW_DOCS"
+assert_eq "$unknown_body" "$RESP_BODY" "/openapi.json without SHOW_DOCS is the unknown-route answer"
 get /docs
 assert_eq 404 "$RESP_CODE" "/docs without SHOW_DOCS"
+assert_eq "$unknown_body" "$RESP_BODY" "/docs without SHOW_DOCS is the unknown-route answer"
 
 hook_stop
 hook_start SHOW_DOCS=true METRICS=false LOG_LEVEL=debug
+# The API description validates and lists only what the server serves.
+get /openapi.json
+assert_eq 200 "$RESP_CODE" "GET /openapi.json with SHOW_DOCS"
+printf '%s' "$RESP_BODY" >"$WORK/openapi.json"
+tools openapi-validate "$WORK/openapi.json" >&2 || fail "/openapi.json is not a valid OpenAPI document"
 mapfile -t operations < <(python3 -c '
 import json, sys
 for path, item in json.load(open(sys.argv[1]))["paths"].items():
