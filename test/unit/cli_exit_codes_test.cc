@@ -93,6 +93,20 @@ TEST(CliHookUrl, Malformed) {
   }
 }
 
+TEST(CliHookUrl, CredentialsAreNeverEchoed) {
+  for (const char* url : {"http://user:s3cr3t-pw@hook:8000", "http://user:s3cr3t-pw@hook",
+                          "https://user:s3cr3t-pw@hook/prefix", "http://user:s3cr3t-pw@[::1]:80"}) {
+    auto parsed = ParseHookUrl(url);
+    ASSERT_FALSE(parsed.ok()) << url;
+    EXPECT_EQ(parsed.error().message().find("s3cr3t-pw"), std::string::npos) << parsed.error().message();
+    EXPECT_NE(parsed.error().message().find("credentials in the URL are not supported"),
+              std::string::npos)
+        << parsed.error().message();
+  }
+  EXPECT_EQ(ParseHookUrl("http://user:pw@hook:8000").error().message(),
+            "invalid --url \"http://***@hook:8000\": credentials in the URL are not supported");
+}
+
 TEST(CliBodies, SpelledLikeThePipelineExample) {
   EXPECT_EQ(ContainerBody("web-1"), R"({"container_name": "web-1"})");
   EXPECT_EQ(ServiceBody("shop", "web"), R"({"project": "shop", "service": "web"})");

@@ -279,5 +279,30 @@ TEST_F(CliTriggerTest, SignPrintsHeadersTheHandlerAccepts) {
   EXPECT_EQ(RunSign(SignOptions{}, "", unused, Io()), kExitError);
 }
 
+// The README: `delivery-hook sign "$PAYLOAD"`, `printf '%s' "$PAYLOAD" |
+// delivery-hook sign` and the openssl recipe (echo -n "$PAYLOAD$TIMESTAMP")
+// agree byte for byte; stdin is signed as read, so `echo "$PAYLOAD" |` signs
+// the newline too.
+TEST_F(CliTriggerTest, SignFromStdinAndFromTheArgumentAgreeWithTheReadmeRecipe) {
+  const std::string payload = R"({"container_name": "my-container-name"})";
+  // The openssl, Python and Node recipes' output for this body at 1700000000.
+  const std::string recipe = "X-Timestamp: 1700000000\nX-Signature: "
+                             "448353b29e590d7fec7943fecb867e3ecd3943790e67d1e5c46d78abd5f6b986\n";
+  SignOptions argument;
+  argument.body = payload;
+  argument.body_given = true;
+  std::istringstream unused;
+  ASSERT_EQ(RunSign(argument, "your-very-secret-key", unused, Io()), kExitOk);
+  EXPECT_EQ(out_.str(), recipe);
+  out_.str("");
+  std::istringstream printf_pipe(payload);
+  ASSERT_EQ(RunSign(SignOptions{}, "your-very-secret-key", printf_pipe, Io()), kExitOk);
+  EXPECT_EQ(out_.str(), recipe);
+  out_.str("");
+  std::istringstream echo_pipe(payload + "\n");
+  ASSERT_EQ(RunSign(SignOptions{}, "your-very-secret-key", echo_pipe, Io()), kExitOk);
+  EXPECT_NE(out_.str(), recipe);
+}
+
 }  // namespace
 }  // namespace delivery_hook::cli
