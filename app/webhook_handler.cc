@@ -163,6 +163,21 @@ Reply EngineUnreachable(const deliveryhook::Error& error, RequestLog& log) {
   return log.Decide("engine_error", reply);
 }
 
+// `message` without the engine's address: the transport says "the Docker
+// engine at unix:///run/docker.sock: ...", a host path a job's reader need
+// not learn ("the Docker engine: ..."). The log keeps the whole message.
+std::string WithoutEngineAddress(std::string message) {
+  constexpr std::string_view kAt = "the Docker engine at ";
+  for (auto at = message.find(kAt); at != std::string::npos; at = message.find(kAt, at)) {
+    const auto start = at + kAt.size() - 4;  // the " at "
+    auto end = message.find(": ", at + kAt.size());
+    if (end == std::string::npos) end = message.size();
+    message.erase(start, end - start);
+    at = start;
+  }
+  return message;
+}
+
 // Pull progress repeats "<layer>: Downloading ..." many times per layer: the
 // newest line of a layer replaces its previous one, so the log stays short.
 void AppendProgress(Job& job, std::string_view line) {
@@ -698,11 +713,12 @@ void WebhookHandler::RunJob(const std::string& job_id, const deliveryhook::deplo
       job.container_id = outcome->container_id;
     } else {
       job.state = rolled_back ? JobState::kRolledBack : JobState::kFailed;
-      job.error = outcome.error().message();
+      job.error = WithoutEngineAddress(outcome.error().message());
     }
   });
   auto job = store_.Get(job_id);
-  RequestLog::JobEnded(job_id, std::string(ToString(job->state)), job->error, request_id);
+  RequestLog::JobEnded(job_id, std::string(ToString(job->state)),
+                       outcome ? std::string() : outcome.error().message(), request_id);
   options_.metrics->CountJob(job->action, std::string(ToString(job->state)),
                              static_cast<double>(job->finished_at - job->started_at) / 1000.0);
   if (options_.on_job_end) options_.on_job_end(*job);

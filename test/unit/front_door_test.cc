@@ -434,6 +434,43 @@ TEST_F(FrontDoorHandlerTest, AScopedKeyLearnsNothingAboutATargetOutsideItsScope)
   EXPECT_EQ(ErrorOf(allowed), "\"image\" must be of the repository blog");
 }
 
+TEST_F(FrontDoorHandlerTest, AJobsErrorNamesNoEngineAddress) {
+  engine_down_ = false;
+  auto handler = Make();
+  IncomingRequest request = Signed("default-secret", Body("shop-web"));
+  request.query["wait"] = "5";
+  // The deploy fails on the engine mid-way.
+  handler = nullptr;
+  deliveryhook::webhook::VerifierOptions verifier_options;
+  verifier_ = std::make_shared<deliveryhook::webhook::SignatureVerifier>(
+      std::vector<Key>{deliveryhook::webhook::DefaultKey("default-secret")}, verifier_options,
+      [] { return kNow; });
+  DeployBackend backend;
+  backend.resolve = [](const TargetSelector& selector) -> Result<Target> {
+    Target target;
+    target.container_name = selector.container_name;
+    target.project = "shop";
+    target.service = "web";
+    return target;
+  };
+  backend.deploy = [](const Target&, deliveryhook::deploy::Action,
+                      const deliveryhook::deploy::ProgressSink&) -> Result<DeployOutcome> {
+    return Error(ErrorCode::kUnavailable,
+                 "pull shop: cannot reach the Docker engine at unix:///run/secret/docker.sock: "
+                 "Couldn't connect to server");
+  };
+  HandlerOptions options;
+  options.workers = 1;
+  options.clock = [] { return kNow; };
+  WebhookHandler failing(verifier_, std::move(backend), options);
+  Reply reply = failing.Handle(request);
+  EXPECT_EQ(reply.status, 500);
+  EXPECT_EQ(reply.body.find("/run/secret"), std::string::npos) << reply.body;
+  EXPECT_NE(reply.body.find("cannot reach the Docker engine: Couldn't connect to server"),
+            std::string::npos)
+      << reply.body;
+}
+
 TEST_F(FrontDoorHandlerTest, TheAuditLineOfAnUnknownJobSaysTheStatusSent) {
   auto handler = Make();
   std::vector<std::string> lines;
