@@ -17,6 +17,7 @@
 #include "deliveryhook/webhook/replay_journal.h"
 #include "deliveryhook/webhook/trusted_proxies.h"
 #include "deliveryhook/webhook/verifier.h"
+#include "config.h"
 #include "request_log.h"
 #include "webhook_handler.h"
 
@@ -150,6 +151,26 @@ TEST(TrustedProxiesTest, HeadersFromAnUntrustedPeerAreIgnored) {
   EXPECT_EQ(proxies->ClientAddress("198.51.100.4", "203.0.113.9", "for=203.0.113.9"),
             "198.51.100.4");
   EXPECT_EQ(TrustedProxies().ClientAddress("127.0.0.1", "203.0.113.9", ""), "127.0.0.1");
+}
+
+TEST(FrontDoorConfigTest, TrustedProxiesAndTheReplayShareAreSettings) {
+  auto config = ConfigFromEnvironment(
+      {{"SECRET_KEY", "s"}, {"TRUSTED_PROXIES", "127.0.0.1 fd00::/8"}, {"TIMESTAMP_WINDOW", "60"}},
+      false);
+  ASSERT_TRUE(config) << config.error().message();
+  EXPECT_TRUE(config->trusted_proxies.Contains("fd00::1"));
+  EXPECT_FALSE(config->trusted_proxies.Contains("10.0.0.1"));
+  EXPECT_EQ(config->replay_per_key, 120u);  // twice the window
+  EXPECT_TRUE(IsHookSetting("TRUSTED_PROXIES"));
+  EXPECT_TRUE(IsHookSetting("REPLAY_PER_KEY"));
+  config = ConfigFromEnvironment({{"SECRET_KEY", "s"}, {"REPLAY_PER_KEY", "3"}}, false);
+  ASSERT_TRUE(config);
+  EXPECT_EQ(config->replay_per_key, 3u);
+  auto bad = ConfigFromEnvironment({{"SECRET_KEY", "s"}, {"TRUSTED_PROXIES", "10.0.0.0/8,nginx"}},
+                                   false);
+  ASSERT_FALSE(bad);
+  EXPECT_EQ(bad.error().message(),
+            "TRUSTED_PROXIES: \"nginx\" is not an IP address or a CIDR network (10.0.0.0/8, fd00::/8)");
 }
 
 // --- ReplayCache --------------------------------------------------------------
