@@ -109,11 +109,12 @@ const std::map<std::string, std::string>& Operations() {
         }})"},
       {"GET /openapi.json", R"({
         "operationId": "openapi",
-        "summary": "This document",
+        "summary": "This document, when SHOW_DOCS is set",
         "tags": ["operations"],
         "security": [],
         "responses": {
-          "200": {"description": "OpenAPI 3.0 document", "content": {"application/json": {"schema": {"type": "object"}}}}
+          "200": {"description": "OpenAPI 3.0 document", "content": {"application/json": {"schema": {"type": "object"}}}},
+          "404": {"$ref": "#/components/responses/Disabled"}
         }})"},
       {"GET /docs", R"({
         "operationId": "docs",
@@ -151,8 +152,8 @@ constexpr char kComponents[] = R"({
     "Unauthorized": {"description": "Missing, malformed or wrong signature, timestamp out of the window, or a replay", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}},
     "NotFound": {"description": "No such container (after authentication), job, or wrong job token", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}},
     "PayloadTooLarge": {"description": "The body is larger than MAX_BODY_BYTES", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}},
-    "TooManyRequests": {"description": "Too many deploys are waiting; see Retry-After", "headers": {"Retry-After": {"schema": {"type": "integer"}}}, "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}},
-    "EngineUnavailable": {"description": "The Docker engine cannot be reached", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}},
+    "TooManyRequests": {"description": "Too many deploys are waiting, too many failed signatures from this client (a valid signature still passes), or the key's share of the replay memory (REPLAY_PER_KEY) is full; see Retry-After", "headers": {"Retry-After": {"schema": {"type": "integer"}}}, "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}},
+    "EngineUnavailable": {"description": "The Docker engine cannot be reached (nothing was queued or remembered: the same request may be sent again); see Retry-After", "headers": {"Retry-After": {"schema": {"type": "integer"}}}, "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}},
     "Disabled": {"description": "Switched off by configuration", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}}
   },
   "schemas": {
