@@ -155,14 +155,6 @@ int StatusFor(ErrorCode code) {
   }
 }
 
-// The engine's address (a host path, for a socket) goes to the log only.
-Reply EngineUnreachable(const deliveryhook::Error& error, RequestLog& log) {
-  log.SetError(error.message());
-  Reply reply = ErrorReply(503, "the Docker engine is not reachable; try again shortly");
-  reply.headers.emplace_back("Retry-After", "10");
-  return log.Decide("engine_error", reply);
-}
-
 // `message` without the engine's address: the transport says "the Docker
 // engine at unix:///run/docker.sock: ...", a host path a job's reader need
 // not learn ("the Docker engine: ..."). The log keeps the whole message.
@@ -176,6 +168,19 @@ std::string WithoutEngineAddress(std::string message) {
     at = start;
   }
   return message;
+}
+
+// The engine could not be reached, or did not answer in time.
+bool EngineDown(const deliveryhook::Error& error) {
+  return error.code() == ErrorCode::kUnavailable || error.code() == ErrorCode::kDeadlineExceeded;
+}
+
+// The engine's address (a host path, for a socket) goes to the log only.
+Reply EngineUnreachable(const deliveryhook::Error& error, RequestLog& log) {
+  log.SetError(error.message());
+  Reply reply = ErrorReply(503, "the Docker engine is not reachable; try again shortly");
+  reply.headers.emplace_back("Retry-After", "10");
+  return log.Decide("engine_error", reply);
 }
 
 // Pull progress repeats "<layer>: Downloading ..." many times per layer: the
@@ -418,14 +423,14 @@ Reply WebhookHandler::Trigger(const IncomingRequest& request, Action action) {
   auto target = backend_.resolve(by_name);
   if (!target) {
     const int status = StatusFor(target.error().code());
-    if (status == 503) return EngineUnreachable(target.error(), log);
+    if (EngineDown(target.error())) return EngineUnreachable(target.error(), log);
     // A scoped key gets the unknown-target answer for whatever it names that
     // is not a deployable container ("not created by docker compose", ...).
     if (!key->Unrestricted()) {
       return log.Decide("unknown_target", ErrorReply(404, UnknownTargetMessage(*selector)));
     }
     const char* decision = status == 404 ? "unknown_target" : status == 400 ? "bad_request" : "engine_error";
-    return log.Decide(decision, ErrorReply(status, target.error().message()));
+    return log.Decide(decision, ErrorReply(status, WithoutEngineAddress(target.error().message())));
   }
   // Outside the key's reach: the answer of an unknown target, so nothing
   // about the container is revealed; the log says why.
@@ -438,9 +443,9 @@ Reply WebhookHandler::Trigger(const IncomingRequest& request, Action action) {
     auto pinned = backend_.resolve(*selector);
     if (!pinned) {
       const int status = StatusFor(pinned.error().code());
-      if (status == 503) return EngineUnreachable(pinned.error(), log);
+      if (EngineDown(pinned.error())) return EngineUnreachable(pinned.error(), log);
       const char* decision = status == 404 ? "unknown_target" : status == 400 ? "bad_request" : "engine_error";
-      return log.Decide(decision, ErrorReply(status, pinned.error().message()));
+      return log.Decide(decision, ErrorReply(status, WithoutEngineAddress(pinned.error().message())));
     }
     target = std::move(pinned);
   }
