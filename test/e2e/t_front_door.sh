@@ -84,11 +84,12 @@ for i in $(seq 30); do
   SIGN_SECRET=$SCOPED_SECRET sign_and_post /pull "{\"container_name\": \"$PREFIX-made-up-$i\"}"
   assert_eq 404 "$RESP_CODE" "made-up target $i"
 done
+T0=$(date +%s)  # one clock reading: the four requests below differ whatever the clock does
 for i in 1 2 3; do  # each creates or joins a job: accepted, so remembered
-  SIGN_SECRET=$OWN_SECRET SIGN_TIMESTAMP=$(($(date +%s) - i)) sign_and_post /pull "$BODY"
+  SIGN_SECRET=$OWN_SECRET SIGN_TIMESTAMP=$((T0 - i)) sign_and_post /pull "$BODY"
   assert_eq 202 "$RESP_CODE" "ci-own's accepted request $i: $RESP_BODY"
 done
-SIGN_SECRET=$OWN_SECRET SIGN_TIMESTAMP=$(($(date +%s) - 9)) sign_and_post /pull "$BODY" -D "$WORK/headers"
+SIGN_SECRET=$OWN_SECRET SIGN_TIMESTAMP=$((T0 - 9)) sign_and_post /pull "$BODY" -D "$WORK/headers"
 assert_eq 429 "$RESP_CODE" "ci-own over its share: $RESP_BODY"
 assert_contains "$(json_get error <<<"$RESP_BODY")" "key \"ci-own\" sent more requests within the timestamp window" \
   "the refusal names the key's share"
