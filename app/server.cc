@@ -437,6 +437,7 @@ class Server::Impl {
       }
       if (connection->close_after) {
         response.headers.erase("Keep-Alive");
+        response.headers.erase("Connection");
         response.set_header("Connection", "close");
       }
     });

@@ -262,6 +262,8 @@ TEST_F(ServerLimitsTest, AmbiguousFramingIs400AndTheConnectionClosed) {
     EXPECT_EQ(answer.rfind("HTTP/1.1 400", 0), 0u) << c.headers << answer;
     EXPECT_NE(answer.find(R"({"error":")" + c.error + R"("})"), std::string::npos) << answer;
     EXPECT_NE(answer.find("Connection: close\r\n"), std::string::npos) << answer;
+    EXPECT_EQ(Count(answer, "Connection: "), 1u) << answer;
+    EXPECT_EQ(answer.find("Keep-Alive: "), std::string::npos) << answer;
     EXPECT_NE(answer.find("X-Request-Id: "), std::string::npos) << answer;
     EXPECT_EQ(Count(answer, "HTTP/1.1 "), 1u) << c.headers << answer;
   }
