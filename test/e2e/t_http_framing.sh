@@ -6,7 +6,8 @@
 # answered 400 and its connection closed, so the request hidden after it is
 # never answered; Expect: 100-continue with a Content-Length over the body
 # limit is answered 413 at once, without 100 Continue. The refusals carry an
-# X-Request-Id and are counted in /metrics.
+# X-Request-Id and are counted in /metrics. Pipelining and the framing check
+# again over TLS.
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
 hook_start MAX_BODY_BYTES=1000
@@ -72,4 +73,27 @@ check(b'deliveryhook_http_requests_total{endpoint="/pull",status="400"} 6' in me
 check(b'deliveryhook_http_requests_total{endpoint="/pull",status="413"} 1' in metrics, "the 413 is counted")
 PY
 kill -0 "$HOOK_PID" 2>/dev/null || fail "the hook died: $(tail -n 20 "$HOOK_LOG")"
+hook_stop
+
+log "the same over TLS: pipelined requests in order, CL+TE refused and the connection closed"
+CERT=$WORK/cert.pem
+KEY=$WORK/key.pem
+openssl req -x509 -newkey rsa:2048 -nodes -days 1 -subj "/CN=127.0.0.1" \
+  -addext "subjectAltName=IP:127.0.0.1" -keyout "$KEY" -out "$CERT" 2>/dev/null ||
+  fail "openssl could not make a certificate"
+HOOK_PORT=$(free_port)
+env SECRET_KEY="$HOOK_SECRET" PORT="$HOOK_PORT" LISTEN_ADDRESS=127.0.0.1 DATA_DIR="$WORK/data-tls" \
+  TLS_CERT_FILE="$CERT" TLS_KEY_FILE="$KEY" "$DELIVERY_HOOK_BIN" serve >"$HOOK_LOG" 2>&1 &
+HOOK_PID=$!
+retry 15 curl -fsS --max-time 2 --cacert "$CERT" "https://127.0.0.1:$HOOK_PORT/healthz" >/dev/null ||
+  fail "the hook does not answer over TLS: $(tail -n 20 "$HOOK_LOG")"
+tls_exchange() {
+  # -ign_eof: s_client keeps reading after its input ends, until the hook closes.
+  printf '%b' "$1" | timeout 10 openssl s_client -quiet -connect "127.0.0.1:$HOOK_PORT" -ign_eof 2>/dev/null |
+    grep -ao 'HTTP/1.1 [0-9]*' | tr '\n' ' '
+}
+statuses=$(tls_exchange 'GET /healthz HTTP/1.1\r\nHost: x\r\n\r\nGET /nothing HTTP/1.1\r\nHost: x\r\n\r\nGET /healthz HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n')
+assert_eq "HTTP/1.1 200 HTTP/1.1 404 HTTP/1.1 200 " "$statuses" "pipelined requests over TLS"
+statuses=$(tls_exchange 'POST /pull HTTP/1.1\r\nHost: x\r\nContent-Length: 5\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\nGET /healthz HTTP/1.1\r\nHost: x\r\n\r\n')
+assert_eq "HTTP/1.1 400 " "$statuses" "CL+TE over TLS: one 400, the smuggled request unanswered"
 log "PASS"
