@@ -29,8 +29,8 @@ namespace {
 
 // Requests per keep-alive connection before it is closed (cpp-httplib: 5).
 constexpr std::size_t kKeepAliveRequests = 100;
-// Threads beyond the connection cap, so that a connection over it is
-// answered 503 at once instead of waiting for a thread.
+// Threads beyond the connection cap, so that a connection over it gets a
+// thread at once, to take the place of an idle one or be answered 503.
 constexpr std::size_t kRefusalThreads = 16;
 
 // What the server knows of the request being served on this thread, past

@@ -34,7 +34,8 @@ import time
 #   "closed":   only random bytes and a request cut off inside its headers,
 #               which httplib cannot split into a request line and headers:
 #               "json4xx" or the connection closed without a single byte
-#               (httplib waits for the rest until its read timeout, 10 s).
+#               (the hook waits for the rest until the request's header
+#               deadline, 10 s).
 # Everything else httplib can frame (a bad method or version, a header line
 # over 8 KiB, a URI over 8 KiB, conflicting Content-Length/Transfer-Encoding,
 # broken chunks, a body cut short) must get the JSON 4xx.

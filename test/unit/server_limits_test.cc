@@ -231,6 +231,21 @@ TEST_F(ServerLimitsTest, PipelinedRequestsAreAnsweredInOrder) {
   EXPECT_EQ(Count(answers, "HTTP/1.1 "), 4u) << answers;
 }
 
+// Without Content-Length or Transfer-Encoding a request has no body (RFC 9112
+// section 6.3): what follows is the next request, not a body read until the
+// client closes.
+TEST_F(ServerLimitsTest, APostWithoutLengthHasNoBody) {
+  Start({});
+  Connection client(port_);
+  client.Send("POST /healthz HTTP/1.1\r\nHost: x\r\n\r\n"
+              "GET /healthz HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");
+  const auto start = std::chrono::steady_clock::now();
+  const std::string answers = client.ReadAll();
+  EXPECT_LT(std::chrono::steady_clock::now() - start, 1s);
+  EXPECT_EQ(answers.rfind("HTTP/1.1 405", 0), 0u) << answers;
+  EXPECT_NE(answers.find("HTTP/1.1 200"), std::string::npos) << answers;
+}
+
 // Ambiguous framing is refused before any body is read, and the connection
 // closed: the bytes after the headers are never served as a request.
 TEST_F(ServerLimitsTest, AmbiguousFramingIs400AndTheConnectionClosed) {
