@@ -38,7 +38,6 @@ constexpr std::size_t kRefusalThreads = 16;
 // for its whole life (ConnectionThreads), so the handlers, which httplib
 // calls with the Request alone, find their connection here.
 struct ConnectionContext {
-  ConnectionStream* stream = nullptr;
   bool over_capacity = false;
   // Set after the request's headers: the answer to give instead of routing
   // it (a refusal), decided before any of the body is read.
@@ -63,8 +62,8 @@ IncomingRequest ToIncoming(const httplib::Request& request, std::string body) {
   incoming.path = request.path;
   incoming.body = std::move(body);
   incoming.client_address = request.remote_addr;
-  // A header sent twice keeps its first value (the route refuses a repeated
-  // X-Signature or X-Timestamp before this).
+  // A header sent twice keeps its first value (a repeated X-Signature or
+  // X-Timestamp is refused before this, EarlyRefusal).
   for (const auto& [name, value] : request.headers) incoming.headers.emplace(Lower(name), value);
   for (const auto& [name, value] : request.params) incoming.query.emplace(name, value);
   return incoming;
@@ -219,7 +218,6 @@ std::string OpenSslError() {
   return text;
 }
 
-
 // The framing of a request's body must be unambiguous (RFC 9112 section 6):
 // a proxy in front of the hook and the hook must agree on where the body
 // ends, or the rest could be taken for another request (request smuggling).
@@ -238,7 +236,7 @@ std::optional<Reply> FramingRefusal(const httplib::Request& request) {
                                  "\" is not supported; only \"chunked\" is");
     }
   }
-  std::string length = has_length ? request.get_header_value("Content-Length") : "";
+  const std::string length = has_length ? request.get_header_value("Content-Length") : "";
   if (has_length && (length.empty() || length.size() > 18 ||
                      !std::all_of(length.begin(), length.end(),
                                   [](unsigned char c) { return std::isdigit(c); }))) {
@@ -254,6 +252,7 @@ std::optional<Reply> FramingRefusal(const httplib::Request& request) {
     return ErrorReply(400, "a " + request.method + " request may not have " +
                                (has_encoding ? "a chunked body" : "a body"));
   }
+  // cpp-httplib would take a multipart body apart instead of handing it over.
   if (request.is_multipart_form_data()) {
     return ErrorReply(415, "multipart bodies are not accepted");
   }
@@ -506,7 +505,6 @@ class Server::Impl {
     const auto body_time = std::chrono::seconds(std::max(1, options_.body_timeout_seconds));
     const auto keep_alive = std::chrono::seconds(KeepAliveSeconds());
     ConnectionContext context;
-    context.stream = &stream;
     context.over_capacity = admission.over_capacity;
     t_connection = &context;
     bool graceful = stream.Handshake(accepted + header_time);
