@@ -21,11 +21,20 @@ struct ServerOptions {
   // the next bytes of an answer.
   int read_timeout_seconds = 10;
   int write_timeout_seconds = 10;
+  // Whole-request deadlines, however steadily the bytes come: a request's
+  // line and headers must be in within header_timeout_seconds of the
+  // connection's accept (for a later request on a keep-alive connection, of
+  // the end of the previous answer), its body within body_timeout_seconds of
+  // its headers. Past either, the connection is closed.
+  int header_timeout_seconds = 10;
+  int body_timeout_seconds = 10;
   // Request headers beyond either limit get 431. A single header line over
   // 8 KiB is refused with 400 by cpp-httplib itself, before these checks.
   std::size_t max_header_bytes = 16 * 1024;  // the sum of "name: value" lines
   std::size_t max_header_count = 100;
-  // Connections served at once; one more is answered 503 and closed.
+  // Connections held at once. One more takes the place of the connection
+  // that has waited longest for (or been reading) its request's headers,
+  // which is closed; only when all are being answered is it answered 503.
   std::size_t max_connections = 512;
 };
 

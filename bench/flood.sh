@@ -7,6 +7,10 @@
 # (e.g. AUTH_FAIL_LIMIT=20, the hook's default): then the flood's answers turn
 # to 429 once it trips, and the probes, from another loopback address, are not
 # limited.
+# The same wrk run then floods Debian's nginx on loopback, configured to answer
+# every request with a fixed 401 (no signature checked: the floor of what an
+# HTTP server costs on this machine), and prints the hook's share of it.
+# Without nginx installed that part is skipped (NGINX_BIN to use another).
 # Usage: [AUTH_FAIL_LIMIT=n] bench/flood.sh [--smoke]      Output: $BENCH_OUT/flood.json
 source "$(dirname "$0")/lib.sh"
 [[ ${1:-} == --smoke ]] && SMOKE=1
@@ -21,7 +25,13 @@ secret=dhbench-flood-secret
 port=$(free_port)
 work=$(mktemp -d)
 hook_pid=""
-cleanup() { [[ -n $hook_pid ]] && kill "$hook_pid" 2>/dev/null; wait 2>/dev/null; rm -rf "$work"; }
+nginx_pid=""
+cleanup() {
+  [[ -n $hook_pid ]] && kill "$hook_pid" 2>/dev/null
+  [[ -n $nginx_pid ]] && kill "$nginx_pid" 2>/dev/null
+  wait 2>/dev/null
+  rm -rf "$work"
+}
 trap cleanup EXIT
 
 # The engine is only asked about the probes' unknown names (404); without an
@@ -47,6 +57,50 @@ sleep 3
 after_kb=$(rss_kb "$hook_pid")
 kill "$hook_pid"; wait "$hook_pid" 2>/dev/null || true; hook_pid=""
 
+# nginx, a plain process on 127.0.0.1 with a throw-away configuration: one
+# worker per CPU, as many as the hook's threads can use.
+nginx_bin=${NGINX_BIN:-$(command -v nginx || echo /usr/sbin/nginx)}
+echo '{}' >"$work/nginx.json"
+if [[ -x $nginx_bin ]]; then
+  nginx_port=$(free_port)
+  mkdir -p "$work/nginx"
+  cat >"$work/nginx/nginx.conf" <<CONF
+worker_processes $(nproc);
+daemon off;
+pid $work/nginx/nginx.pid;
+error_log $work/nginx/error.log warn;
+events { worker_connections 1024; }
+http {
+  access_log off;
+  client_body_temp_path $work/nginx/body;
+  proxy_temp_path $work/nginx/proxy;
+  fastcgi_temp_path $work/nginx/fastcgi;
+  uwsgi_temp_path $work/nginx/uwsgi;
+  scgi_temp_path $work/nginx/scgi;
+  server {
+    listen 127.0.0.1:$nginx_port;
+    location / {
+      default_type application/json;
+      return 401 '{"error":"invalid signature"}';
+    }
+  }
+}
+CONF
+  "$nginx_bin" -p "$work/nginx" -c "$work/nginx/nginx.conf" -e "$work/nginx/error.log" &
+  nginx_pid=$!
+  for _ in $(seq 100); do
+    [[ $(curl -s -o /dev/null -w '%{http_code}' "http://127.0.0.1:$nginx_port/pull") == 401 ]] && break
+    sleep 0.05
+  done
+  wrk -t2 -c64 -d"${duration}s" --latency -s "$BENCH_DIR/bad_signature.lua" \
+    "http://127.0.0.1:$nginx_port/pull" >"$work/nginx-wrk.txt" || die "wrk on nginx failed"
+  kill "$nginx_pid"; wait "$nginx_pid" 2>/dev/null || true; nginx_pid=""
+  sed -n 's/^WRK_JSON //p' "$work/nginx-wrk.txt" >"$work/nginx.json"
+  [[ -s $work/nginx.json ]] || die "no wrk summary for nginx: $(cat "$work/nginx-wrk.txt")"
+else
+  note "no nginx at $nginx_bin: the comparison is skipped"
+fi
+
 wrk_json=$(sed -n 's/^WRK_JSON //p' "$work/wrk.txt")
 [[ -n $wrk_json ]] || die "no wrk summary: $(cat "$work/wrk.txt")"
 # Every flood answer must be a 401, or a 429 once the limiter trips: count
@@ -71,6 +125,12 @@ out = {
              "after_3s": int(after)},
   "seconds": int(duration),
 }
+nginx = json.load(open(work + "/nginx.json"))
+if nginx:
+  nginx_rps = nginx["requests"] / (nginx["duration_us"] / 1e6)
+  out["nginx_fixed_401"] = {"wrk": nginx, "requests_per_s": nginx_rps,
+                            "p50_ms": nginx["p50_us"] / 1000, "p99_ms": nginx["p99_us"] / 1000}
+  out["hook_to_nginx_ratio"] = out["requests_per_s"] / nginx_rps
 print(json.dumps(out, indent=1))
 PY
 python3 - "$BENCH_OUT/flood.json" <<'PY'
@@ -83,5 +143,9 @@ print(f"flood: {d['requests_per_s']:.0f} req/s, p50 {d['p50_ms']:.2f} ms, p99 {d
       f"valid triggers {v['statuses']} p50 {v['latency_ms'].get('p50', 0):.2f} ms "
       f"p99 {v['latency_ms'].get('p99', 0):.2f} ms; RSS idle {d['rss_kb']['idle']} kB, "
       f"flood max {d['rss_kb']['flood_max']} kB, after {d['rss_kb']['after_3s']} kB")
+n = d.get("nginx_fixed_401")
+if n:
+    print(f"nginx, fixed 401, same flood: {n['requests_per_s']:.0f} req/s, p50 {n['p50_ms']:.2f} ms, "
+          f"p99 {n['p99_ms']:.2f} ms; hook/nginx {d['hook_to_nginx_ratio']:.2f}")
 PY
 [[ $nother == 0 ]] || die "$nother flood answers were neither 401 nor 429"

@@ -7,9 +7,13 @@
       exits 1 when any request got a wrong answer or none at all.
 
   bad_requests.py slow --port P --secret S --container NAME [--connections N]
+                       [--trickle SECONDS] [--watch SECONDS]
       Opens N connections that each send part of a request and then trickle a
-      byte now and then; with all of them open, sends one valid signed
-      POST /pull and prints {"status", "seconds", "body"} for it as JSON.
+      byte every --trickle seconds; with all of them open, sends one valid
+      signed POST /pull. Then trickles on until the server has closed every
+      slow connection (at most --watch seconds from the start), and prints
+      {"status", "seconds", "body"} of the trigger, the number of slow
+      connections and of those closed, and how long the slowest stayed open.
 """
 import argparse
 import concurrent.futures
@@ -17,6 +21,8 @@ import hashlib
 import hmac
 import json
 import random
+import resource
+import selectors
 import socket
 import sys
 import time
@@ -28,7 +34,8 @@ import time
 #   "closed":   only random bytes and a request cut off inside its headers,
 #               which httplib cannot split into a request line and headers:
 #               "json4xx" or the connection closed without a single byte
-#               (httplib waits for the rest until its read timeout, 10 s).
+#               (the hook waits for the rest until the request's header
+#               deadline, 10 s).
 # Everything else httplib can frame (a bad method or version, a header line
 # over 8 KiB, a URI over 8 KiB, conflicting Content-Length/Transfer-Encoding,
 # broken chunks, a body cut short) must get the JSON 4xx.
@@ -306,15 +313,50 @@ def run_bad():
 
 
 def run_slow():
-    slow = []
+    """The slow connections send part of a request, then a byte every
+    --trickle seconds; each is watched until the server closes it."""
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    want = ARGS.connections + 64
+    if soft < want:
+        resource.setrlimit(resource.RLIMIT_NOFILE, (min(want, hard), hard))
     partial = b"POST /pull HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: 40\r\nX-Times"
+    watcher = selectors.DefaultSelector()
+    opened, closed = {}, {}  # socket: when it was opened / seconds it stayed open
     for _ in range(ARGS.connections):
         s = socket.create_connection(("127.0.0.1", ARGS.port), timeout=5)
         s.sendall(partial)
-        slow.append(s)
-    time.sleep(1.0)  # every slow connection has been accepted and handed to a thread
-    for s in slow:   # a trickled byte keeps each one inside the read timeout
-        s.sendall(b"t")
+        s.setblocking(False)
+        opened[s] = time.monotonic()
+        watcher.register(s, selectors.EVENT_READ)
+
+    def watch(seconds):
+        until = time.monotonic() + seconds
+        while opened.keys() - closed.keys():
+            left = until - time.monotonic()
+            if left <= 0:
+                return
+            for key, _ in watcher.select(left):
+                s = key.fileobj
+                try:
+                    data = s.recv(65536)
+                except BlockingIOError:
+                    continue
+                except OSError:
+                    data = b""
+                if not data:
+                    closed[s] = time.monotonic() - opened[s]
+                    watcher.unregister(s)
+
+    def trickle():
+        for s in opened.keys() - closed.keys():
+            try:
+                s.send(b"t")
+            except OSError:
+                pass
+
+    started = time.monotonic()
+    watch(min(1.0, ARGS.trickle))  # every slow connection has been accepted
+    trickle()
     body = json.dumps({"container_name": ARGS.container}).encode()
     ts = int(time.time())
     request = (b"POST /pull HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n"
@@ -332,16 +374,16 @@ def run_slow():
     except socket.timeout:
         pass
     seconds = time.monotonic() - start
-    still_open = 0
-    for s in slow:
-        try:
-            s.sendall(b"x")
-            still_open += 1
-        except OSError:
-            pass
+    # Keep trickling until the server has closed every slow connection, or
+    # for --watch seconds.
+    while opened.keys() - closed.keys() and time.monotonic() - started < ARGS.watch:
+        watch(ARGS.trickle)
+        trickle()
+    for s in opened:
         s.close()
     print(json.dumps({"status": status, "seconds": round(seconds, 3), "body": reply,
-                      "slow_connections": len(slow), "slow_still_open": still_open}))
+                      "slow_connections": len(opened), "slow_closed": len(closed),
+                      "slowest_close": round(max(closed.values(), default=0), 3)}))
     return 0
 
 
@@ -356,5 +398,7 @@ if __name__ == "__main__":
     parser.add_argument("--parallel", type=int, default=16)
     parser.add_argument("--connections", type=int, default=300)
     parser.add_argument("--deadline", type=float, default=10.0)
+    parser.add_argument("--trickle", type=float, default=3.0)
+    parser.add_argument("--watch", type=float, default=20.0)
     ARGS = parser.parse_args()
     sys.exit(run_bad() if ARGS.mode == "bad" else run_slow())

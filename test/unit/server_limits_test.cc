@@ -1,6 +1,8 @@
 // The server's limits over real sockets: header count and size, the read
-// timeout, the connection cap, a TLS setup that cannot load its files, and
-// a job's event stream sent chunked.
+// timeout, the header and body deadlines, the connection cap and eviction,
+// request framing (pipelining, Content-Length and Transfer-Encoding,
+// Expect: 100-continue), a TLS setup that cannot load its files, and a job's
+// event stream sent chunked.
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <sys/socket.h>
@@ -39,7 +41,10 @@ class Connection {
   }
   ~Connection() { close(fd_); }
   bool connected() const { return connected_; }
-  void Send(const std::string& data) { (void)send(fd_, data.data(), data.size(), MSG_NOSIGNAL); }
+  int fd() const { return fd_; }
+  bool Send(const std::string& data) {
+    return send(fd_, data.data(), data.size(), MSG_NOSIGNAL) == static_cast<ssize_t>(data.size());
+  }
   // Everything until the server closes (or 8 s pass without a byte).
   std::string ReadAll() {
     std::string out;
@@ -141,7 +146,9 @@ TEST_F(ServerLimitsTest, AnUnfinishedRequestIsClosedAfterTheReadTimeout) {
   }
 }
 
-TEST_F(ServerLimitsTest, ConnectionsBeyondTheCapAre503AndTheCapFreesUp) {
+// At the cap, a new connection takes the place of the one that has waited
+// longest for its request's headers; the others stay.
+TEST_F(ServerLimitsTest, AtTheCapTheOldestIdleConnectionMakesRoom) {
   ServerOptions options;
   options.max_connections = 2;
   Start(options);
@@ -149,18 +156,245 @@ TEST_F(ServerLimitsTest, ConnectionsBeyondTheCapAre503AndTheCapFreesUp) {
   for (int i = 0; i < 2; ++i) {
     held.push_back(std::make_unique<Connection>(port_));
     held.back()->Send("GET /healthz HTTP/1.1\r\nHost: x\r\n");  // never finished
+    std::this_thread::sleep_for(100ms);
   }
+  const auto start = std::chrono::steady_clock::now();
+  const std::string answer = Get("/healthz");
+  EXPECT_LT(std::chrono::steady_clock::now() - start, 2s);
+  EXPECT_EQ(answer.rfind("HTTP/1.1 200", 0), 0u) << answer;
+  // The oldest was closed without an answer, at once, not at a timeout.
+  const auto closing = std::chrono::steady_clock::now();
+  EXPECT_EQ(held[0]->ReadAll(), "");
+  EXPECT_LT(std::chrono::steady_clock::now() - closing, 1s);
+  // The other one still gets its answer.
+  held[1]->Send("Connection: close\r\n\r\n");
+  EXPECT_EQ(held[1]->ReadAll().rfind("HTTP/1.1 200", 0), 0u);
+}
+
+// When every connection is being answered, none can make room: 503, with a
+// request id, counted, and the cap frees up once they end.
+TEST_F(ServerLimitsTest, ConnectionsBeyondTheCapOfBusyOnesAre503AndTheCapFreesUp) {
+  ServerOptions options;
+  options.max_connections = 1;
+  HandlerOptions handler_options{1024, 1};
+  handler_options.events_keep_alive = 100ms;
+  Start(options, handler_options);
+  auto job = handler_->store().Create("pull", "web", "app", "web");
+  auto busy = std::make_unique<Connection>(port_);
+  busy->Send("GET /jobs/" + job.id + "/events HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer " +
+             job.token + "\r\n\r\n");
   std::this_thread::sleep_for(200ms);
   const auto start = std::chrono::steady_clock::now();
-  const std::string refused = Get("/healthz");
+  const std::string refused = Get("/healthz", "X-Request-Id: full-1\r\n");
   EXPECT_LT(std::chrono::steady_clock::now() - start, 2s);
   EXPECT_EQ(refused.rfind("HTTP/1.1 503", 0), 0u) << refused;
   EXPECT_NE(refused.find(R"({"error":"too many connections; try again shortly"})"), std::string::npos);
   EXPECT_NE(refused.find("Retry-After: 1"), std::string::npos);
-  held.clear();
-  std::this_thread::sleep_for(200ms);
+  EXPECT_NE(refused.find("X-Request-Id: full-1\r\n"), std::string::npos) << refused;
+  handler_->store().Update(job.id, [](deliveryhook::jobs::Job& j) {
+    j.state = deliveryhook::jobs::JobState::kSucceeded;
+  });
+  busy.reset();
+  std::this_thread::sleep_for(300ms);
+  EXPECT_EQ(Get("/healthz").rfind("HTTP/1.1 200", 0), 0u);
+  EXPECT_NE(handler_->metrics().Render(0).find(
+                R"(deliveryhook_http_requests_total{endpoint="/healthz",status="503"} 1)"),
+            std::string::npos)
+      << handler_->metrics().Render(0);
+}
+
+std::size_t Count(const std::string& text, const std::string& what) {
+  std::size_t count = 0;
+  for (auto at = text.find(what); at != std::string::npos; at = text.find(what, at + 1)) ++count;
+  return count;
+}
+
+TEST_F(ServerLimitsTest, PipelinedRequestsAreAnsweredInOrder) {
+  Start({});
+  Connection client(port_);
+  ASSERT_TRUE(client.connected());
+  // One write: both requests reach the server's buffer together.
+  client.Send("GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n"
+              "GET /nothing-here HTTP/1.1\r\nHost: x\r\n\r\n"
+              "POST /healthz HTTP/1.1\r\nHost: x\r\nContent-Length: 2\r\n\r\n{}"
+              "GET /healthz HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");
+  const std::string answers = client.ReadAll();
+  const auto first = answers.find("HTTP/1.1 200");
+  const auto second = answers.find("HTTP/1.1 404");
+  const auto third = answers.find("HTTP/1.1 405");
+  const auto fourth = answers.find("HTTP/1.1 200", first + 1);
+  EXPECT_EQ(first, 0u) << answers;
+  EXPECT_NE(second, std::string::npos) << answers;
+  EXPECT_NE(third, std::string::npos) << answers;
+  EXPECT_NE(fourth, std::string::npos) << answers;
+  EXPECT_TRUE(first < second && second < third && third < fourth) << answers;
+  EXPECT_EQ(Count(answers, "HTTP/1.1 "), 4u) << answers;
+}
+
+// Without Content-Length or Transfer-Encoding a request has no body (RFC 9112
+// section 6.3): what follows is the next request, not a body read until the
+// client closes.
+TEST_F(ServerLimitsTest, APostWithoutLengthHasNoBody) {
+  Start({});
+  Connection client(port_);
+  client.Send("POST /healthz HTTP/1.1\r\nHost: x\r\n\r\n"
+              "GET /healthz HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");
+  const auto start = std::chrono::steady_clock::now();
+  const std::string answers = client.ReadAll();
+  EXPECT_LT(std::chrono::steady_clock::now() - start, 1s);
+  EXPECT_EQ(answers.rfind("HTTP/1.1 405", 0), 0u) << answers;
+  EXPECT_NE(answers.find("HTTP/1.1 200"), std::string::npos) << answers;
+}
+
+// Ambiguous framing is refused before any body is read, and the connection
+// closed: the bytes after the headers are never served as a request.
+TEST_F(ServerLimitsTest, AmbiguousFramingIs400AndTheConnectionClosed) {
+  Start({});
+  const std::string smuggled = "GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n";
+  struct Case {
+    std::string headers;
+    std::string error;
+  };
+  const std::vector<Case> cases = {
+      {"Content-Length: 5\r\nTransfer-Encoding: chunked\r\n",
+       "a request may not have both Content-Length and Transfer-Encoding"},
+      {"Transfer-Encoding: gzip, chunked\r\n",
+       R"(Transfer-Encoding \"gzip, chunked\" is not supported; only \"chunked\" is)"},
+      {"Transfer-Encoding: xchunked\r\n",
+       R"(Transfer-Encoding \"xchunked\" is not supported; only \"chunked\" is)"},
+      {"Transfer-Encoding: chunked, identity\r\n",
+       R"(Transfer-Encoding \"chunked, identity\" is not supported; only \"chunked\" is)"},
+      {"Transfer-Encoding: chunked\r\nTransfer-Encoding: chunked\r\n",
+       "the Transfer-Encoding header is sent more than once"},
+      {"Content-Length: 5\r\nContent-Length: 5\r\n", "the Content-Length header is sent more than once"},
+      {"Content-Length: +5\r\n", "the Content-Length header is not a number"},
+  };
+  for (const Case& c : cases) {
+    Connection client(port_);
+    ASSERT_TRUE(client.connected());
+    client.Send("POST /pull HTTP/1.1\r\nHost: x\r\n" + c.headers + "\r\n0\r\n\r\n" + smuggled);
+    const std::string answer = client.ReadAll();
+    EXPECT_EQ(answer.rfind("HTTP/1.1 400", 0), 0u) << c.headers << answer;
+    EXPECT_NE(answer.find(R"({"error":")" + c.error + R"("})"), std::string::npos) << answer;
+    EXPECT_NE(answer.find("Connection: close\r\n"), std::string::npos) << answer;
+    EXPECT_EQ(Count(answer, "Connection: "), 1u) << answer;
+    EXPECT_EQ(answer.find("Keep-Alive: "), std::string::npos) << answer;
+    EXPECT_NE(answer.find("X-Request-Id: "), std::string::npos) << answer;
+    EXPECT_EQ(Count(answer, "HTTP/1.1 "), 1u) << c.headers << answer;
+  }
+  // A GET with a body: cpp-httplib would not read it, so it is refused too.
+  Connection client(port_);
+  client.Send("GET /healthz HTTP/1.1\r\nHost: x\r\nContent-Length: " +
+              std::to_string(smuggled.size()) + "\r\n\r\n" + smuggled);
+  const std::string answer = client.ReadAll();
+  EXPECT_EQ(answer.rfind("HTTP/1.1 400", 0), 0u) << answer;
+  EXPECT_NE(answer.find(R"({"error":"a GET request may not have a body"})"), std::string::npos) << answer;
+  EXPECT_EQ(Count(answer, "HTTP/1.1 "), 1u) << answer;
+  EXPECT_NE(handler_->metrics().Render(0).find(
+                R"(deliveryhook_http_requests_total{endpoint="/pull",status="400"} 7)"),
+            std::string::npos)
+      << handler_->metrics().Render(0);
+}
+
+// The client waits for 100 Continue before sending the body: a body over
+// the limit is refused instead, without waiting for it.
+TEST_F(ServerLimitsTest, ExpectContinueWithALengthOverTheLimitIs413AtOnce) {
+  ServerOptions options;
+  options.max_body_bytes = 1000;
+  Start(options);
+  Connection client(port_);
+  ASSERT_TRUE(client.connected());
+  const auto start = std::chrono::steady_clock::now();
+  client.Send("POST /pull HTTP/1.1\r\nHost: x\r\nExpect: 100-continue\r\nContent-Length: 1001\r\n\r\n");
+  const std::string answer = client.ReadAll();
+  EXPECT_LT(std::chrono::steady_clock::now() - start, 1s);
+  EXPECT_EQ(answer.rfind("HTTP/1.1 413", 0), 0u) << answer;
+  EXPECT_EQ(answer.find("100 Continue"), std::string::npos) << answer;
+  EXPECT_NE(answer.find(R"({"error":"body is larger than 1000 bytes"})"), std::string::npos) << answer;
+  EXPECT_NE(answer.find("X-Request-Id: "), std::string::npos) << answer;
+  // Within the limit: 100 Continue, then the answer.
+  Connection small(port_);
+  small.Send("POST /pull HTTP/1.1\r\nHost: x\r\nExpect: 100-continue\r\nContent-Length: 2\r\n"
+             "Connection: close\r\n\r\n");
+  char buffer[64] = {};
+  ASSERT_GT(recv(small.fd(), buffer, sizeof buffer - 1, 0), 0);
+  EXPECT_EQ(std::string(buffer).rfind("HTTP/1.1 100 Continue\r\n\r\n", 0), 0u) << buffer;
+  small.Send("{}");
+  EXPECT_EQ(small.ReadAll().rfind("HTTP/1.1 401", 0), 0u);  // unsigned
+}
+
+TEST_F(ServerLimitsTest, AChunkedBodyOverTheLimitIs413AndTheConnectionClosed) {
+  ServerOptions options;
+  options.max_body_bytes = 1000;
+  Start(options);
+  Connection client(port_);
+  const std::string chunk(600, 'a');
+  client.Send("POST /pull HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n258\r\n" + chunk +
+              "\r\n258\r\n" + chunk + "\r\n0\r\n\r\nGET /healthz HTTP/1.1\r\nHost: x\r\n\r\n");
+  const std::string answer = client.ReadAll();
+  EXPECT_EQ(answer.rfind("HTTP/1.1 413", 0), 0u) << answer;
+  EXPECT_NE(answer.find("Connection: close\r\n"), std::string::npos) << answer;
+  EXPECT_EQ(Count(answer, "HTTP/1.1 "), 1u) << answer;
+}
+
+// Sends a byte every `every` on its connection until the server closes it.
+class Trickle {
+ public:
+  Trickle(Connection& connection, std::string bytes, std::chrono::milliseconds every)
+      : thread_([&connection, bytes, every, this] {
+          for (std::size_t i = 0; !stop_ && i < bytes.size(); ++i) {
+            if (!connection.Send(bytes.substr(i, 1))) break;
+            std::this_thread::sleep_for(every);
+          }
+        }) {}
+  ~Trickle() {
+    stop_ = true;
+    thread_.join();
+  }
+
+ private:
+  std::atomic<bool> stop_{false};
+  std::thread thread_;
+};
+
+// A byte every 200 ms never runs into the read timeout (the gap), but the
+// request as a whole has a deadline: for its headers, then for its body.
+TEST_F(ServerLimitsTest, ATricklingRequestIsClosedAtItsDeadline) {
+  ServerOptions options;
+  options.read_timeout_seconds = 5;
+  options.header_timeout_seconds = 2;
+  options.body_timeout_seconds = 2;
+  Start(options);
+  const std::string headers = "GET /healthz HTTP/1.1\r\nHost: x\r\nX-Padding: " + std::string(100, 'a');
+  {
+    Connection slow(port_);
+    ASSERT_TRUE(slow.connected());
+    const auto start = std::chrono::steady_clock::now();
+    Trickle trickle(slow, headers, 200ms);
+    const std::string answer = slow.ReadAll();
+    const auto took = std::chrono::steady_clock::now() - start;
+    EXPECT_GE(took, 1800ms);
+    EXPECT_LT(took, 3500ms);
+    EXPECT_EQ(answer.find("200 OK"), std::string::npos) << answer;
+  }
+  {
+    Connection slow(port_);
+    ASSERT_TRUE(slow.connected());
+    slow.Send("POST /pull HTTP/1.1\r\nHost: x\r\nContent-Length: 100\r\n\r\n");
+    const auto start = std::chrono::steady_clock::now();
+    Trickle trickle(slow, std::string(100, 'a'), 200ms);
+    const std::string answer = slow.ReadAll();
+    const auto took = std::chrono::steady_clock::now() - start;
+    EXPECT_GE(took, 1800ms);
+    EXPECT_LT(took, 3500ms);
+    EXPECT_EQ(answer.rfind("HTTP/1.1 400", 0), 0u) << answer;
+    EXPECT_NE(answer.find(R"({"error":"the request body is incomplete or malformed"})"), std::string::npos)
+        << answer;
+  }
+  // A prompt request is not affected.
   EXPECT_EQ(Get("/healthz").rfind("HTTP/1.1 200", 0), 0u);
 }
+
 
 TEST_F(ServerLimitsTest, TlsFilesThatCannotBeLoadedStopTheStart) {
   handler_ = std::make_unique<WebhookHandler>(
