@@ -356,6 +356,18 @@ deliveryhook::Result<deliveryhook::webhook::Authenticated> WebhookHandler::Authe
 Reply WebhookHandler::RefuseAuthentication(const IncomingRequest& request,
                                            const deliveryhook::Error& error, RequestLog& log,
                                            std::optional<int> audited_status) {
+  if (auto limited = OverFailureLimit(request)) return *limited;
+  // A request signed both ways guessed nothing; everything else failed a check.
+  if (error.code() != ErrorCode::kInvalidArgument) {
+    auth_failures_.RecordFailure(request.client_address);
+  }
+  Reply reply = AuthenticationReply(error);
+  log.Decide(AuthenticationDecision(error.code()),
+             {audited_status.value_or(reply.status), {}, {}});
+  return reply;
+}
+
+std::optional<Reply> WebhookHandler::OverFailureLimit(const IncomingRequest& request) {
   if (auto wait = auth_failures_.RetryAfter(request.client_address)) {
     options_.metrics->CountRateLimited();
     if (auto report = auth_failures_.CountRefusal(request.client_address)) {
@@ -371,14 +383,7 @@ Reply WebhookHandler::RefuseAuthentication(const IncomingRequest& request,
     reply.headers.emplace_back("Retry-After", std::to_string(*wait));
     return reply;
   }
-  // A request signed both ways guessed nothing; everything else failed a check.
-  if (error.code() != ErrorCode::kInvalidArgument) {
-    auth_failures_.RecordFailure(request.client_address);
-  }
-  Reply reply = AuthenticationReply(error);
-  log.Decide(AuthenticationDecision(error.code()),
-             {audited_status.value_or(reply.status), {}, {}});
-  return reply;
+  return std::nullopt;
 }
 
 Reply WebhookHandler::Trigger(const IncomingRequest& request, Action action) {
@@ -522,6 +527,10 @@ std::optional<Job> WebhookHandler::AuthorizedJob(const IncomingRequest& request,
                                                  const std::string& job_id, RequestLog& log) {
   auto job = store_.Get(job_id);
   if (!job) {
+    // Trying job ids is guessing too: counted like a failed signature, so a
+    // flood of made-up ids ends up logged in aggregate.
+    if (OverFailureLimit(request)) return std::nullopt;
+    auth_failures_.RecordFailure(request.client_address);
     log.Decide("unknown_job", {404, {}, {}});
     return std::nullopt;
   }

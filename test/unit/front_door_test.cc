@@ -492,6 +492,23 @@ TEST_F(FrontDoorHandlerTest, AJobsErrorNamesNoEngineAddress) {
       << reply.body;
 }
 
+TEST_F(FrontDoorHandlerTest, TryingJobIdsCountsAsFailedAuthentication) {
+  auto handler = Make(600, 3);
+  IncomingRequest probe;
+  probe.method = "GET";
+  probe.client_address = "10.0.0.9";
+  std::vector<std::string> lines;
+  RequestLog::SetSinkForTesting([&](const std::string& line) { lines.push_back(line); });
+  for (int i = 0; i < 100; ++i) {
+    probe.path = "/jobs/guess-" + std::to_string(i);
+    EXPECT_EQ(handler->Handle(probe).status, 404);  // always the unknown-job answer
+  }
+  RequestLog::SetSinkForTesting({});
+  EXPECT_EQ(lines.size(), 4u);  // three audit lines, then one aggregate line
+  // The client's valid requests still pass.
+  EXPECT_EQ(handler->Handle(Signed("default-secret", Body("shop-web"), "10.0.0.9")).status, 202);
+}
+
 TEST_F(FrontDoorHandlerTest, TheAuditLineOfAnUnknownJobSaysTheStatusSent) {
   auto handler = Make();
   std::vector<std::string> lines;
