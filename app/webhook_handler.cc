@@ -403,7 +403,8 @@ Reply WebhookHandler::Trigger(const IncomingRequest& request, Action action) {
   if (!reservation) {
     if (reservation.error().code() == ErrorCode::kUnavailable) {
       Reply full = ErrorReply(429, reservation.error().message());
-      full.headers.emplace_back("Retry-After", std::to_string(options_.auth_failures.window.count()));
+      full.headers.emplace_back("Retry-After",
+                                std::to_string(verifier_->SecondsUntilReplayRoom(*authenticated)));
       return log.Decide("replay_memory_full", full);
     }
     return log.Decide(AuthenticationDecision(reservation.error().code()),
@@ -451,6 +452,13 @@ Reply WebhookHandler::Trigger(const IncomingRequest& request, Action action) {
       if (EngineDown(pinned.error())) return EngineUnreachable(pinned.error(), log);
       const char* decision = status == 404 ? "unknown_target" : status == 400 ? "bad_request" : "engine_error";
       return log.Decide(decision, ErrorReply(status, WithoutEngineAddress(pinned.error().message())));
+    }
+    // Found again by name: had the name moved to another container meanwhile,
+    // that one is decided on its own.
+    if (auto access = deliveryhook::webhook::Decide(*key, *pinned, options_.access);
+        access != deliveryhook::webhook::Access::kAllowed) {
+      return log.Decide("denied_" + std::string(ToString(access)),
+                        ErrorReply(404, UnknownTargetMessage(*selector)));
     }
     target = std::move(pinned);
   }
