@@ -10,6 +10,7 @@
 #include <cstdlib>
 #include <filesystem>
 #include <memory>
+#include <thread>
 
 #include "deliveryhook/webhook/failure_limiter.h"
 #include "deliveryhook/webhook/keys.h"
@@ -269,6 +270,8 @@ class FrontDoorHandlerTest : public ::testing::Test {
     if (!proxies.empty()) options.trusted_proxies = *TrustedProxies::Parse(proxies);
     DeployBackend backend;
     backend.resolve = [this](const TargetSelector& selector) -> Result<Target> {
+      if (slow_resolve_) std::this_thread::sleep_for(std::chrono::milliseconds(100));
+      std::lock_guard lock(resolved_mutex_);
       resolved_.push_back(selector);
       if (engine_down_) {
         return Error(ErrorCode::kUnavailable,
@@ -319,8 +322,10 @@ class FrontDoorHandlerTest : public ::testing::Test {
   }
 
   std::shared_ptr<deliveryhook::webhook::SignatureVerifier> verifier_;
+  std::mutex resolved_mutex_;
   std::vector<TargetSelector> resolved_;
   bool engine_down_ = false;
+  bool slow_resolve_ = false;
 };
 
 TEST_F(FrontDoorHandlerTest, AValidSignatureGetsThroughAFloodOfBadOnes) {
@@ -394,6 +399,19 @@ TEST_F(FrontDoorHandlerTest, ARefusedRequestCanBeRetriedByteForByte) {
   Reply replay = handler->Handle(request);
   EXPECT_EQ(replay.status, 401);
   EXPECT_EQ(ErrorOf(replay), "this request was already accepted once (replay)");
+}
+
+TEST_F(FrontDoorHandlerTest, OfTwoIdenticalRequestsInFlightOnlyOneIsAccepted) {
+  auto handler = Make();
+  slow_resolve_ = true;  // both are between their reservation and their job
+  const IncomingRequest request = Signed("default-secret", Body("shop-web"));
+  int first = 0, second = 0;
+  std::thread a([&] { first = handler->Handle(request).status; });
+  std::thread b([&] { second = handler->Handle(request).status; });
+  a.join();
+  b.join();
+  EXPECT_EQ(std::min(first, second), 202);
+  EXPECT_EQ(std::max(first, second), 401);
 }
 
 TEST_F(FrontDoorHandlerTest, AKeyThatFloodsItsShareRefusesOnlyItself) {
