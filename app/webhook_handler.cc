@@ -356,6 +356,18 @@ deliveryhook::Result<deliveryhook::webhook::Authenticated> WebhookHandler::Authe
 Reply WebhookHandler::RefuseAuthentication(const IncomingRequest& request,
                                            const deliveryhook::Error& error, RequestLog& log,
                                            std::optional<int> audited_status) {
+  if (auto limited = OverFailureLimit(request)) return *limited;
+  // A request signed both ways guessed nothing; everything else failed a check.
+  if (error.code() != ErrorCode::kInvalidArgument) {
+    auth_failures_.RecordFailure(request.client_address);
+  }
+  Reply reply = AuthenticationReply(error);
+  log.Decide(AuthenticationDecision(error.code()),
+             {audited_status.value_or(reply.status), {}, {}});
+  return reply;
+}
+
+std::optional<Reply> WebhookHandler::OverFailureLimit(const IncomingRequest& request) {
   if (auto wait = auth_failures_.RetryAfter(request.client_address)) {
     options_.metrics->CountRateLimited();
     if (auto report = auth_failures_.CountRefusal(request.client_address)) {
@@ -371,14 +383,7 @@ Reply WebhookHandler::RefuseAuthentication(const IncomingRequest& request,
     reply.headers.emplace_back("Retry-After", std::to_string(*wait));
     return reply;
   }
-  // A request signed both ways guessed nothing; everything else failed a check.
-  if (error.code() != ErrorCode::kInvalidArgument) {
-    auth_failures_.RecordFailure(request.client_address);
-  }
-  Reply reply = AuthenticationReply(error);
-  log.Decide(AuthenticationDecision(error.code()),
-             {audited_status.value_or(reply.status), {}, {}});
-  return reply;
+  return std::nullopt;
 }
 
 Reply WebhookHandler::Trigger(const IncomingRequest& request, Action action) {
@@ -398,7 +403,8 @@ Reply WebhookHandler::Trigger(const IncomingRequest& request, Action action) {
   if (!reservation) {
     if (reservation.error().code() == ErrorCode::kUnavailable) {
       Reply full = ErrorReply(429, reservation.error().message());
-      full.headers.emplace_back("Retry-After", std::to_string(options_.auth_failures.window.count()));
+      full.headers.emplace_back("Retry-After",
+                                std::to_string(verifier_->SecondsUntilReplayRoom(*authenticated)));
       return log.Decide("replay_memory_full", full);
     }
     return log.Decide(AuthenticationDecision(reservation.error().code()),
@@ -446,6 +452,13 @@ Reply WebhookHandler::Trigger(const IncomingRequest& request, Action action) {
       if (EngineDown(pinned.error())) return EngineUnreachable(pinned.error(), log);
       const char* decision = status == 404 ? "unknown_target" : status == 400 ? "bad_request" : "engine_error";
       return log.Decide(decision, ErrorReply(status, WithoutEngineAddress(pinned.error().message())));
+    }
+    // Found again by name: had the name moved to another container meanwhile,
+    // that one is decided on its own.
+    if (auto access = deliveryhook::webhook::Decide(*key, *pinned, options_.access);
+        access != deliveryhook::webhook::Access::kAllowed) {
+      return log.Decide("denied_" + std::string(ToString(access)),
+                        ErrorReply(404, UnknownTargetMessage(*selector)));
     }
     target = std::move(pinned);
   }
@@ -522,6 +535,10 @@ std::optional<Job> WebhookHandler::AuthorizedJob(const IncomingRequest& request,
                                                  const std::string& job_id, RequestLog& log) {
   auto job = store_.Get(job_id);
   if (!job) {
+    // Trying job ids is guessing too: counted like a failed signature, so a
+    // flood of made-up ids ends up logged in aggregate.
+    if (OverFailureLimit(request)) return std::nullopt;
+    auth_failures_.RecordFailure(request.client_address);
     log.Decide("unknown_job", {404, {}, {}});
     return std::nullopt;
   }

@@ -153,6 +153,9 @@ class WebhookHandler {
   // refusal's status in the audit line when given (job reads answer 404).
   Reply RefuseAuthentication(const IncomingRequest& request, const deliveryhook::Error& error,
                              RequestLog& log, std::optional<int> audited_status = std::nullopt);
+  // 429 while the client is over the failure limit, counted and logged in
+  // aggregate (one line per client and window).
+  std::optional<Reply> OverFailureLimit(const IncomingRequest& request);
   // The job, and whether the request joined an already queued one.
   deliveryhook::Result<std::pair<deliveryhook::jobs::Job, bool>> Enqueue(
       const deliveryhook::deploy::Target& target, deliveryhook::deploy::Action action,

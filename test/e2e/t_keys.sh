@@ -15,8 +15,8 @@
 #     deploys, and compose up -d agrees;
 #   - the hook's own container (the hook run with that container's short id
 #     as hostname) is redeployed only by a key with allow_self;
-#   - after AUTH_FAIL_LIMIT failed signatures the client gets 429 with
-#     Retry-After, even with a valid signature.
+#   - after AUTH_FAIL_LIMIT failed signatures the client's failing requests
+#     get 429 with Retry-After; a valid signature from it still deploys.
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
 OLD_SECRET="old-$(od -An -N8 -tx1 /dev/urandom | tr -d ' \n')"

@@ -10,6 +10,7 @@
 #include <cstdlib>
 #include <filesystem>
 #include <memory>
+#include <thread>
 
 #include "deliveryhook/webhook/failure_limiter.h"
 #include "deliveryhook/webhook/keys.h"
@@ -269,6 +270,8 @@ class FrontDoorHandlerTest : public ::testing::Test {
     if (!proxies.empty()) options.trusted_proxies = *TrustedProxies::Parse(proxies);
     DeployBackend backend;
     backend.resolve = [this](const TargetSelector& selector) -> Result<Target> {
+      if (slow_resolve_) std::this_thread::sleep_for(std::chrono::milliseconds(100));
+      std::lock_guard lock(resolved_mutex_);
       resolved_.push_back(selector);
       if (engine_down_) {
         return Error(ErrorCode::kUnavailable,
@@ -319,8 +322,10 @@ class FrontDoorHandlerTest : public ::testing::Test {
   }
 
   std::shared_ptr<deliveryhook::webhook::SignatureVerifier> verifier_;
+  std::mutex resolved_mutex_;
   std::vector<TargetSelector> resolved_;
   bool engine_down_ = false;
+  bool slow_resolve_ = false;
 };
 
 TEST_F(FrontDoorHandlerTest, AValidSignatureGetsThroughAFloodOfBadOnes) {
@@ -396,6 +401,19 @@ TEST_F(FrontDoorHandlerTest, ARefusedRequestCanBeRetriedByteForByte) {
   EXPECT_EQ(ErrorOf(replay), "this request was already accepted once (replay)");
 }
 
+TEST_F(FrontDoorHandlerTest, OfTwoIdenticalRequestsInFlightOnlyOneIsAccepted) {
+  auto handler = Make();
+  slow_resolve_ = true;  // both are between their reservation and their job
+  const IncomingRequest request = Signed("default-secret", Body("shop-web"));
+  int first = 0, second = 0;
+  std::thread a([&] { first = handler->Handle(request).status; });
+  std::thread b([&] { second = handler->Handle(request).status; });
+  a.join();
+  b.join();
+  EXPECT_EQ(std::min(first, second), 202);
+  EXPECT_EQ(std::max(first, second), 401);
+}
+
 TEST_F(FrontDoorHandlerTest, AKeyThatFloodsItsShareRefusesOnlyItself) {
   auto handler = Make(3);
   // Refused requests (unknown targets) take no room at all.
@@ -412,7 +430,8 @@ TEST_F(FrontDoorHandlerTest, AKeyThatFloodsItsShareRefusesOnlyItself) {
   EXPECT_EQ(ErrorOf(full).rfind("key \"ci-shop\" sent more requests within the timestamp window", 0),
             0u)
       << ErrorOf(full);
-  EXPECT_FALSE(HeaderOf(full, "Retry-After").empty());
+  // The oldest of the three expires at its timestamp + window + 1.
+  EXPECT_EQ(HeaderOf(full, "Retry-After"), std::to_string(300 - 2 + 1));
   EXPECT_EQ(handler->Handle(Signed("default-secret", Body("blog-web"))).status, 202);
 }
 
@@ -490,6 +509,23 @@ TEST_F(FrontDoorHandlerTest, AJobsErrorNamesNoEngineAddress) {
   EXPECT_NE(reply.body.find("cannot reach the Docker engine: Couldn't connect to server"),
             std::string::npos)
       << reply.body;
+}
+
+TEST_F(FrontDoorHandlerTest, TryingJobIdsCountsAsFailedAuthentication) {
+  auto handler = Make(600, 3);
+  IncomingRequest probe;
+  probe.method = "GET";
+  probe.client_address = "10.0.0.9";
+  std::vector<std::string> lines;
+  RequestLog::SetSinkForTesting([&](const std::string& line) { lines.push_back(line); });
+  for (int i = 0; i < 100; ++i) {
+    probe.path = "/jobs/guess-" + std::to_string(i);
+    EXPECT_EQ(handler->Handle(probe).status, 404);  // always the unknown-job answer
+  }
+  RequestLog::SetSinkForTesting({});
+  EXPECT_EQ(lines.size(), 4u);  // three audit lines, then one aggregate line
+  // The client's valid requests still pass.
+  EXPECT_EQ(handler->Handle(Signed("default-secret", Body("shop-web"), "10.0.0.9")).status, 202);
 }
 
 TEST_F(FrontDoorHandlerTest, TheAuditLineOfAnUnknownJobSaysTheStatusSent) {

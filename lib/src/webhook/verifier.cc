@@ -299,6 +299,10 @@ Result<ReplayReservation> SignatureVerifier::Reserve(const Authenticated& authen
   return Reserve(authenticated.replay, authenticated.standard, authenticated.key->id);
 }
 
+std::int64_t SignatureVerifier::SecondsUntilReplayRoom(const Authenticated& authenticated) const {
+  return replays_.SecondsUntilRoom(authenticated.replay.key_id, clock_());
+}
+
 void SignatureVerifier::SetReplayJournal(std::function<void(const ReplayEntry&)> journal) {
   replays_.SetJournal(std::move(journal));
 }

@@ -130,6 +130,9 @@ class SignatureVerifier {
   // reservation once the request was accepted; dropping it uncommitted
   // forgets the request, so it can be sent again.
   Result<ReplayReservation> Reserve(const Authenticated& authenticated);
+  // When Reserve() found the key's share full: seconds until an entry of it
+  // expires (at least 1), for Retry-After.
+  std::int64_t SecondsUntilReplayRoom(const Authenticated& authenticated) const;
 
   // Committed replay entries go to `journal` (the database in DATA_DIR);
   // Restore() reads entries written by an earlier run back in.
