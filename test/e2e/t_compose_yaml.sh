@@ -1,0 +1,89 @@
+#!/usr/bin/env bash
+# shellcheck source-path=SCRIPTDIR
+# The YAML as compose reads it, deployed: the service's `restart` and labels
+# come from a merge key inside a mapping that is itself merged (with a list
+# of merges and an override after them), its volumes carry `:z`/`:Z`, an
+# absolute bind source with a trailing slash and one with a double slash
+# (compose keeps both as written). After /pull the container is recreated
+# and compose's `up -d` changes nothing. Once per compose version, each
+# creating first and judging after.
+source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+
+write_project() {
+  local dir=$1 tag=$2
+  mkdir -p "$dir/conf" "$WORK/host-$tag"
+  echo config >"$dir/conf/app.conf"
+  cat >"$dir/compose.yaml" <<EOF
+x-restart: &restart
+  restart: unless-stopped
+x-base: &base
+  <<: *restart
+  stop_signal: SIGKILL
+  labels: &labels
+    com.example.tier: web
+x-more: &more
+  com.example.team: ops
+  com.example.tier: ignored
+services:
+  app:
+    <<: *base
+    image: $(app_ref "$tag")
+    container_name: $PREFIX-$tag-app
+    labels:
+      <<: [*labels, *more]
+      com.example.own: "yes"
+    volumes:
+      - ./conf:/etc/app:ro,z
+      - data:/data:Z
+      - $WORK/host-$tag/:/host-trailing
+      - $WORK//host-$tag:/host-double
+      - type: bind
+        source: $WORK/host-$tag/
+        target: /host-long
+volumes:
+  data:
+EOF
+}
+
+# HostConfig.$1 of container $2, its entries sorted (compose builds them
+# from a Go map, in no fixed order).
+sorted_host_config() {
+  docker inspect -f "{{json .HostConfig.$1}}" "$2" |
+    python3 -c 'import json, sys; print(sorted(json.dumps(m, sort_keys=True) for m in json.load(sys.stdin) or []))'
+}
+
+yaml_flow() {
+  local version=$1 tag project dir app v1 v2 old_id
+  tag=y${version//./}
+  project=$PREFIX-$tag
+  dir=$WORK/$project
+  app=$PREFIX-$tag-app
+  log "--- compose $version, project $project"
+  v1=$(build_app_image "$tag" "v1 of $project")
+  write_project "$dir" "$tag"
+  compose_in "$version" "$dir" up -d 2>&1 | sed 's/^/  compose: /' >&2
+  container_running "$app" || fail "compose $version did not start $app"
+  assert_eq unless-stopped "$(docker inspect -f '{{.HostConfig.RestartPolicy.Name}}' "$app")" \
+    "restart from the nested merge (compose itself)"
+  local binds_before mounts_before
+  binds_before=$(sorted_host_config Binds "$app")
+  mounts_before=$(sorted_host_config Mounts "$app")
+  old_id=$(container_id "$app")
+
+  v2=$(build_app_image "$tag" "v2 of $project")
+  [ -n "$HOOK_PID" ] || hook_start
+  accept_job "$(pipeline_post openssl /pull "{\"container_name\": \"$app\"}")"
+  wait_for_job "$JOB_ID" "$JOB_TOKEN"
+  assert_eq succeeded "$JOB_STATE" "job state (error: $JOB_ERROR)"
+  assert_ne "$old_id" "$(container_id "$app")" "$app was recreated"
+  assert_eq "$v2" "$(container_image_id "$app")" "$app runs v2"
+  assert_eq unless-stopped "$(docker inspect -f '{{.HostConfig.RestartPolicy.Name}}' "$app")" "restart kept"
+  assert_eq "yes ops web" "$(docker inspect -f '{{index .Config.Labels "com.example.own"}} {{index .Config.Labels "com.example.team"}} {{index .Config.Labels "com.example.tier"}}' "$app")" "merged labels"
+  assert_eq "$binds_before" "$(sorted_host_config Binds "$app")" "Binds as compose wrote them"
+  assert_eq "$mounts_before" "$(sorted_host_config Mounts "$app")" "Mounts as compose wrote them"
+  compose_noop "$version" "$dir"
+}
+
+yaml_flow 2.40.3
+yaml_flow 2.26.1
+log "PASS"
