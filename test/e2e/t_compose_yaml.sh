@@ -5,7 +5,9 @@
 # of merges and an override after them), its volumes carry `:z`/`:Z`, an
 # absolute bind source with a trailing slash and one with a double slash
 # (compose keeps both as written). After /pull the container is recreated
-# and compose's `up -d` changes nothing. Once per compose version, each
+# and compose's `up -d` changes nothing. A second service comes from an
+# included file and extends a service of a third file (relative paths
+# resolving against their own directories); /pull recreates it too. Once per compose version, each
 # creating first and judging after.
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
@@ -40,8 +42,38 @@ services:
       - type: bind
         source: $WORK/host-$tag/
         target: /host-long
+include:
+  - path: lib/worker.yaml
+    env_file: lib/worker.env
 volumes:
   data:
+EOF
+  mkdir -p "$dir/lib/shared/conf" "$dir/lib/state"
+  echo shared >"$dir/lib/shared/conf/base.conf"
+  cat >"$dir/lib/worker.yaml" <<EOF
+services:
+  worker:
+    extends:
+      file: shared/base.yaml
+      service: base
+    image: $(app_ref "$tag")
+    container_name: $PREFIX-$tag-worker
+    environment:
+      ROLE: \${WORKER_ROLE}
+    volumes:
+      - ./state:/state
+EOF
+  echo "WORKER_ROLE=batch" >"$dir/lib/worker.env"
+  cat >"$dir/lib/shared/base.yaml" <<'EOF'
+services:
+  base:
+    restart: on-failure:3
+    stop_signal: SIGKILL
+    environment:
+      ROLE: base
+      SHARED: "yes"
+    volumes:
+      - ./conf:/etc/base:ro
 EOF
 }
 
@@ -81,6 +113,19 @@ yaml_flow() {
   assert_eq "yes ops web" "$(docker inspect -f '{{index .Config.Labels "com.example.own"}} {{index .Config.Labels "com.example.team"}} {{index .Config.Labels "com.example.tier"}}' "$app")" "merged labels"
   assert_eq "$binds_before" "$(sorted_host_config Binds "$app")" "Binds as compose wrote them"
   assert_eq "$mounts_before" "$(sorted_host_config Mounts "$app")" "Mounts as compose wrote them"
+
+  local worker=$PREFIX-$tag-worker worker_binds worker_id
+  container_running "$worker" || fail "compose $version did not start $worker"
+  worker_binds=$(sorted_host_config Binds "$worker")
+  assert_contains "$worker_binds" "$dir/lib/shared/conf:/etc/base:ro" "extended bind (compose itself)"
+  worker_id=$(container_id "$worker")
+  accept_job "$(pipeline_post openssl /pull "{\"container_name\": \"$worker\"}")"
+  wait_for_job "$JOB_ID" "$JOB_TOKEN"
+  assert_eq succeeded "$JOB_STATE" "worker job state (error: $JOB_ERROR)"
+  assert_ne "$worker_id" "$(container_id "$worker")" "$worker was recreated"
+  assert_eq "$worker_binds" "$(sorted_host_config Binds "$worker")" "worker Binds as compose wrote them"
+  assert_contains "$(docker exec "$worker" env)" "ROLE=batch" "include env_file interpolation"
+  assert_eq on-failure:3 "$(docker inspect -f '{{.HostConfig.RestartPolicy.Name}}:{{.HostConfig.RestartPolicy.MaximumRetryCount}}' "$worker")" "extended restart"
   compose_noop "$version" "$dir"
 }
 
