@@ -325,6 +325,44 @@ TEST_F(ProjectTest, IncludeProjectDirectoryAndEnvironment) {
       << inc->canonical_json;
 }
 
+// The case compose 2.40.3 and 2.26.1 ran (see the test's files): `up`
+// labelled the container with the hash of the service holding the merged
+// labels and, for 2.40.3 only, the label_file list.
+TEST_F(ProjectTest, LabelFilesAndRawEnvFiles) {
+  Write("compose.yaml",
+        "services:\n  web:\n    image: nginx\n    label_file: [./a.labels, ./b.labels]\n"
+        "    labels: {own: \"1\", x: from-service}\n"
+        "  raw:\n    image: nginx\n    env_file:\n      - path: ./raw.env\n        format: raw\n"
+        "      - path: ./missing.env\n        required: false\n    environment: {OWN: \"1\"}\n");
+  Write("a.labels", "x=from-a\na=1\nb=${a}-sub\n# c\n");
+  Write("b.labels", "x=from-b\nq=\"quoted\"\n");
+  Write("raw.env", "  A=  spaced value  \nB=\"quoted $HOME\"\n#c\nHOME\nNOPE\n");
+  Project project = Load(Options());
+  std::string dir = Dir().string();
+  const Service* web = project.FindService("web");
+  std::string labels = "\"labels\":{\"a\":\"1\",\"b\":\"1-sub\",\"own\":\"1\",\"q\":\"quoted\",\"x\":\"from-service\"}";
+  EXPECT_EQ(web->canonical_json, "{\"command\":null,\"entrypoint\":null,\"image\":\"nginx\"," + labels +
+                                     ",\"label_file\":[\"" + dir + "/a.labels\",\"" + dir +
+                                     "/b.labels\"],\"networks\":{\"default\":null}}");
+  EXPECT_EQ(ServiceConfigHash(*web, ComposeVersion{2, 26, 1}),
+            Sha256("{\"command\":null,\"entrypoint\":null,\"image\":\"nginx\"," + labels +
+                   ",\"networks\":{\"default\":null}}"));
+  EXPECT_EQ(project.FindService("raw")->canonical_json,
+            "{\"command\":null,\"entrypoint\":null,\"environment\":{\"A\":\"  spaced value  \","
+            "\"B\":\"\\\"quoted $HOME\\\"\",\"HOME\":\"/home/tester\",\"OWN\":\"1\"},\"image\":\"nginx\","
+            "\"networks\":{\"default\":null}}");
+
+  Write("raw.env", "A B=1\n");
+  Result<Project> bad = LoadProject(Options());
+  ASSERT_FALSE(bad.ok());
+  EXPECT_EQ(bad.error().message(), "failed to parse env_file " + dir + "/raw.env: variable 'A B' contains whitespaces");
+  Write("compose.yaml", "services:\n  web:\n    image: nginx\n    label_file: ./none.labels\n");
+  bad = LoadProject(Options());
+  ASSERT_FALSE(bad.ok());
+  EXPECT_EQ(bad.error().message(), "label file " + dir + "/none.labels not found: stat " + dir +
+                                       "/none.labels: no such file or directory");
+}
+
 TEST(ComposeVersionTest, ParsesLabelValues) {
   EXPECT_EQ(ComposeVersion::Parse("2.40.3"), (ComposeVersion{2, 40, 3}));
   EXPECT_EQ(ComposeVersion::Parse("v2.26.1"), (ComposeVersion{2, 26, 1}));

@@ -617,7 +617,18 @@ Status FoldEnvFiles(Json& service, const Environment& project_environment) {
       return Error(ErrorCode::kNotFound, "env file " + path + " not found: stat " + path +
                                              ": no such file or directory");
     }
-    Result<Environment> values = ReadDotEnvFile(path, lookup);
+    const Json* format = file.Find("format");
+    Result<Environment> values = Environment();
+    if (format == nullptr || format->text().empty()) {
+      values = ReadDotEnvFile(path, lookup);
+    } else if (format->text() == "raw") {  // registered by compose 2.40's CLI
+      Result<std::string> text = ReadFile(path);
+      if (!text) return text.error();
+      values = ParseRawEnv(*text, lookup);
+      if (!values) return values.error().WithContext("failed to parse env_file " + path);
+    } else {
+      return Error(ErrorCode::kInvalidArgument, "unsupported env_file format \"" + format->text() + "\"");
+    }
     if (!values) return values.error();
     for (const auto& [key, value] : *values) merged.Set(key, Json::String(value));
   }
@@ -628,10 +639,42 @@ Status FoldEnvFiles(Json& service, const Environment& project_environment) {
   return Ok();
 }
 
+// compose-go's WithServicesLabelsResolved: each label_file is read in
+// order (a later one wins; `${VAR}` sees only the labels read so far), the
+// service's own `labels` win over them. `up` keeps the label_file list in
+// the service (so compose 2.40 hashes it; ServiceConfigHash drops it for
+// releases that did not).
+Status FoldLabelFiles(Json& service) {
+  const Json* files = service.Find("label_file");
+  if (files == nullptr) return Ok();
+  Json merged = Json::Map();
+  for (const Json& file : files->items()) {
+    const std::string& path = file.text();
+    std::error_code error;
+    if (!fs::exists(path, error)) {
+      return Error(ErrorCode::kNotFound,
+                   "label file " + path + " not found: stat " + path + ": no such file or directory");
+    }
+    Lookup lookup = [&](const std::string& key) -> std::optional<std::string> {
+      if (const Json* value = merged.Find(key)) return value->text();
+      return std::nullopt;
+    };
+    Result<Environment> values = ReadDotEnvFile(path, lookup);
+    if (!values) return values.error();
+    for (const auto& [key, value] : *values) merged.Set(key, Json::String(value));
+  }
+  if (const Json* own = service.Find("labels")) {
+    for (const auto& [key, value] : own->members()) merged.Set(key, value);
+  }
+  if (!merged.empty()) service.Set("labels", std::move(merged));
+  return Ok();
+}
+
 Result<Service> FinishService(const std::string& name, ServiceFragment fragment,
                               const Environment& environment) {
   Json& fields = fragment.fields;
   if (Status s = FoldEnvFiles(fields, environment); !s) return s.error();
+  if (Status s = FoldLabelFiles(fields); !s) return s.error();
   ApplyServiceDefaults(fields);
   Json canonical = OrderServiceFields(fields);
   Service service;
