@@ -289,6 +289,66 @@ Result<ServiceFragment> ResolveService(const std::string& name, const YamlNode& 
                                        const Scope& scope, const std::vector<TagPath>& tags,
                                        std::vector<ServiceRef>& chain);
 
+// The normalizer fills in defaults that compose-go only sets once the
+// files are merged (transform.SetDefaultValues): a build's context and
+// dockerfile, a dependency's condition and required. Left in a fragment
+// they would override what an earlier file or an extended service set
+// (`build: {args: ...}` in an override keeps the base's context).
+void DropEarlyDefaults(const YamlNode& node, ServiceFragment& fragment) {
+  if (!node.IsMapping()) return;
+  if (const YamlNode* build = node.Find("build"); build && !build->IsNull()) {
+    if (Json* fields = fragment.fields.Find("build"); fields && fields->is_object()) {
+      if (build->IsMapping() && build->Find("context") == nullptr) fields->Erase("context");
+      if (!build->IsMapping() || build->Find("dockerfile") == nullptr) fields->Erase("dockerfile");
+    }
+  }
+  const YamlNode* depends_on = node.Find("depends_on");
+  Json* dependencies = fragment.fields.Find("depends_on");
+  if (depends_on == nullptr || !depends_on->IsMapping() || dependencies == nullptr) return;
+  for (const YamlEntry& entry : depends_on->entries) {
+    Json* dependency = dependencies->Find(entry.key);
+    if (dependency == nullptr || !entry.value.IsMapping()) continue;
+    if (entry.value.Find("condition") == nullptr) dependency->Erase("condition");
+    if (entry.value.Find("required") == nullptr) dependency->Erase("required");
+  }
+}
+
+// Puts `first` members (those present) ahead of the others, which keep
+// their order: Go writes struct fields in declaration order.
+Json WithLeadingMembers(const Json& value, std::initializer_list<const char*> first) {
+  Json ordered = Json::Struct();
+  for (const char* key : first) {
+    if (const Json* member = value.Find(key)) ordered.Set(key, *member);
+  }
+  for (const auto& [key, member] : value.members()) {
+    if (ordered.Find(key) == nullptr) ordered.Set(key, member);
+  }
+  return ordered;
+}
+
+// SetDefaultValues, once the files of a load (the project, or an included
+// project) are merged: relative to that load's directory.
+void ApplyLateDefaults(Model& model, const std::string& working_dir) {
+  for (auto& [name, fragment] : model.services) {
+    if (Json* build = fragment.fields.Find("build"); build && build->is_object()) {
+      if (build->Find("context") == nullptr) build->Set("context", Json::String(working_dir));
+      if (build->Find("dockerfile") == nullptr && build->Find("dockerfile_inline") == nullptr) {
+        build->Set("dockerfile", Json::String("Dockerfile"));
+      }
+      *build = WithLeadingMembers(*build, {"context", "dockerfile"});
+    }
+    if (Json* dependencies = fragment.fields.Find("depends_on"); dependencies && dependencies->is_object()) {
+      for (auto& [key, dependency] : dependencies->members()) {
+        if (!dependency.is_object()) continue;
+        if (dependency.Find("condition") == nullptr) dependency.Set("condition", Json::String("service_started"));
+        if (dependency.Find("required") == nullptr) dependency.Set("required", Json::Bool(true));
+        dependency = WithLeadingMembers(dependency, {"condition", "restart", "required"});
+      }
+    }
+  }
+}
+
+
 // The base an `extends` names, from this file or from another one (read
 // and interpolated like any compose file, its relative paths resolved
 // against its own directory), with its own `extends` applied.
@@ -344,7 +404,10 @@ Result<ServiceFragment> ResolveService(const std::string& name, const YamlNode& 
   const YamlNode* extends = node.IsMapping() ? node.Find("extends") : nullptr;
   if (extends == nullptr) {
     Result<ServiceFragment> fragment = NormalizeService(name, node, context);
-    if (fragment) ForgetEmptyKeys(node, *fragment);
+    if (!fragment) return fragment.error();
+    ForgetEmptyKeys(node, *fragment);
+    DropEarlyDefaults(node, *fragment);
+    EnforceUnicity(fragment->fields);
     return fragment;
   }
   ServiceRef self{file, name};
@@ -358,9 +421,12 @@ Result<ServiceFragment> ResolveService(const std::string& name, const YamlNode& 
   Result<ServiceFragment> fragment = NormalizeService(name, own, context);
   if (!fragment) return fragment.error();
   ForgetEmptyKeys(own, *fragment);
+  DropEarlyDefaults(own, *fragment);
+  EnforceUnicity(fragment->fields);
   ServiceFragment merged = std::move(*base);
   ApplyTaggedPaths(tags, name, merged);
   MergeServiceFragment(merged, *fragment);
+  EnforceUnicity(merged.fields);
   return merged;
 }
 
@@ -430,6 +496,7 @@ Result<Model> LoadFiles(const std::vector<std::string>& paths, const Scope& scop
     ApplyTaggedPaths(tags, model);
     MergeModel(model, std::move(*file_model));
   }
+  ApplyLateDefaults(model, scope.working_dir);
   return model;
 }
 
@@ -673,6 +740,7 @@ Status FoldLabelFiles(Json& service) {
 Result<Service> FinishService(const std::string& name, ServiceFragment fragment,
                               const Environment& environment) {
   Json& fields = fragment.fields;
+  EnforceUnicity(fields);
   if (Status s = FoldEnvFiles(fields, environment); !s) return s.error();
   if (Status s = FoldLabelFiles(fields); !s) return s.error();
   ApplyServiceDefaults(fields);
@@ -769,6 +837,7 @@ Result<Project> LoadProject(const LoadOptions& options) {
     ApplyTaggedPaths(tags, *model);
     MergeModel(*model, std::move(*file_model));
   }
+  ApplyLateDefaults(*model, scope.working_dir);
 
   std::set<std::string> used_networks, used_volumes;
   for (const std::string& service_name : model->service_order) {
