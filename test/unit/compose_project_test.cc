@@ -363,6 +363,44 @@ TEST_F(ProjectTest, LabelFilesAndRawEnvFiles) {
                                        "/none.labels: no such file or directory");
 }
 
+TEST_F(ProjectTest, FilesProfilesAndNameFromDotEnv) {
+  Write("base.yml", "services:\n  web: {image: nginx}\n  debug: {image: busybox, profiles: [debug]}\n");
+  Write("extra.yml", "services:\n  web: {user: nobody}\n");
+  Write(".env", "COMPOSE_FILE=base.yml;extra.yml\nCOMPOSE_PATH_SEPARATOR=;\nCOMPOSE_PROJECT_NAME=fromenv\n"
+                "COMPOSE_PROFILES=other, debug\n");
+  LoadOptions options;
+  options.working_dir = Dir().string();
+  options.environment = {{"HOME", "/home/tester"}};
+  Project project = Load(options);
+  EXPECT_EQ(project.config_files,
+            (std::vector<std::string>{(Dir() / "base.yml").string(), (Dir() / "extra.yml").string()}));
+  EXPECT_EQ(project.name, "fromenv");
+  EXPECT_EQ(project.profiles, (std::vector<std::string>{"other", "debug"}));
+  EXPECT_TRUE(project.FindService("debug")->enabled);
+  EXPECT_NE(project.FindService("web")->canonical_json.find("\"user\":\"nobody\""), std::string::npos);
+
+  options.profiles = {"none"};
+  EXPECT_FALSE(Load(options).FindService("debug")->enabled);
+  EXPECT_TRUE(Load(options).FindService("web")->enabled);
+
+  // Without COMPOSE_FILE: the default names, with the override file, in
+  // the working dir or the nearest parent that has one.
+  Write(".env", "");
+  Write("compose.yaml", "services:\n  web: {image: nginx}\n");
+  Write("compose.override.yaml", "services:\n  web: {user: me}\n");
+  fs::create_directories(Dir() / "sub");
+  options.working_dir = (Dir() / "sub").string();
+  options.profiles = {};
+  project = Load(options);
+  EXPECT_EQ(project.config_files, (std::vector<std::string>{(Dir() / "compose.yaml").string(),
+                                                            (Dir() / "compose.override.yaml").string()}));
+  EXPECT_TRUE(project.profiles.empty());
+  options.working_dir = "/";
+  Result<Project> none = LoadProject(options);
+  ASSERT_FALSE(none.ok());
+  EXPECT_EQ(none.error().message(), "no configuration file provided: not found");
+}
+
 TEST(ComposeVersionTest, ParsesLabelValues) {
   EXPECT_EQ(ComposeVersion::Parse("2.40.3"), (ComposeVersion{2, 40, 3}));
   EXPECT_EQ(ComposeVersion::Parse("v2.26.1"), (ComposeVersion{2, 26, 1}));

@@ -780,6 +780,69 @@ void CollectUsedResources(const Json& canonical, std::set<std::string>& networks
   }
 }
 
+// cli.WithConfigFileEnv, then cli.WithDefaultConfigPath.
+Result<std::vector<std::string>> FindConfigFiles(const Environment& environment, const std::string& working_dir) {
+  std::vector<std::string> files;
+  if (auto it = environment.find("COMPOSE_FILE"); it != environment.end()) {
+    auto separator = environment.find("COMPOSE_PATH_SEPARATOR");
+    std::string sep = separator != environment.end() && !separator->second.empty() ? separator->second : ":";
+    const std::string& list = it->second;
+    for (size_t start = 0;;) {
+      size_t end = list.find(sep, start);
+      files.push_back(AbsoluteAgainst(list.substr(start, end - start), working_dir));
+      if (end == std::string::npos) break;
+      start = end + sep.size();
+    }
+    return files;
+  }
+  static const char* const kNames[] = {"compose.yaml", "compose.yml", "docker-compose.yml", "docker-compose.yaml"};
+  static const char* const kOverrides[] = {"compose.override.yml", "compose.override.yaml",
+                                           "docker-compose.override.yml", "docker-compose.override.yaml"};
+  for (fs::path dir = working_dir;; dir = dir.parent_path()) {
+    std::error_code error;
+    for (const char* name : kNames) {
+      if (!fs::is_regular_file(dir / name, error)) continue;
+      files.push_back((dir / name).string());
+      for (const char* override : kOverrides) {
+        if (fs::is_regular_file(dir / override, error)) {
+          files.push_back((dir / override).string());
+          break;
+        }
+      }
+      return files;
+    }
+    if (dir == dir.parent_path() || dir.empty()) break;
+  }
+  return Error(ErrorCode::kNotFound, "no configuration file provided: not found");
+}
+
+std::vector<std::string> SplitProfiles(const std::string& text) {
+  std::vector<std::string> profiles;
+  for (size_t start = 0;;) {
+    size_t end = text.find(',', start);
+    std::string profile = text.substr(start, end == std::string::npos ? std::string::npos : end - start);
+    profile.erase(0, profile.find_first_not_of(" \t"));
+    profile.erase(profile.find_last_not_of(" \t") + 1);
+    if (!profile.empty()) profiles.push_back(profile);
+    if (end == std::string::npos) break;
+    start = end + 1;
+  }
+  return profiles;
+}
+
+// ServiceConfig.HasProfile.
+bool HasActiveProfile(const Json& service, const std::vector<std::string>& active) {
+  const Json* profiles = service.Find("profiles");
+  if (profiles == nullptr || profiles->items().empty()) return true;
+  for (const std::string& profile : active) {
+    if (profile == "*") return true;
+    for (const Json& own : profiles->items()) {
+      if (own.text() == profile) return true;
+    }
+  }
+  return false;
+}
+
 }  // namespace
 
 Environment ProcessEnvironment() {
@@ -801,7 +864,7 @@ const Service* Project::FindService(std::string_view service_name) const {
 }
 
 Result<Project> LoadProject(const LoadOptions& options) {
-  if (options.config_files.empty()) {
+  if (options.config_files.empty() && options.working_dir.empty()) {
     return Error(ErrorCode::kInvalidArgument, "no compose file given");
   }
   Project project;
@@ -812,7 +875,18 @@ Result<Project> LoadProject(const LoadOptions& options) {
 
   Result<Environment> environment = ProjectEnvironment(options, project.working_dir);
   if (!environment) return environment.error();
-  Result<std::vector<ComposeFile>> files = ReadComposeFiles(options.config_files);
+  if (project.config_files.empty()) {
+    Result<std::vector<std::string>> found = FindConfigFiles(*environment, project.working_dir);
+    if (!found) return found.error();
+    project.config_files = *found;
+  }
+  project.profiles = options.profiles;
+  if (project.profiles.empty()) {
+    if (auto it = environment->find("COMPOSE_PROFILES"); it != environment->end()) {
+      project.profiles = SplitProfiles(it->second);
+    }
+  }
+  Result<std::vector<ComposeFile>> files = ReadComposeFiles(project.config_files);
   if (!files) return files.error();
   Result<std::string> name = ChooseProjectName(options, *files, *environment, project.working_dir);
   if (!name) return name.error();
@@ -844,7 +918,10 @@ Result<Project> LoadProject(const LoadOptions& options) {
     Result<Service> service = FinishService(service_name, model->services[service_name], project.environment);
     if (!service) return service.error();
     Result<Json> canonical = ParseJson(service->canonical_json);
-    if (canonical) CollectUsedResources(*canonical, used_networks, used_volumes);
+    if (canonical) {
+      service->enabled = HasActiveProfile(*canonical, project.profiles);
+      CollectUsedResources(*canonical, used_networks, used_volumes);
+    }
     project.services.push_back(std::move(*service));
   }
   std::erase_if(model->networks, [&](const auto& entry) { return !used_networks.count(entry.first); });
