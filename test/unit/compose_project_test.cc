@@ -401,6 +401,17 @@ TEST_F(ProjectTest, FilesProfilesAndNameFromDotEnv) {
   EXPECT_EQ(none.error().message(), "no configuration file provided: not found");
 }
 
+TEST_F(ProjectTest, LongExtendsChainsEndWithAnError) {
+  std::string yaml = "services:\n  s0: {image: x}\n";
+  for (int i = 1; i <= 100; ++i) {
+    yaml += "  s" + std::to_string(i) + ": {extends: s" + std::to_string(i - 1) + "}\n";
+  }
+  Write("compose.yaml", yaml);
+  Result<Project> project = LoadProject(Options());
+  ASSERT_FALSE(project.ok());
+  EXPECT_EQ(project.error().message(), "services.s65: extends chain longer than 64 services");
+}
+
 TEST(ComposeVersionTest, ParsesLabelValues) {
   EXPECT_EQ(ComposeVersion::Parse("2.40.3"), (ComposeVersion{2, 40, 3}));
   EXPECT_EQ(ComposeVersion::Parse("v2.26.1"), (ComposeVersion{2, 26, 1}));

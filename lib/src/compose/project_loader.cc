@@ -412,6 +412,13 @@ Result<ServiceFragment> ResolveService(const std::string& name, const YamlNode& 
   }
   ServiceRef self{file, name};
   if (std::find(chain.begin(), chain.end(), self) != chain.end()) return CircularExtends(chain, self);
+  // Each service resolves its own chain, so a long one costs its length
+  // squared and as many stack frames: far past anything real, stop.
+  constexpr size_t kMaxExtendsDepth = 64;
+  if (chain.size() >= kMaxExtendsDepth) {
+    return Error(ErrorCode::kInvalidArgument, "services." + chain.front().service + ": extends chain longer than " +
+                                                  std::to_string(kMaxExtendsDepth) + " services");
+  }
   chain.push_back(self);
   Result<ServiceFragment> base = ExtendsBase(name, *extends, services, file, scope, chain);
   chain.pop_back();
