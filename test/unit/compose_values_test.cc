@@ -154,6 +154,12 @@ TEST(YamlReaderTest, RejectsWhatGoYamlRejects) {
   Result<YamlNode> duplicate = ReadYaml("services:\n  s:\n    image: a\n    image: b\n", "compose.yaml");
   ASSERT_FALSE(duplicate.ok());
   EXPECT_EQ(duplicate.error().message(), "compose.yaml:4: mapping key \"image\" already defined at line 3");
+  Result<YamlNode> two_documents = ReadYaml("a: 1\n---\nb: 2\n", "compose.yaml");
+  ASSERT_FALSE(two_documents.ok());
+  EXPECT_EQ(two_documents.error().message(),
+            "compose.yaml:3: a second YAML document in one compose file is not supported by delivery-hook yet");
+  EXPECT_TRUE(ReadYaml("---\na: 1\n", "compose.yaml").ok());
+  EXPECT_TRUE(ReadYaml("", "compose.yaml").ok());
   Result<YamlNode> scalar_merge = ReadYaml("a:\n  <<: 3\n", "compose.yaml");
   ASSERT_FALSE(scalar_merge.ok());
   EXPECT_EQ(scalar_merge.error().message(),

@@ -215,9 +215,18 @@ void ResolvePlainScalar(YamlNode& node) {
 
 Result<YamlNode> ReadYaml(std::string_view text, std::string_view file_name) {
   try {
-    YAML::Node root = YAML::Load(std::string(text));
+    std::vector<YAML::Node> documents = YAML::LoadAll(std::string(text));
+    // compose merges further documents of a file like further files; until
+    // the loader does too, refuse them rather than read only the first.
+    for (size_t i = 1; i < documents.size(); ++i) {
+      if (!documents[i].IsNull()) {
+        return Error(ErrorCode::kInvalidArgument,
+                     std::string(file_name) + ":" + std::to_string(documents[i].Mark().line + 1) +
+                         ": a second YAML document in one compose file is not supported by delivery-hook yet");
+      }
+    }
     Budget budget;
-    return Convert(root, budget);
+    return Convert(documents.empty() ? YAML::Node() : documents.front(), budget);
   } catch (const LimitExceeded& e) {
     return Error(ErrorCode::kInvalidArgument,
                  std::string(file_name) + ":" + std::to_string(e.line) + ": " + e.message);
