@@ -104,6 +104,7 @@ const std::vector<std::vector<std::string>>& StructOrders() {
       {"name", "driver", "driver_opts", "external", "labels"},
       {"driver", "config", "options"},
       {"soft", "hard"},
+      {"subnet", "gateway", "ip_range", "aux_addresses"},
       {"parallelism", "delay", "failure_action", "monitor", "max_failure_ratio", "order"},
   };
   return kOrders;
@@ -123,6 +124,39 @@ void Reorder(Json& value) {
     value = std::move(ordered);
     return;
   }
+}
+
+void MergeValue(const std::string& field, Json& base, const Json& override);
+
+// compose-go's mergeIPAMConfig, quirks included: the result is built from
+// the override's entries only; one whose subnet differs from an original's
+// is added once, else it is merged onto that original (the override's
+// fields winning) and replaces the entry of the same subnet. An original
+// that no override entry touches is dropped.
+Json MergeIpamConfig(const Json& base, const Json& override) {
+  Json result = Json::Array();
+  auto find = [&](const std::string& subnet) -> Json* {
+    for (Json& entry : result.items()) {
+      if (TextOf(entry, "subnet") == subnet) return &entry;
+    }
+    return nullptr;
+  };
+  for (const Json& original : base.items()) {
+    for (const Json& entry : override.items()) {
+      if (TextOf(entry, "subnet") != TextOf(original, "subnet") && find(TextOf(entry, "subnet")) == nullptr) {
+        result.Append(entry);
+        continue;
+      }
+      Json merged = original;
+      MergeValue("ipam_config", merged, entry);
+      if (Json* existing = find(TextOf(merged, "subnet"))) {
+        *existing = std::move(merged);
+      } else {
+        result.Append(std::move(merged));
+      }
+    }
+  }
+  return result;
 }
 
 bool ReplacedWholesale(const std::string& field) {
@@ -147,6 +181,10 @@ void MergeValue(const std::string& field, Json& base, const Json& override) {
       }
     }
     Reorder(base);
+    return;
+  }
+  if (field == "config" && base.is_array() && override.is_array()) {  // networks.*.ipam.config
+    base = MergeIpamConfig(base, override);
     return;
   }
   if (base.is_array() && override.is_array() && !ReplacedWholesale(field)) {
