@@ -2,7 +2,7 @@
 # shellcheck source-path=SCRIPTDIR
 # The YAML as compose reads it, deployed: the service's `restart` and labels
 # come from a merge key inside a mapping that is itself merged (with a list
-# of merges and an override after them), its volumes carry `:z`/`:Z`, an
+# of merges and an override after them) and a label_file, its volumes carry `:z`/`:Z`, an
 # absolute bind source with a trailing slash and one with a double slash
 # (compose keeps both as written). After /pull the container is recreated
 # and compose's `up -d` changes nothing. A second service comes from an
@@ -15,6 +15,7 @@ write_project() {
   local dir=$1 tag=$2
   mkdir -p "$dir/conf" "$WORK/host-$tag"
   echo config >"$dir/conf/app.conf"
+  printf 'com.example.from-file=yes\ncom.example.own=overridden by the service\n' >"$dir/app.labels"
   cat >"$dir/compose.yaml" <<EOF
 x-restart: &restart
   restart: unless-stopped
@@ -34,6 +35,7 @@ services:
     labels:
       <<: [*labels, *more]
       com.example.own: "yes"
+    label_file: ./app.labels
     volumes:
       - ./conf:/etc/app:ro,z
       - data:/data:Z
@@ -110,6 +112,7 @@ yaml_flow() {
   assert_ne "$old_id" "$(container_id "$app")" "$app was recreated"
   assert_eq "$v2" "$(container_image_id "$app")" "$app runs v2"
   assert_eq unless-stopped "$(docker inspect -f '{{.HostConfig.RestartPolicy.Name}}' "$app")" "restart kept"
+  assert_eq yes "$(docker inspect -f '{{index .Config.Labels "com.example.from-file"}}' "$app")" "label_file"
   assert_eq "yes ops web" "$(docker inspect -f '{{index .Config.Labels "com.example.own"}} {{index .Config.Labels "com.example.team"}} {{index .Config.Labels "com.example.tier"}}' "$app")" "merged labels"
   assert_eq "$binds_before" "$(sorted_host_config Binds "$app")" "Binds as compose wrote them"
   assert_eq "$mounts_before" "$(sorted_host_config Mounts "$app")" "Mounts as compose wrote them"
