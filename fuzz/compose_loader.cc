@@ -1,5 +1,10 @@
 // LoadProject on a fuzzed compose.yaml (deep nesting, anchors and aliases,
-// merge keys, huge scalars), then what the deployer does with each service.
+// merge keys, huge scalars, !reset/!override, include and extends), then
+// what the deployer does with each service. The project dir also holds a
+// fixed base.yaml and inc/compose.yaml (with its .env), so that `include`
+// and `extends: {file: ...}` have something to read; compose.yaml itself
+// can be named too, for the cycle checks.
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <cstdint>
@@ -16,6 +21,14 @@ const std::string& ProjectDir() {
     const char* tmp = std::getenv("TMPDIR");
     std::string pattern = std::string(tmp && *tmp ? tmp : "/tmp") + "/deliveryhook-fuzz-XXXXXX";
     if (!mkdtemp(pattern.data())) std::abort();
+    std::ofstream(pattern + "/base.yaml") << "services:\n  base:\n    image: busybox\n    volumes: [./b:/b]\n"
+                                             "  chained:\n    extends: base\n    environment: {A: \"1\"}\n"
+                                             "  loop:\n    extends: {file: compose.yaml, service: web}\n";
+    std::string inc = pattern + "/inc";
+    if (mkdir(inc.c_str(), 0700) != 0) std::abort();
+    std::ofstream(inc + "/compose.yaml") << "include: [../base.yaml]\nservices:\n  inc:\n    image: \"inc:${INC_TAG}\"\n"
+                                            "networks:\n  incnet: {}\n";
+    std::ofstream(inc + "/.env") << "INC_TAG=2\n";
     return pattern;
   }();
   return dir;

@@ -89,3 +89,22 @@ TEST(DotEnvTest, Errors) {
 
 }  // namespace
 }  // namespace deliveryhook::compose
+
+namespace deliveryhook::compose {
+namespace {
+
+TEST(RawEnvTest, LinesAsDockerRunEnvFileReadsThem) {
+  Lookup lookup = [](const std::string& name) -> std::optional<std::string> {
+    if (name == "HOME") return std::string("/home/tester");
+    return std::nullopt;
+  };
+  Result<Environment> parsed =
+      ParseRawEnv("\xEF\xBB\xBF  A=  spaced  \r\nB=\"q $HOME\"\n\n# c\nHOME\nNOPE\nC=a=b", lookup);
+  ASSERT_TRUE(parsed.ok()) << parsed.error();
+  EXPECT_EQ(*parsed, (Environment{{"A", "  spaced  "}, {"B", "\"q $HOME\""}, {"HOME", "/home/tester"}, {"C", "a=b"}}));
+  EXPECT_EQ(ParseRawEnv("=x\n", lookup).error().message(), "no variable name on line '=x'");
+  EXPECT_EQ(ParseRawEnv("A B=1\n", lookup).error().message(), "variable 'A B' contains whitespaces");
+}
+
+}  // namespace
+}  // namespace deliveryhook::compose

@@ -84,7 +84,9 @@ TEST_P(GoldenTest, MatchesCompose) {
 
 INSTANTIATE_TEST_SUITE_P(Compose, GoldenTest,
                          ::testing::Values("minimal", "wordpress", "env_file_label", "all_keys", "realistic",
-                                           "merge", "dotenv", "interpolation", "update_order"));
+                                           "merge", "dotenv", "interpolation", "update_order", "yaml_merge",
+                                           "volume_options", "include", "extends", "tags",
+                                           "merge_rules", "extensions", "network_merge"));
 
 }  // namespace
 }  // namespace deliveryhook::compose

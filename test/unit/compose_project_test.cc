@@ -239,6 +239,179 @@ TEST_F(ProjectTest, ResetAndOverrideTags) {
   EXPECT_EQ(web->key_locations.count("ports"), 0u);
 }
 
+TEST_F(ProjectTest, NestedTagsApplyToEarlierFilesOnly) {
+  Write("compose.yaml",
+        "services:\n  web:\n    image: nginx\n    environment: {A: \"1\", B: \"2\"}\n"
+        "    logging: {driver: json-file, options: {max-size: 1m, max-file: \"3\"}}\n");
+  Write("compose.override.yaml",
+        "services:\n  web:\n    environment:\n      A: !reset\n      C: \"3\"\n"
+        "    logging:\n      options: !override {max-size: 2m}\n");
+  Project project = Load(Options({"compose.yaml", "compose.override.yaml"}));
+  EXPECT_EQ(project.FindService("web")->canonical_json,
+            "{\"command\":null,\"entrypoint\":null,\"environment\":{\"B\":\"2\",\"C\":\"3\"},\"image\":\"nginx\","
+            "\"logging\":{\"driver\":\"json-file\",\"options\":{\"max-size\":\"2m\"}},\"networks\":{\"default\":null}}");
+
+  // A service reset as a whole is gone; in its own file a reset key is as
+  // if never written.
+  Write("compose.override.yaml", "services:\n  web: !reset\n  other:\n    image: busybox\n    user: !reset x\n");
+  project = Load(Options({"compose.yaml", "compose.override.yaml"}));
+  EXPECT_EQ(project.FindService("web"), nullptr);
+  EXPECT_EQ(project.FindService("other")->key_locations.count("user"), 0u);
+}
+
+TEST_F(ProjectTest, KeysThatInterpolateToEmptyAreNotThere) {
+  Write("compose.yaml", "services:\n  web:\n    image: nginx\n    platform: ${DOCKER_PLATFORM:-}\n");
+  Project project = Load(Options());
+  const Service* web = project.FindService("web");
+  EXPECT_EQ(web->key_locations.count("platform"), 0u);
+  EXPECT_TRUE(CheckSupported(project, *web).ok());
+}
+
+TEST_F(ProjectTest, ExtendsIsResolvedAndNeverReported) {
+  Write("compose.yaml",
+        "services:\n"
+        "  web:\n"
+        "    extends: {file: ../shared/base.yaml, service: base}\n"
+        "    environment: {OWN: \"1\"}\n");
+  Write("base.yaml", "services:\n  base:\n    image: nginx\n    volumes: [./html:/html]\n", "shared");
+  Project project = Load(Options());
+  const Service* web = project.FindService("web");
+  EXPECT_EQ(web->canonical_json,
+            "{\"command\":null,\"entrypoint\":null,\"environment\":{\"OWN\":\"1\"},\"image\":\"nginx\","
+            "\"networks\":{\"default\":null},\"volumes\":[{\"type\":\"bind\",\"source\":\"" +
+                (Dir("shared") / "html").string() +
+                "\",\"target\":\"/html\",\"bind\":{\"create_host_path\":true}}]}");
+  EXPECT_EQ(web->key_locations.count("extends"), 0u);
+  EXPECT_EQ(fs::path(web->key_locations.at("image").file).filename(), "base.yaml");
+  EXPECT_TRUE(CheckSupported(project, *web).ok());
+}
+
+TEST_F(ProjectTest, ExtendsAndIncludeErrorsAreCompose) {
+  auto error_of = [&](const LoadOptions& options) {
+    Result<Project> project = LoadProject(options);
+    return project.ok() ? std::string("loaded") : project.error().message();
+  };
+  std::string file = (Dir() / "compose.yaml").string();
+  Write("compose.yaml", "services:\n  a: {extends: b, image: x}\n  b: {extends: a}\n");
+  EXPECT_EQ(error_of(Options()),
+            "Circular reference:\n  a in " + file + "\n  extends b in " + file + "\n  extends a in " + file);
+  Write("compose.yaml", "services:\n  a: {extends: nope}\n");
+  EXPECT_EQ(error_of(Options()), "cannot extend service \"a\" in " + file + ": service \"nope\" not found");
+  Write("compose.yaml", "services:\n  a:\n    extends: {file: other.yaml}\n");
+  EXPECT_EQ(error_of(Options()), "extends.a.service is required");
+
+  Write("compose.yaml", "include: [inc.yaml]\nservices:\n  a: {image: x}\n");
+  Write("inc.yaml", "services:\n  a: {image: y}\n");
+  EXPECT_EQ(error_of(Options()), "services.a conflicts with imported resource");
+  Write("inc.yaml", "include: [compose.yaml]\nservices:\n  b: {image: y}\n");
+  EXPECT_EQ(error_of(Options()), "include cycle detected:\n" + file + "\n include " + (Dir() / "inc.yaml").string() +
+                                     "\n include " + file);
+  Write("compose.yaml", "include:\n  - path: inc.yaml\n    env_file: missing.env\n");
+  EXPECT_EQ(error_of(Options()), "stat " + (Dir() / "missing.env").string() + ": no such file or directory");
+}
+
+TEST_F(ProjectTest, IncludeProjectDirectoryAndEnvironment) {
+  Write("compose.yaml",
+        "include:\n  - path: lib/inc.yaml\n    project_directory: lib/root\n"
+        "services:\n  web: {image: \"web:${TAG:-none}\"}\n");
+  Write("lib/inc.yaml", "services:\n  inc:\n    image: \"inc:${TAG:-none}\"\n    volumes: [./p:/p]\n");
+  Write("lib/root/.env", "TAG=from-include\n");
+  Project project = Load(Options());
+  // The included project reads its own .env; the including one does not see it.
+  EXPECT_EQ(project.FindService("web")->image, "web:none");
+  const Service* inc = project.FindService("inc");
+  EXPECT_EQ(inc->image, "inc:from-include");
+  EXPECT_NE(inc->canonical_json.find("\"source\":\"" + (Dir() / "lib/root/p").string() + "\""), std::string::npos)
+      << inc->canonical_json;
+}
+
+// The case compose 2.40.3 and 2.26.1 ran (see the test's files): `up`
+// labelled the container with the hash of the service holding the merged
+// labels and, for 2.40.3 only, the label_file list.
+TEST_F(ProjectTest, LabelFilesAndRawEnvFiles) {
+  Write("compose.yaml",
+        "services:\n  web:\n    image: nginx\n    label_file: [./a.labels, ./b.labels]\n"
+        "    labels: {own: \"1\", x: from-service}\n"
+        "  raw:\n    image: nginx\n    env_file:\n      - path: ./raw.env\n        format: raw\n"
+        "      - path: ./missing.env\n        required: false\n    environment: {OWN: \"1\"}\n");
+  Write("a.labels", "x=from-a\na=1\nb=${a}-sub\n# c\n");
+  Write("b.labels", "x=from-b\nq=\"quoted\"\n");
+  Write("raw.env", "  A=  spaced value  \nB=\"quoted $HOME\"\n#c\nHOME\nNOPE\n");
+  Project project = Load(Options());
+  std::string dir = Dir().string();
+  const Service* web = project.FindService("web");
+  std::string labels = "\"labels\":{\"a\":\"1\",\"b\":\"1-sub\",\"own\":\"1\",\"q\":\"quoted\",\"x\":\"from-service\"}";
+  EXPECT_EQ(web->canonical_json, "{\"command\":null,\"entrypoint\":null,\"image\":\"nginx\"," + labels +
+                                     ",\"label_file\":[\"" + dir + "/a.labels\",\"" + dir +
+                                     "/b.labels\"],\"networks\":{\"default\":null}}");
+  EXPECT_EQ(ServiceConfigHash(*web, ComposeVersion{2, 26, 1}),
+            Sha256("{\"command\":null,\"entrypoint\":null,\"image\":\"nginx\"," + labels +
+                   ",\"networks\":{\"default\":null}}"));
+  EXPECT_EQ(project.FindService("raw")->canonical_json,
+            "{\"command\":null,\"entrypoint\":null,\"environment\":{\"A\":\"  spaced value  \","
+            "\"B\":\"\\\"quoted $HOME\\\"\",\"HOME\":\"/home/tester\",\"OWN\":\"1\"},\"image\":\"nginx\","
+            "\"networks\":{\"default\":null}}");
+
+  Write("raw.env", "A B=1\n");
+  Result<Project> bad = LoadProject(Options());
+  ASSERT_FALSE(bad.ok());
+  EXPECT_EQ(bad.error().message(), "failed to parse env_file " + dir + "/raw.env: variable 'A B' contains whitespaces");
+  Write("compose.yaml", "services:\n  web:\n    image: nginx\n    label_file: ./none.labels\n");
+  bad = LoadProject(Options());
+  ASSERT_FALSE(bad.ok());
+  EXPECT_EQ(bad.error().message(), "label file " + dir + "/none.labels not found: stat " + dir +
+                                       "/none.labels: no such file or directory");
+}
+
+TEST_F(ProjectTest, FilesProfilesAndNameFromDotEnv) {
+  Write("base.yml", "services:\n  web: {image: nginx}\n  debug: {image: busybox, profiles: [debug]}\n");
+  Write("extra.yml", "services:\n  web: {user: nobody}\n");
+  Write(".env", "COMPOSE_FILE=base.yml;extra.yml\nCOMPOSE_PATH_SEPARATOR=;\nCOMPOSE_PROJECT_NAME=fromenv\n"
+                "COMPOSE_PROFILES=other, debug\n");
+  LoadOptions options;
+  options.working_dir = Dir().string();
+  options.environment = {{"HOME", "/home/tester"}};
+  Project project = Load(options);
+  EXPECT_EQ(project.config_files,
+            (std::vector<std::string>{(Dir() / "base.yml").string(), (Dir() / "extra.yml").string()}));
+  EXPECT_EQ(project.name, "fromenv");
+  EXPECT_EQ(project.profiles, (std::vector<std::string>{"other", "debug"}));
+  EXPECT_TRUE(project.FindService("debug")->enabled);
+  EXPECT_NE(project.FindService("web")->canonical_json.find("\"user\":\"nobody\""), std::string::npos);
+
+  options.profiles = {"none"};
+  EXPECT_FALSE(Load(options).FindService("debug")->enabled);
+  EXPECT_TRUE(Load(options).FindService("web")->enabled);
+
+  // Without COMPOSE_FILE: the default names, with the override file, in
+  // the working dir or the nearest parent that has one.
+  Write(".env", "");
+  Write("compose.yaml", "services:\n  web: {image: nginx}\n");
+  Write("compose.override.yaml", "services:\n  web: {user: me}\n");
+  fs::create_directories(Dir() / "sub");
+  options.working_dir = (Dir() / "sub").string();
+  options.profiles = {};
+  project = Load(options);
+  EXPECT_EQ(project.config_files, (std::vector<std::string>{(Dir() / "compose.yaml").string(),
+                                                            (Dir() / "compose.override.yaml").string()}));
+  EXPECT_TRUE(project.profiles.empty());
+  options.working_dir = "/";
+  Result<Project> none = LoadProject(options);
+  ASSERT_FALSE(none.ok());
+  EXPECT_EQ(none.error().message(), "no configuration file provided: not found");
+}
+
+TEST_F(ProjectTest, LongExtendsChainsEndWithAnError) {
+  std::string yaml = "services:\n  s0: {image: x}\n";
+  for (int i = 1; i <= 100; ++i) {
+    yaml += "  s" + std::to_string(i) + ": {extends: s" + std::to_string(i - 1) + "}\n";
+  }
+  Write("compose.yaml", yaml);
+  Result<Project> project = LoadProject(Options());
+  ASSERT_FALSE(project.ok());
+  EXPECT_EQ(project.error().message(), "services.s65: extends chain longer than 64 services");
+}
+
 TEST(ComposeVersionTest, ParsesLabelValues) {
   EXPECT_EQ(ComposeVersion::Parse("2.40.3"), (ComposeVersion{2, 40, 3}));
   EXPECT_EQ(ComposeVersion::Parse("v2.26.1"), (ComposeVersion{2, 26, 1}));

@@ -111,6 +111,61 @@ TEST(YamlReaderTest, TypesTagsLinesAndMergeKeys) {
   EXPECT_EQ(broken.error().message().rfind("compose.yaml:", 0), 0u);
 }
 
+// The merge-key cases go-yaml v3 (and so compose) handles, as `docker
+// compose config` printed them (see test/data/compose/yaml_merge too).
+TEST(YamlReaderTest, MergeKeysAtAnyDepth) {
+  Result<YamlNode> root = ReadYaml(
+      "x-restart: &restart\n"
+      "  restart: unless-stopped\n"
+      "  pull_policy: always\n"
+      "x-base: &base\n"
+      "  <<: *restart\n"
+      "  image: app\n"
+      "x-a: &a {image: a, user: ay, restart: always}\n"
+      "x-b: &b {image: b}\n"
+      "svc:\n"
+      "  <<: *base\n"
+      "two:\n"
+      "  restart: \"no\"\n"
+      "  <<: [*b, *a]\n"
+      "labels:\n"
+      "  <<: *a\n"
+      "  user: !reset null\n",
+      "compose.yaml");
+  ASSERT_TRUE(root.ok()) << root.error();
+  const YamlNode* svc = root->Find("svc");
+  ASSERT_NE(svc->Find("restart"), nullptr);  // a merge inside a merged mapping
+  EXPECT_EQ(svc->Find("restart")->text, "unless-stopped");
+  EXPECT_EQ(svc->Find("pull_policy")->text, "always");
+  const YamlNode* two = root->Find("two");
+  EXPECT_EQ(two->Find("restart")->text, "no");  // own key, written before the merge
+  EXPECT_EQ(two->Find("image")->text, "b");     // the first merged mapping wins
+  EXPECT_EQ(two->Find("user")->text, "ay");
+  // A !reset key stays first, and the merged value of the same key follows.
+  const YamlNode* labels = root->Find("labels");
+  ASSERT_EQ(labels->entries.size(), 4u);
+  EXPECT_EQ(labels->entries[0].key, "user");
+  EXPECT_EQ(labels->entries[0].value.tag, "!reset");
+  EXPECT_EQ(labels->entries[2].key, "user");
+  EXPECT_EQ(labels->entries[2].value.text, "ay");
+}
+
+TEST(YamlReaderTest, RejectsWhatGoYamlRejects) {
+  Result<YamlNode> duplicate = ReadYaml("services:\n  s:\n    image: a\n    image: b\n", "compose.yaml");
+  ASSERT_FALSE(duplicate.ok());
+  EXPECT_EQ(duplicate.error().message(), "compose.yaml:4: mapping key \"image\" already defined at line 3");
+  Result<YamlNode> two_documents = ReadYaml("a: 1\n---\nb: 2\n", "compose.yaml");
+  ASSERT_FALSE(two_documents.ok());
+  EXPECT_EQ(two_documents.error().message(),
+            "compose.yaml:3: a second YAML document in one compose file is not supported by delivery-hook yet");
+  EXPECT_TRUE(ReadYaml("---\na: 1\n", "compose.yaml").ok());
+  EXPECT_TRUE(ReadYaml("", "compose.yaml").ok());
+  Result<YamlNode> scalar_merge = ReadYaml("a:\n  <<: 3\n", "compose.yaml");
+  ASSERT_FALSE(scalar_merge.ok());
+  EXPECT_EQ(scalar_merge.error().message(),
+            "compose.yaml:2: map merge requires map or sequence of maps as the value");
+}
+
 TEST(ShellWordsTest, SplitsAsGoShellwords) {
   using Words = std::vector<std::string>;
   const std::pair<const char*, Words> cases[] = {

@@ -17,7 +17,7 @@ const std::set<std::string>& SupportedServiceKeys() {
       "healthcheck", "labels",     "user",         "working_dir",       "hostname",    "stop_signal",
       "stop_grace_period", "extra_hosts", "cap_add", "cap_drop",        "privileged",  "read_only",
       "init",        "tmpfs",      "logging",      "ulimits",           "sysctls",     "dns",
-      "mem_limit",   "cpus",       "depends_on",   "profiles",          "container_name",
+      "mem_limit",   "cpus",       "depends_on",   "profiles",          "container_name", "label_file",
       "deploy",  // only the parts that do not shape the container: see UnsupportedDeployKey
   };
   return kKeys;

@@ -1,6 +1,8 @@
 #include "compose/dotenv.h"
 
+#include <cctype>
 #include <fstream>
+#include <optional>
 #include <sstream>
 #include <string>
 
@@ -215,6 +217,35 @@ Result<Environment> ReadDotEnvFile(const std::string& path, const Lookup& lookup
   Result<Environment> parsed = ParseDotEnv(content.str(), lookup);
   if (!parsed) return parsed.error().WithContext("failed to read " + path);
   return parsed;
+}
+
+Result<Environment> ParseRawEnv(std::string_view text, const Lookup& lookup) {
+  Environment out;
+  bool first = true;
+  while (!text.empty() || first) {
+    size_t end = text.find('\n');
+    std::string_view line = text.substr(0, end);
+    text = end == std::string_view::npos ? std::string_view() : text.substr(end + 1);
+    if (!line.empty() && line.back() == '\r') line.remove_suffix(1);  // bufio.ScanLines
+    if (first && line.substr(0, 3) == "\xEF\xBB\xBF") line.remove_prefix(3);
+    first = false;
+    while (!line.empty() && std::isspace(static_cast<unsigned char>(line.front()))) line.remove_prefix(1);
+    if (line.empty() || line.front() == '#') continue;
+    size_t equals = line.find('=');
+    std::string_view variable = line.substr(0, equals);
+    if (variable.find_first_of(" \t") != std::string_view::npos) {
+      return Error(ErrorCode::kInvalidArgument, "variable '" + std::string(variable) + "' contains whitespaces");
+    }
+    if (variable.empty()) {
+      return Error(ErrorCode::kInvalidArgument, "no variable name on line '" + std::string(line) + "'");
+    }
+    if (equals != std::string_view::npos) {
+      out[std::string(variable)] = std::string(line.substr(equals + 1));  // passed through, no trimming
+    } else if (std::optional<std::string> value = lookup(std::string(variable))) {
+      out[std::string(variable)] = *value;
+    }
+  }
+  return out;
 }
 
 }  // namespace deliveryhook::compose

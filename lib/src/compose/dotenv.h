@@ -26,6 +26,14 @@ namespace deliveryhook::compose {
 //   line 2: unterminated quoted value "abc
 Result<Environment> ParseDotEnv(std::string_view text, const Lookup& lookup);
 
+// The `format: raw` of an env_file (compose 2.40; the parser of `docker run
+// --env-file`): KEY=VALUE lines taken as written (no quotes, no
+// substitution, the value not trimmed), `#` lines and blank lines skipped,
+// a bare KEY taken from `lookup` or skipped. Errors, as docker words them:
+//   variable 'A B' contains whitespaces
+//   no variable name on line '=x'
+Result<Environment> ParseRawEnv(std::string_view text, const Lookup& lookup);
+
 // Reads and parses a file; errors are prefixed "failed to read <path>: ".
 Result<Environment> ReadDotEnvFile(const std::string& path, const Lookup& lookup);
 

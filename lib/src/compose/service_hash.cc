@@ -68,6 +68,10 @@ std::string ServiceConfigHash(const Service& service, const ComposeVersion& vers
   if (Json* deploy = config.Find("deploy")) deploy->Erase("replicas");
   if (version >= ComposeVersion{2, 29, 3}) config.Erase("depends_on");
   if (version >= ComposeVersion{2, 30, 2}) config.Erase("profiles");
+  // label_file reached the hashed service with compose-go 2.4.6 (compose
+  // 2.32.0); earlier releases that read it at all (distribution builds on a
+  // newer compose-go) discard the list once its labels are merged.
+  if (version < ComposeVersion{2, 32, 0}) config.Erase("label_file");
   if (version.major >= 5) DropCreateHostPathTrue(config);
   return Sha256Hex(EncodeGoJson(config));
 }

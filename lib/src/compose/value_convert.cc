@@ -148,9 +148,15 @@ std::string CleanPath(const std::string& path) {
 }
 
 std::string AbsolutePath(const std::string& path, const std::string& base, const std::string& home) {
-  if (path == "~" || path.rfind("~/", 0) == 0) return CleanPath(home + path.substr(1));
-  if (!path.empty() && path[0] == '/') return CleanPath(path);
-  return CleanPath(base + "/" + path);
+  std::string expanded = path;
+  if (!path.empty() && path[0] == '~' && !home.empty()) {  // compose-go's ExpandUser: any "~" prefix
+    std::string rest = path.substr(1);
+    expanded = CleanPath(rest.empty() ? home : home + "/" + rest);
+  }
+  // An absolute path is kept as written ("/etc/app/", "/a//b"): compose
+  // only cleans what it joins.
+  if (!expanded.empty() && expanded[0] == '/') return expanded;
+  return CleanPath(base + "/" + expanded);
 }
 
 }  // namespace deliveryhook::compose

@@ -40,8 +40,10 @@ Result<Json> ToStringMap(const YamlNode& node, const std::string& path, MissingV
 // need no normalization.
 Json ToPlainJson(const YamlNode& node);
 
-// Makes `path` absolute against `base` (`~` against `home`) and cleans it as
-// Go's filepath.Clean would.
+// Makes `path` absolute as compose-go's path resolver does: a leading `~`
+// is replaced by `home` (joined, so cleaned), an absolute path is kept
+// exactly as written, a relative one is joined to `base` and cleaned as
+// Go's filepath.Join would.
 std::string AbsolutePath(const std::string& path, const std::string& base, const std::string& home);
 std::string CleanPath(const std::string& path);
 

@@ -20,11 +20,16 @@ bool IsPropagation(const std::string& option) {
          option == "rslave" || option == "slave";
 }
 
+// What format.ParseVolume fills in: a bind option (`z`, `Z`, a propagation)
+// opens a `bind:` block and `nocopy` a `volume:` block whatever the type,
+// so `db:/var/lib/mysql:Z` keeps its relabel as `"bind":{"selinux":"Z"}`.
 struct ShortVolume {
   std::string source, target;
   bool read_only = false;
   bool nocopy = false;
+  bool bind_block = false;
   std::string selinux, propagation;
+  bool short_spec = false;  // one or two characters: a target, no defaults
 };
 
 Result<ShortVolume> ParseShortVolume(const std::string& spec, const std::string& path) {
@@ -32,6 +37,7 @@ Result<ShortVolume> ParseShortVolume(const std::string& spec, const std::string&
   if (spec.empty()) return InvalidValue(path, "invalid empty volume spec");
   if (spec.size() <= 2) {
     volume.target = spec;
+    volume.short_spec = true;
     return volume;
   }
   std::vector<std::string> sections;
@@ -62,8 +68,8 @@ Result<ShortVolume> ParseShortVolume(const std::string& spec, const std::string&
       if (option == "ro") volume.read_only = true;
       else if (option == "rw") volume.read_only = false;
       else if (option == "nocopy") volume.nocopy = true;
-      else if (option == "z" || option == "Z") volume.selinux = option;
-      else if (IsPropagation(option)) volume.propagation = option;
+      else if (option == "z" || option == "Z") volume.selinux = option, volume.bind_block = true;
+      else if (IsPropagation(option)) volume.propagation = option, volume.bind_block = true;
       begin = comma + 1;
     }
   }
@@ -79,15 +85,17 @@ Json ShortVolumeJson(const ShortVolume& parsed, const PathContext& paths) {
                                            : parsed.source));
   }
   volume.Set("target", Json::String(CleanPath(parsed.target)));
+  if (parsed.short_spec) return volume;
   if (parsed.read_only) volume.Set("read_only", Json::Bool(true));
-  if (bind) {
+  if (bind || parsed.bind_block) {
     Json options = Json::Struct();
     if (!parsed.selinux.empty()) options.Set("selinux", Json::String(parsed.selinux));
     if (!parsed.propagation.empty()) options.Set("propagation", Json::String(parsed.propagation));
     // Short syntax binds create a missing host path, as docker-compose v1 did.
-    options.Set("create_host_path", Json::Bool(true));
+    if (bind) options.Set("create_host_path", Json::Bool(true));
     volume.Set("bind", std::move(options));
-  } else {
+  }
+  if (!bind || parsed.nocopy) {
     Json options = Json::Struct();
     if (parsed.nocopy) options.Set("nocopy", Json::Bool(true));
     volume.Set("volume", std::move(options));

@@ -7,6 +7,7 @@
 #include <cerrno>
 #include <cstdlib>
 #include <regex>
+#include <map>
 #include <set>
 #include <string>
 #include <utility>
@@ -85,6 +86,8 @@ std::string LocalTag(const YAML::Node& node) {
 constexpr int kMaxDepth = 256;
 constexpr std::size_t kMaxNodes = 200000;
 
+// Also carries the YAML errors found while converting (duplicate keys, bad
+// merge values), which all end the read the same way.
 struct LimitExceeded {
   std::string message;
   int line;  // 1-based
@@ -98,37 +101,58 @@ struct Budget {
 
 YamlNode Convert(const YAML::Node& node, Budget& budget);
 
-void ApplyMergeKey(const YAML::Node& source, std::set<std::string>& seen, YamlNode& out,
-                   Budget& budget, int nesting = 0) {
+// The mappings a `<<` key merges: one mapping or a sequence of mappings,
+// each converted on its own first so that merge keys inside it (a merge
+// inside a merged mapping, at any depth) are already applied. Anything else
+// is an error in go-yaml v3 too.
+void CollectMergeSources(const YAML::Node& source, Budget& budget, std::vector<YamlNode>& out) {
   if (source.IsSequence()) {
-    if (nesting >= kMaxDepth) throw LimitExceeded{"merge keys (<<) nest too deep", source.Mark().line + 1};
-    for (const YAML::Node& item : source) ApplyMergeKey(item, seen, out, budget, nesting + 1);
+    for (const YAML::Node& item : source) {
+      if (!item.IsMap()) {
+        throw LimitExceeded{"map merge requires map or sequence of maps as the value", item.Mark().line + 1};
+      }
+      out.push_back(Convert(item, budget));
+    }
     return;
   }
-  if (!source.IsMap()) return;
-  for (auto it = source.begin(); it != source.end(); ++it) {
-    std::string key = it->first.Scalar();
-    if (key == "<<" || !seen.insert(key).second) continue;
-    out.entries.push_back({key, it->first.Mark().line + 1, Convert(it->second, budget)});
+  if (!source.IsMap()) {
+    throw LimitExceeded{"map merge requires map or sequence of maps as the value", source.Mark().line + 1};
   }
+  out.push_back(Convert(source, budget));
 }
 
 YamlNode ConvertMapping(const YAML::Node& node, Budget& budget) {
   YamlNode out;
   out.kind = YamlNode::Kind::kMapping;
-  std::set<std::string> seen;
-  std::vector<YAML::Node> merges;
+  std::map<std::string, int> seen;  // key -> line, for go-yaml's duplicate key error
+  std::vector<YamlNode> merged;
   for (auto it = node.begin(); it != node.end(); ++it) {
     std::string key = it->first.IsScalar() ? it->first.Scalar() : "";
+    int line = it->first.Mark().line + 1;
+    if (auto [at, inserted] = seen.emplace(key, line); !inserted) {
+      throw LimitExceeded{"mapping key \"" + key + "\" already defined at line " + std::to_string(at->second),
+                          line};
+    }
     if (key == "<<" && it->first.Tag() == "?") {
-      merges.push_back(it->second);
+      CollectMergeSources(it->second, budget, merged);
       continue;
     }
-    if (!seen.insert(key).second) continue;
-    out.entries.push_back({key, it->first.Mark().line + 1, Convert(it->second, budget)});
+    out.entries.push_back({key, line, Convert(it->second, budget)});
   }
-  // Keys written in the mapping itself win over merged ones, whatever the order.
-  for (const YAML::Node& merge : merges) ApplyMergeKey(merge, seen, out, budget);
+  // compose-go drops `!reset` values before go-yaml applies merge keys, so
+  // a merged mapping still provides such a key. The tagged entry stays
+  // (first) for the loader, which records and removes it.
+  std::set<std::string> explicit_keys;
+  for (const YamlEntry& entry : out.entries) {
+    if (entry.value.tag != "!reset") explicit_keys.insert(entry.key);
+  }
+  // Keys written in the mapping itself win over merged ones, whatever the
+  // order; of several merged mappings the first that has a key wins.
+  for (YamlNode& source : merged) {
+    for (YamlEntry& entry : source.entries) {
+      if (explicit_keys.insert(entry.key).second) out.entries.push_back(std::move(entry));
+    }
+  }
   return out;
 }
 
@@ -191,9 +215,18 @@ void ResolvePlainScalar(YamlNode& node) {
 
 Result<YamlNode> ReadYaml(std::string_view text, std::string_view file_name) {
   try {
-    YAML::Node root = YAML::Load(std::string(text));
+    std::vector<YAML::Node> documents = YAML::LoadAll(std::string(text));
+    // compose merges further documents of a file like further files; until
+    // the loader does too, refuse them rather than read only the first.
+    for (size_t i = 1; i < documents.size(); ++i) {
+      if (!documents[i].IsNull()) {
+        return Error(ErrorCode::kInvalidArgument,
+                     std::string(file_name) + ":" + std::to_string(documents[i].Mark().line + 1) +
+                         ": a second YAML document in one compose file is not supported by delivery-hook yet");
+      }
+    }
     Budget budget;
-    return Convert(root, budget);
+    return Convert(documents.empty() ? YAML::Node() : documents.front(), budget);
   } catch (const LimitExceeded& e) {
     return Error(ErrorCode::kInvalidArgument,
                  std::string(file_name) + ":" + std::to_string(e.line) + ": " + e.message);

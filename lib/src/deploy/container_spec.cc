@@ -171,11 +171,17 @@ struct VolumeLists {
   std::set<std::string> targets;
 };
 
+// Whether compose sends a bind through the Mount API rather than as a Binds
+// string. 2.40 (bindRequiresMountAPI): a `bind:` block without
+// create_host_path, or with a propagation or `recursive`; no block at all
+// stays a Binds string. Older releases (2.26): Binds only when the block
+// says create_host_path (short syntax), whatever else it holds.
 bool BindRequiresMountApi(const Value& volume, bool legacy) {
   const Value* bind = Find(volume, "bind");
-  if (bind == nullptr) return legacy;  // long syntax without `bind:`
+  if (legacy) return bind == nullptr || !GetBool(*bind, "create_host_path");
+  if (bind == nullptr) return false;
   if (!GetString(*bind, "propagation").empty()) return true;
-  if (GetBool(*bind, "recursive") || !GetString(*bind, "recursive").empty()) return true;
+  if (!GetString(*bind, "recursive").empty()) return true;
   return !GetBool(*bind, "create_host_path");
 }
 
@@ -187,14 +193,61 @@ bool VolumeRequiresMountApi(const Value& volume, bool legacy) {
          Find(*options, "labels") != nullptr;
 }
 
-Value MountObject(const char* type, const std::string& source, const std::string& target,
-                  bool read_only, Allocator& a) {
+// compose's Binds string (toBindString; ServiceVolumeConfig.String() before
+// 2.27): "<source>:<target>:<rw|ro>[,<selinux>][,<propagation>][,nocopy]",
+// the source exactly as loaded (an absolute path is not cleaned), the
+// SELinux relabel (`:z`/`:Z`) kept for named volumes too.
+std::string BindString(const std::string& source, const Value& volume) {
+  std::string options = GetBool(volume, "read_only") ? "ro" : "rw";
+  if (const Value* bind = Find(volume, "bind")) {
+    for (const char* key : {"selinux", "propagation"}) {
+      if (std::string value = GetString(*bind, key); !value.empty()) options += "," + value;
+    }
+  }
+  if (const Value* options_block = Find(volume, "volume"); options_block && GetBool(*options_block, "nocopy")) {
+    options += ",nocopy";
+  }
+  return source + ":" + GetString(volume, "target") + ":" + options;
+}
+
+Value MountObject(const char* type, const std::string& source, const Value& volume, Allocator& a) {
   Value mount(rapidjson::kObjectType);
   mount.AddMember("Type", Str(type, a), a);
   if (!source.empty()) mount.AddMember("Source", Str(source, a), a);
-  mount.AddMember("Target", Str(target, a), a);
-  if (read_only) mount.AddMember("ReadOnly", true, a);
+  mount.AddMember("Target", Str(GetString(volume, "target"), a), a);
+  if (GetBool(volume, "read_only")) mount.AddMember("ReadOnly", true, a);
+  AddStringIfSet(mount, "Consistency", GetString(volume, "consistency"), a);
   return mount;
+}
+
+// buildBindOption: present whenever the service gives a `bind:` block, even
+// an empty one; 2.26 only knows the propagation.
+Value BindOptions(const Value& bind, bool legacy, Allocator& a) {
+  Value options(rapidjson::kObjectType);
+  AddStringIfSet(options, "Propagation", GetString(bind, "propagation"), a);
+  if (legacy) return options;
+  if (GetBool(bind, "create_host_path")) options.AddMember("CreateMountpoint", true, a);
+  const std::string recursive = GetString(bind, "recursive");
+  if (recursive == "disabled") options.AddMember("NonRecursive", true, a);
+  if (recursive == "writable") options.AddMember("ReadOnlyNonRecursive", true, a);
+  if (recursive == "readonly") options.AddMember("ReadOnlyForceRecursive", true, a);
+  return options;
+}
+
+// buildVolumeOptions: present whenever the service gives a `volume:` block
+// (short syntax always does); labels only from 2.27.
+Value VolumeOptions(const Value& options, bool legacy, Allocator& a) {
+  Value out(rapidjson::kObjectType);
+  if (GetBool(options, "nocopy")) out.AddMember("NoCopy", true, a);
+  AddStringIfSet(out, "Subpath", GetString(options, "subpath"), a);
+  if (const Value* labels = Find(options, "labels"); !legacy && labels && labels->IsObject()) {
+    Value copy(rapidjson::kObjectType);
+    for (const auto& label : labels->GetObject()) {
+      if (label.value.IsString()) copy.AddMember(Str(label.name.GetString(), a), Str(label.value.GetString(), a), a);
+    }
+    if (copy.MemberCount() > 0) out.AddMember("Labels", copy, a);
+  }
+  return out;
 }
 
 Status AddServiceVolume(const ContainerSpecInput& in, const Value& volume, bool legacy,
@@ -202,19 +255,14 @@ Status AddServiceVolume(const ContainerSpecInput& in, const Value& volume, bool 
   const std::string type = GetString(volume, "type");
   const std::string source = GetString(volume, "source");
   const std::string target = GetString(volume, "target");
-  const bool read_only = GetBool(volume, "read_only");
   lists.targets.insert(target);
   if (type == "bind") {
     if (!BindRequiresMountApi(volume, legacy)) {
-      lists.binds.PushBack(Str(source + ":" + target + (read_only ? ":ro" : ":rw"), a), a);
+      lists.binds.PushBack(Str(BindString(source, volume), a), a);
       return Ok();
     }
-    Value mount = MountObject("bind", source, target, read_only, a);
-    Value options(rapidjson::kObjectType);
-    if (const Value* bind = Find(volume, "bind")) {
-      AddStringIfSet(options, "Propagation", GetString(*bind, "propagation"), a);
-    }
-    if (options.MemberCount() > 0) mount.AddMember("BindOptions", options, a);
+    Value mount = MountObject("bind", source, volume, a);
+    if (const Value* bind = Find(volume, "bind")) mount.AddMember("BindOptions", BindOptions(*bind, legacy, a), a);
     lists.mounts.PushBack(mount, a);
     return Ok();
   }
@@ -229,29 +277,25 @@ Status AddServiceVolume(const ContainerSpecInput& in, const Value& volume, bool 
     }
     const Value* options = Find(volume, "volume");
     if (!source.empty() && !VolumeRequiresMountApi(volume, legacy)) {
-      std::string bind = name + ":" + target + (read_only ? ":ro" : ":rw");
-      lists.binds.PushBack(Str(bind, a), a);
+      lists.binds.PushBack(Str(BindString(name, volume), a), a);
       return Ok();
     }
-    Value mount = MountObject("volume", name, target, read_only, a);
-    Value volume_options(rapidjson::kObjectType);
-    if (options != nullptr && GetBool(*options, "nocopy")) volume_options.AddMember("NoCopy", true, a);
-    if (options != nullptr) AddStringIfSet(volume_options, "Subpath", GetString(*options, "subpath"), a);
-    mount.AddMember("VolumeOptions", volume_options, a);
+    Value mount = MountObject("volume", name, volume, a);
+    if (options != nullptr) mount.AddMember("VolumeOptions", VolumeOptions(*options, legacy, a), a);
     lists.mounts.PushBack(mount, a);
     return Ok();
   }
   if (type == "tmpfs") {
-    Value mount = MountObject("tmpfs", "", target, read_only, a);
-    Value tmpfs_options(rapidjson::kObjectType);
+    Value mount = MountObject("tmpfs", "", volume, a);
     if (const Value* tmpfs = Find(volume, "tmpfs")) {
+      Value tmpfs_options(rapidjson::kObjectType);
       std::string size = GetString(*tmpfs, "size");
       if (!size.empty()) tmpfs_options.AddMember("SizeBytes", Value(ParseInt(size)), a);
       if (const Value* mode = Find(*tmpfs, "mode"); mode != nullptr && mode->IsNumber()) {
         tmpfs_options.AddMember("Mode", Value(mode->GetInt64()), a);
       }
+      mount.AddMember("TmpfsOptions", tmpfs_options, a);
     }
-    if (tmpfs_options.MemberCount() > 0) mount.AddMember("TmpfsOptions", tmpfs_options, a);
     lists.mounts.PushBack(mount, a);
     return Ok();
   }
@@ -273,7 +317,10 @@ Status AddVolumes(const ContainerSpecInput& in, const Value& service, Value& hos
     if (lists.targets.count(path) != 0) continue;
     for (const auto& old : in.old_mounts) {
       if (old.destination != path || old.type != "volume" || old.name.empty()) continue;
-      Value mount = MountObject("volume", old.name, path, false, a);
+      Value mount(rapidjson::kObjectType);
+      mount.AddMember("Type", "volume", a);
+      mount.AddMember("Source", Str(old.name, a), a);
+      mount.AddMember("Target", Str(path, a), a);
       mount.AddMember("VolumeOptions", Value(rapidjson::kObjectType), a);
       lists.mounts.PushBack(mount, a);
       lists.targets.insert(path);

@@ -4,10 +4,13 @@
 // that a container it recreates is indistinguishable from one `docker compose
 // up -d` would create: same labels, same config hash, same networks and
 // mounts. LoadProject() follows compose's pipeline: the files of the
-// `com.docker.compose.project.config_files` label are read in order,
-// interpolated with the project environment (process environment, then
-// `.env`), merged, normalized (short syntax to long syntax, defaults, absolute
-// paths) and each service's `env_file`s are folded into its `environment`.
+// `com.docker.compose.project.config_files` label are read in order (YAML
+// anchors, aliases and merge keys as go-yaml reads them), interpolated with
+// the project environment (process environment, then `.env`), `extends`
+// and `include` resolved, `!reset`/`!override` applied, merged with
+// compose-go's per-key rules, normalized (short syntax to long syntax,
+// defaults, absolute paths) and each service's `env_file`s are folded into
+// its `environment` and `label_file`s into its `labels`.
 //
 // Example:
 //
@@ -40,7 +43,12 @@ Environment ProcessEnvironment();
 
 struct LoadOptions {
   // Absolute paths of the top-level compose files, in order; later files
-  // override earlier ones. Required, at least one.
+  // override earlier ones. Empty: found as compose finds them in
+  // `working_dir` (then required): COMPOSE_FILE from the environment or
+  // its `.env` (split on COMPOSE_PATH_SEPARATOR, default ':', relative
+  // paths against working_dir), else compose.yaml, compose.yml,
+  // docker-compose.yml or docker-compose.yaml plus its override file, in
+  // working_dir or the nearest parent that has one.
   std::vector<std::string> config_files;
   // Absolute project directory: relative paths resolve against it and
   // `.env` is read from it. Empty: the directory of the first file.
@@ -53,6 +61,9 @@ struct LoadOptions {
   Environment environment;
   // Env files read instead of `<working_dir>/.env` (compose's --env-file).
   std::vector<std::string> env_files;
+  // Active profiles (compose's --profile). Empty: COMPOSE_PROFILES from the
+  // environment or `.env`, comma-separated; "*" activates all.
+  std::vector<std::string> profiles;
 };
 
 // Where a key was written: "compose.yaml:12".
@@ -85,6 +96,10 @@ struct Service {
   std::string canonical_json;
   // Where each top-level key of the service was last defined (after merge).
   std::map<std::string, SourceLocation> key_locations;
+  // False when none of the service's `profiles` is active: compose's `up`
+  // leaves such a service (and its container) alone. The hook can still
+  // redeploy its existing container.
+  bool enabled = true;
 };
 
 struct Network {
@@ -110,6 +125,7 @@ class Project {
   std::string name;
   std::string working_dir;
   std::vector<std::string> config_files;
+  std::vector<std::string> profiles;  // the active profiles
   Environment environment;  // the interpolation environment that was used
   std::vector<Service> services;
   std::map<std::string, Network> networks;  // by key; includes "default" when used
