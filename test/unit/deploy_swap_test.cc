@@ -129,6 +129,8 @@ struct FaultCase {
   bool rolled_back;
 };
 
+void PrintTo(const FaultCase& c, std::ostream* out) { *out << c.name; }
+
 class SwapFaultTest : public SwapTest, public ::testing::WithParamInterface<FaultCase> {};
 
 TEST_P(SwapFaultTest, UndoesWhatItDidAndTheOldContainerServes) {

@@ -42,7 +42,8 @@ class RecordingEngine : public engine::EngineApi {
     std::string name;
     std::string image;
     bool running = false;
-    std::string health;  // what InspectContainer reports while it runs
+    std::string health;        // what InspectContainer reports while it runs
+    std::string config_image;  // its Config.Image, the compose tag it was created from
   };
 
   // How a container this engine creates behaves once started.
@@ -115,6 +116,7 @@ class RecordingEngine : public engine::EngineApi {
     info.state.status = c->running ? "running" : "exited";
     info.state.exit_code = c->running ? 0 : exit_codes_[c->id];
     info.state.health = c->running ? c->health : "";
+    info.raw_json = R"({"Config":{"Image":")" + c->config_image + R"("}})";
     return info;
   }
 

@@ -256,7 +256,9 @@ class Swap {
       message += undo_failures_[i];
     }
     message += "; left: ";
-    if (!new_id_.empty()) message += "the new container " + ShortId(new_id_) + " as " + new_name_ + ", ";
+    if (!new_id_.empty()) {
+      message += "the new container " + ShortId(new_id_) + " as " + new_name_ + ", ";
+    }
     message += "the old container as " + old_name_ + (old_running_ ? ", running" : ", stopped");
     return Error(error.code(), message, error.http_status());
   }
