@@ -24,10 +24,12 @@
 // When the running container already has the image and configuration it
 // would get, nothing is recreated (as `docker compose up -d` does nothing).
 // If any step after 1 fails, the new container is removed and the old one gets
-// its name back and is started again: the service is never left down by the
-// hook. The new container carries the labels, config hash, networks, aliases
-// and mounts that the compose version recorded on the old container would
-// give it, so `docker compose up -d` afterwards changes nothing.
+// its name back and is started again: the service is not left down by the
+// hook, unless the engine refuses a step of that rollback too, which the
+// deploy's error then names with what it left. The new container carries
+// the labels, config hash, networks, aliases and mounts that the compose
+// version recorded on the old container would give it, so `docker compose
+// up -d` afterwards changes nothing.
 //
 // Example:
 //
