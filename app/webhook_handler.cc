@@ -697,7 +697,6 @@ Reply WebhookHandler::JobList(const IncomingRequest& request) {
 void WebhookHandler::RunJob(const std::string& job_id, const deliveryhook::deploy::Target& target,
                             Action action) {
   using deliveryhook::jobs::JobStore;
-  bool rolled_back = false;
   std::string request_id;
   bool start = false;
   store_.Update(job_id, [&](Job& job) {
@@ -713,7 +712,6 @@ void WebhookHandler::RunJob(const std::string& job_id, const deliveryhook::deplo
   deliveryhook::deploy::ProgressSink sink;
   sink.should_abort = [this] { return abort_running_.load(); };
   sink.on_step = [&](std::string_view step) {
-    if (step == "rolling back") rolled_back = true;
     store_.Update(job_id, [&](Job& job) { job.step = std::string(step); });
     RequestLog::JobStep(job_id, request_id, std::string(step));
   };
@@ -734,7 +732,7 @@ void WebhookHandler::RunJob(const std::string& job_id, const deliveryhook::deplo
       job.image_id = outcome->image_id;
       job.container_id = outcome->container_id;
     } else {
-      job.state = rolled_back ? JobState::kRolledBack : JobState::kFailed;
+      job.state = outcome.error().rolled_back() ? JobState::kRolledBack : JobState::kFailed;
       job.error = WithoutEngineAddress(outcome.error().message());
     }
   });

@@ -18,7 +18,15 @@ std::string_view ToString(ErrorCode code) {
 }
 
 Error Error::WithContext(std::string_view context) const {
-  return Error(code_, std::string(context) + ": " + message_, http_status_);
+  Error with_context(code_, std::string(context) + ": " + message_, http_status_);
+  with_context.rolled_back_ = rolled_back_;
+  return with_context;
+}
+
+Error Error::RolledBack() const {
+  Error rolled_back = *this;
+  rolled_back.rolled_back_ = true;
+  return rolled_back;
 }
 
 std::ostream& operator<<(std::ostream& out, const Error& error) {

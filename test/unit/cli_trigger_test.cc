@@ -89,8 +89,9 @@ class CliTriggerTest : public ::testing::Test {
         released_cv_.wait(lock, [this] { return released_; });
       }
       if (ending == Ending::kRollsBack) {
-        progress.on_step("rolling back");
-        return Error(ErrorCode::kFailedPrecondition, "the new container exited with code 3");
+        progress.on_step(ToString(deliveryhook::deploy::Step::kRollingBack));
+        return Error(ErrorCode::kFailedPrecondition, "the new container exited with code 3")
+            .RolledBack();
       }
       return DeployOutcome{"newcontainer", "sha256:new"};
     };

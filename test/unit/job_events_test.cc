@@ -270,9 +270,10 @@ DeployBackend GatedBackend(Gate* gate) {
     while (!gate->released) {
       if (progress.should_abort && progress.should_abort()) {
         lock.unlock();
-        progress.on_step("rolling back");
+        progress.on_step(ToString(deliveryhook::deploy::Step::kRollingBack));
         return deliveryhook::Error(deliveryhook::ErrorCode::kUnavailable,
-                                   "the hook was stopping; rolled back to the old container");
+                                   "the hook was stopping; rolled back to the old container")
+            .RolledBack();
       }
       gate->changed.wait_for(lock, 10ms);
     }

@@ -323,8 +323,9 @@ DeployBackend GatedBackend(Gate* gate, bool fail = false) {
     gate->opened.wait(lock, [&] { return gate->open; });
     ++gate->deploys;
     if (fail) {
-      sink.on_step("rolling back");
-      return Error(ErrorCode::kFailedPrecondition, "the new container is unhealthy; rolled back");
+      sink.on_step(ToString(deliveryhook::deploy::Step::kRollingBack));
+      return Error(ErrorCode::kFailedPrecondition, "the new container is unhealthy; rolled back")
+          .RolledBack();
     }
     return DeployOutcome{"c", "i"};
   };

@@ -52,10 +52,18 @@ class Error {
   // Prefixes the message with more context: "pull web: " + message.
   Error WithContext(std::string_view context) const;
 
+  // True on the error of an operation that changed things, failed, and put
+  // them back as they were: a deploy that rolled back to the old container.
+  // WithContext keeps it.
+  bool rolled_back() const { return rolled_back_; }
+  // A copy with rolled_back() true.
+  Error RolledBack() const;
+
  private:
   ErrorCode code_;
   std::string message_;
   int http_status_;
+  bool rolled_back_ = false;
 };
 
 // "<code>: <message>"

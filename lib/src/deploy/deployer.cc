@@ -3,13 +3,13 @@
 #include <rapidjson/document.h>
 
 #include <algorithm>
-#include <thread>
 
 #include "deploy/compose_labels.h"
 #include "deploy/container_spec.h"
 #include "deploy/dependants.h"
 #include "deploy/image_pin.h"
 #include "deploy/image_tag.h"
+#include "deploy/swap.h"
 #include "deploy/swap_names.h"
 #include "deploy/swap_order.h"
 
@@ -98,7 +98,7 @@ bool IsUpToDate(const engine::ContainerInfo& container,
 
 // Service name -> id of its first container by name, as compose resolves
 // `service:x` references.
-std::map<std::string, std::string> FirstContainerOfEachService(engine::Client& client,
+std::map<std::string, std::string> FirstContainerOfEachService(engine::EngineApi& client,
                                                                const std::string& project) {
   std::map<std::string, std::pair<std::string, std::string>> first;  // service -> (name, id)
   if (auto siblings = client.ListContainers({std::string(kProjectLabel) + "=" + project})) {
@@ -144,8 +144,20 @@ bool AbortRequested(const ProgressSink& progress) {
   return progress.should_abort && progress.should_abort();
 }
 
-// The rollback adds "; rolled back to the old container".
-Error Aborted() { return Error(ErrorCode::kUnavailable, "the hook was stopping"); }
+// The swap reports in enums; the sink takes their names.
+SwapEvents SwapEventsFor(const ProgressSink& progress) {
+  SwapEvents events;
+  if (progress.on_step) {
+    events.on_step = [&progress](Step step) { progress.on_step(ToString(step)); };
+  }
+  if (progress.on_checkpoint) {
+    events.on_checkpoint = [&progress](Checkpoint at) { progress.on_checkpoint(ToString(at)); };
+  }
+  events.on_log = progress.on_log;
+  events.should_abort = progress.should_abort;
+  return events;
+}
+
 Error AbortedBeforeSwap() {
   return Error(ErrorCode::kUnavailable, "the hook was stopping; nothing on the host changed");
 }
@@ -161,7 +173,7 @@ std::string_view ToString(Action action) {
   return "unknown";
 }
 
-Deployer::Deployer(engine::Client& client, DeployerOptions options)
+Deployer::Deployer(engine::EngineApi& client, DeployerOptions options)
     : client_(client), options_(std::move(options)) {}
 
 void Deployer::RecreateNamespaceDependants(const compose::Project& project,
@@ -286,223 +298,6 @@ Result<Target> Deployer::ResolveContainer(const TargetSelector& selector) {
   return TargetFromContainer(*container);
 }
 
-namespace {
-
-// Everything a swap needs, gathered before anything on the host changes.
-struct Prepared {
-  engine::ContainerInfo old_container;
-  std::string image_id;
-  ContainerSpec spec;
-  std::string image_reference;  // the service's image, which now names image_id
-};
-
-class Swap {
- public:
-  Swap(engine::Client& client, const Target& target, const Prepared& prepared,
-       const DeployerOptions& options, SwapOrder order, const ProgressSink& progress)
-      : client_(client),
-        target_(target),
-        prepared_(prepared),
-        order_(order),
-        settle_time_(options.settle_time),
-        health_timeout_(options.health_timeout),
-        progress_(progress) {}
-
-  Result<std::string> Run() {
-    const std::string temporary_name =
-        TemporaryNameFor(prepared_.old_container.id, target_.container_name);
-    auto created = CreateReplacingLeftover(temporary_name);
-    if (!created) return created.error();
-    new_id_ = *created;
-    Checkpoint("created");
-    if (AbortRequested(progress_)) return Abandon(AbortedBeforeSwap());
-    for (const auto& later : prepared_.spec.later_networks) {
-      if (auto connected = client_.ConnectNetwork(later.network, new_id_, later.endpoint_json);
-          !connected) {
-        return Abandon(connected.error().WithContext("connect network " + later.network));
-      }
-    }
-    Log(progress_, "created " + new_id_.substr(0, 12));
-    return order_ == SwapOrder::kStartFirst ? StartThenStop() : StopThenStart();
-  }
-
- private:
-  // compose's order: the service is down from the old container's stop to
-  // the new one's start.
-  Result<std::string> StopThenStart() {
-    if (auto stopped = StopOld(); !stopped) return Abandon(stopped.error());
-    if (AbortRequested(progress_)) return RollBack(Aborted());
-    if (auto named = MoveAsideAndRename(); !named) return RollBack(named.error());
-    if (AbortRequested(progress_)) return RollBack(Aborted());
-    if (auto started = client_.StartContainer(new_id_); !started) {
-      return RollBack(started.error().WithContext("start the new container"));
-    }
-    Checkpoint("started");
-    if (AbortRequested(progress_)) return RollBack(Aborted());
-    Report(progress_, "verifying");
-    if (auto verified = VerifyRunning(); !verified) return RollBack(verified.error());
-    RemoveOld();
-    return new_id_;
-  }
-
-  // `order: start-first`: the new container starts under its temporary name
-  // and must pass the same check while the old one still serves; only then
-  // is the old one stopped and the names swapped. A new container that fails
-  // is dropped without the old one ever being touched.
-  Result<std::string> StartThenStop() {
-    if (auto started = client_.StartContainer(new_id_); !started) {
-      return Abandon(started.error().WithContext("start the new container"));
-    }
-    Checkpoint("started");
-    if (AbortRequested(progress_)) return Abandon(Aborted());
-    Report(progress_, "verifying");
-    if (auto verified = VerifyRunning(); !verified) {
-      return Abandon(Error(verified.error().code(),
-                           verified.error().message() + "; the old container kept running"));
-    }
-    if (auto stopped = StopOld(); !stopped) return Abandon(stopped.error());
-    if (AbortRequested(progress_)) return RollBack(Aborted());
-    if (auto named = MoveAsideAndRename(); !named) return RollBack(named.error());
-    RemoveOld();
-    return new_id_;
-  }
-
-  Status StopOld() {
-    old_stopped_attempted_ = true;
-    if (auto stopped = client_.StopContainer(prepared_.old_container.id); !stopped) {
-      return stopped.error().WithContext("stop the old container");
-    }
-    Checkpoint("stopped");
-    return Ok();
-  }
-
-  // The old container gives up the service's name to the new one.
-  Status MoveAsideAndRename() {
-    if (auto moved = client_.RenameContainer(prepared_.old_container.id, AsideName()); !moved) {
-      return moved.error().WithContext("rename the old container");
-    }
-    old_moved_ = true;
-    Checkpoint("moved_aside");
-    if (AbortRequested(progress_)) return Aborted();
-    if (auto renamed = client_.RenameContainer(new_id_, target_.container_name); !renamed) {
-      return renamed.error().WithContext("rename the new container");
-    }
-    Checkpoint("renamed");
-    return Ok();
-  }
-
-  void RemoveOld() {
-    if (auto removed = client_.RemoveContainer(prepared_.old_container.id); !removed) {
-      // The service runs the new image; a leftover stopped container is untidy
-      // but harmless, so the deploy still counts.
-      Log(progress_, "could not remove the old container: " + removed.error().message());
-    }
-  }
-
-  std::string AsideName() const { return AsideNameFor(prepared_.old_container.id, target_.container_name); }
-
-  void Checkpoint(std::string_view name) {
-    if (progress_.on_checkpoint) progress_.on_checkpoint(name);
-  }
-
-  // A container left under the temporary name by an interrupted deploy is
-  // removed and the create tried again.
-  Result<std::string> CreateReplacingLeftover(const std::string& temporary_name) {
-    auto created = client_.CreateContainer(temporary_name, prepared_.spec.create_body);
-    if (created || created.error().code() != ErrorCode::kConflict) return created;
-    auto leftover = client_.InspectContainer(temporary_name);
-    if (!leftover || leftover->id == prepared_.old_container.id) return created;
-    if (auto removed = client_.RemoveContainer(leftover->id, /*force=*/true); !removed) {
-      return created;
-    }
-    return client_.CreateContainer(temporary_name, prepared_.spec.create_body);
-  }
-
-  // A container with a healthcheck must become healthy within the health
-  // timeout; one without must still be running after the settle time.
-  Status VerifyRunning() {
-    using Clock = std::chrono::steady_clock;
-    const auto started = Clock::now();
-    constexpr auto kPollInterval = std::chrono::milliseconds(250);
-    while (true) {
-      if (AbortRequested(progress_)) return Aborted();
-      auto state = client_.InspectContainer(new_id_);
-      if (!state) return state.error();
-      const auto elapsed = Clock::now() - started;
-      if (!state->state.running) {
-        return Error(ErrorCode::kFailedPrecondition,
-                     "the new container stopped right after start (exit code " +
-                         std::to_string(state->state.exit_code) + ")");
-      }
-      const std::string& health = state->state.health;
-      if (health == "unhealthy") {
-        return Error(ErrorCode::kFailedPrecondition, "the new container is unhealthy");
-      }
-      if (health == "healthy" || (health.empty() && elapsed >= settle_time_)) return Ok();
-      if (!health.empty() && elapsed >= health_timeout_) {
-        return Error(ErrorCode::kDeadlineExceeded,
-                     "the new container did not become healthy within " +
-                         std::to_string(std::chrono::duration_cast<std::chrono::seconds>(
-                                            health_timeout_).count()) + " seconds");
-      }
-      auto remaining = health.empty() ? settle_time_ - elapsed : Clock::duration(kPollInterval);
-      std::this_thread::sleep_for(std::min<Clock::duration>(remaining, kPollInterval));
-    }
-  }
-
-  // Before the old container was touched: just drop the new one.
-  Error Abandon(Error error) {
-    (void)client_.RemoveContainer(new_id_, /*force=*/true);
-    RestoreImageTag();
-    if (old_stopped_attempted_) (void)client_.StartContainer(prepared_.old_container.id);
-    return error;
-  }
-
-  // The old container was stopped: remove the new one, give the old one its
-  // name back and start it.
-  Error RollBack(Error error) {
-    Report(progress_, "rolling back");
-    (void)client_.RemoveContainer(new_id_, /*force=*/true);
-    if (old_moved_) {
-      (void)client_.RenameContainer(prepared_.old_container.id, target_.container_name);
-    }
-    RestoreImageTag();
-    if (prepared_.old_container.state.running) {
-      if (auto restarted = client_.StartContainer(prepared_.old_container.id); !restarted) {
-        return error.WithContext("rollback could not restart the old container (" +
-                                 restarted.error().message() + ")");
-      }
-    }
-    return Error(error.code(), error.message() + "; rolled back to the old container",
-                 error.http_status());
-  }
-
-  // The pull or build moved the service's tag to the new image; pointing it
-  // back at the image the old container runs keeps compose in agreement with
-  // what runs (otherwise its next `up -d` would deploy the failed image).
-  void RestoreImageTag() {
-    const std::string& old_image = prepared_.old_container.image;
-    if (old_image.empty() || old_image == prepared_.image_id) return;
-    if (auto tagged = client_.TagImage(old_image, prepared_.image_reference); !tagged) {
-      Log(progress_, "could not point " + prepared_.image_reference +
-                         " back at the previous image: " + tagged.error().message());
-    }
-  }
-
-  engine::Client& client_;
-  const Target& target_;
-  const Prepared& prepared_;
-  const SwapOrder order_;
-  std::chrono::milliseconds settle_time_;
-  std::chrono::milliseconds health_timeout_;
-  const ProgressSink& progress_;
-  std::string new_id_;
-  bool old_moved_ = false;
-  bool old_stopped_attempted_ = false;
-};
-
-}  // namespace
-
 Result<DeployOutcome> Deployer::Deploy(const Target& requested, Action action,
                                        const ProgressSink& progress) {
   Report(progress, "loading");
@@ -593,7 +388,7 @@ Result<DeployOutcome> Deployer::Deploy(const Target& requested, Action action,
   };
 
   // 2. The new container's definition.
-  Prepared prepared{*old_container, image_info->id, {}, image};
+  SwapPlan swap_plan{*old_container, target.container_name, image_info->id, {}, image};
   ContainerSpecInput spec_input;
   spec_input.service_container_ids = FirstContainerOfEachService(client_, project->name);
   // compose hashes `service:x` namespaces as the container they resolve to.
@@ -620,7 +415,7 @@ Result<DeployOutcome> Deployer::Deploy(const Target& requested, Action action,
   }
   auto spec = BuildContainerSpec(spec_input);
   if (!spec) return spec.error();
-  prepared.spec = std::move(*spec);
+  swap_plan.spec = std::move(*spec);
   if (auto tagged = point_tag_at_pin(); !tagged) return tagged.error();
 
   // 3. The swap, with rollback.
@@ -633,7 +428,10 @@ Result<DeployOutcome> Deployer::Deploy(const Target& requested, Action action,
     Log(progress, "order start-first: the old container runs until the new one is verified");
   }
   Report(progress, "recreating");
-  auto new_id = Swap(client_, target, prepared, options_, order.order, progress).Run();
+  swap_plan.order = order.order;
+  swap_plan.settle_time = options_.settle_time;
+  swap_plan.health_timeout = options_.health_timeout;
+  auto new_id = RunSwap(client_, swap_plan, SwapEventsFor(progress));
   if (!new_id) return new_id.error();
   RecreateNamespaceDependants(*project, service->name, progress);
   RestartDependants(*project, service->name, progress);

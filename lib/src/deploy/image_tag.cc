@@ -15,7 +15,8 @@ std::string ConfigImageOf(const engine::ContainerInfo& container) {
                                                                        : "";
 }
 
-Result<bool> PointTagAtRunningImage(engine::Client& client, const engine::ContainerInfo& container) {
+Result<bool> PointTagAtRunningImage(engine::EngineApi& client,
+                                    const engine::ContainerInfo& container) {
   const std::string reference = ConfigImageOf(container);
   if (reference.empty() || reference.find('@') != std::string::npos || container.image.empty()) {
     return false;

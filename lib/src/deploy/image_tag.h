@@ -7,7 +7,7 @@
 
 #include <string>
 
-#include "deliveryhook/engine/client.h"
+#include "deliveryhook/engine/engine_api.h"
 #include "deliveryhook/result.h"
 
 namespace deliveryhook::deploy {
@@ -19,7 +19,8 @@ std::string ConfigImageOf(const engine::ContainerInfo& container);
 // Points the container's Config.Image tag at the image the container runs,
 // when it names another one. True when it re-tagged. A digest reference
 // cannot be moved and is left alone.
-Result<bool> PointTagAtRunningImage(engine::Client& client, const engine::ContainerInfo& container);
+Result<bool> PointTagAtRunningImage(engine::EngineApi& client,
+                                    const engine::ContainerInfo& container);
 
 }  // namespace deliveryhook::deploy
 

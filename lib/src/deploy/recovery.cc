@@ -29,7 +29,7 @@ namespace {
 
 using Containers = std::map<std::string, engine::ContainerSummary>;  // by name
 
-Result<Containers> ListComposeContainers(engine::Client& client) {
+Result<Containers> ListComposeContainers(engine::EngineApi& client) {
   auto listed = client.ListContainers({kProjectLabel});
   if (!listed) return listed.error();
   Containers by_name;
@@ -42,7 +42,7 @@ bool StartsWith(const std::string& text, const std::string& prefix) {
 }
 
 // The old container serves again: its image tag must name its image again.
-Status RestoreTag(engine::Client& client, const std::string& container_id, const std::string& name,
+Status RestoreTag(engine::EngineApi& client, const std::string& container_id, const std::string& name,
                   std::vector<std::string>& repairs) {
   auto container = client.InspectContainer(container_id);
   if (!container) return container.error();
@@ -53,7 +53,7 @@ Status RestoreTag(engine::Client& client, const std::string& container_id, const
 }
 
 // An old container set aside: keep the new one if it runs, else restore.
-Status RecoverAside(engine::Client& client, const engine::ContainerSummary& aside,
+Status RecoverAside(engine::EngineApi& client, const engine::ContainerSummary& aside,
                     const SwapName& swap, const Containers& containers,
                     std::vector<std::string>& repairs) {
   auto current = containers.find(swap.name);
@@ -76,7 +76,7 @@ Status RecoverAside(engine::Client& client, const engine::ContainerSummary& asid
 
 // A new container that never got the service's name: drop it, and start the
 // old one again if the deploy had already stopped it.
-Status RecoverTemporary(engine::Client& client, const engine::ContainerSummary& temporary,
+Status RecoverTemporary(engine::EngineApi& client, const engine::ContainerSummary& temporary,
                         const SwapName& swap, const Containers& containers,
                         std::vector<std::string>& repairs) {
   auto old = containers.find(swap.name);

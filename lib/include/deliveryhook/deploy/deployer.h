@@ -24,10 +24,12 @@
 // When the running container already has the image and configuration it
 // would get, nothing is recreated (as `docker compose up -d` does nothing).
 // If any step after 1 fails, the new container is removed and the old one gets
-// its name back and is started again: the service is never left down by the
-// hook. The new container carries the labels, config hash, networks, aliases
-// and mounts that the compose version recorded on the old container would
-// give it, so `docker compose up -d` afterwards changes nothing.
+// its name back and is started again: the service is not left down by the
+// hook, unless the engine refuses a step of that rollback too, which the
+// deploy's error then names with what it left. The new container carries
+// the labels, config hash, networks, aliases and mounts that the compose
+// version recorded on the old container would give it, so `docker compose
+// up -d` afterwards changes nothing.
 //
 // Example:
 //
@@ -47,7 +49,8 @@
 #include <vector>
 
 #include "deliveryhook/compose/project.h"
-#include "deliveryhook/engine/client.h"
+#include "deliveryhook/engine/client.h"  // for callers, as in the example above
+#include "deliveryhook/engine/engine_api.h"
 #include "deliveryhook/result.h"
 
 namespace deliveryhook::deploy {
@@ -94,12 +97,35 @@ struct Target {
   std::map<std::string, std::string> labels;  // all of the container's labels
 };
 
+// The steps a deploy goes through, as ProgressSink::on_step names them (the
+// job's "step"): ToString gives "loading", "pulling", "building",
+// "unchanged", "recreating", "verifying", "rolling back",
+// "restarting dependants".
+enum class Step {
+  kLoading,
+  kPulling,
+  kBuilding,
+  kUnchanged,
+  kRecreating,
+  kVerifying,
+  kRollingBack,
+  kRestartingDependants,
+};
+std::string_view ToString(Step step);
+
+// The points of a swap right after a step that changed the host, as
+// ProgressSink::on_checkpoint names them: "created", "stopped",
+// "moved_aside", "renamed", "started".
+enum class Checkpoint { kCreated, kStopped, kMovedAside, kRenamed, kStarted };
+std::string_view ToString(Checkpoint checkpoint);
+
 // Receives what a deploy is doing, for job status and logs.
 struct ProgressSink {
-  std::function<void(std::string_view step)> on_step;  // "pulling", "recreating", ...
+  std::function<void(std::string_view step)> on_step;  // ToString(Step): "pulling", ...
   std::function<void(std::string_view line)> on_log;    // one line of progress
-  // Called right after each step that changes the host: "created", "stopped",
-  // "moved_aside", "renamed", "started". A seam for crash tests.
+  // Called right after each step that changes the host, with
+  // ToString(Checkpoint): "created", "stopped", "moved_aside", "renamed",
+  // "started". A seam for crash tests.
   std::function<void(std::string_view checkpoint)> on_checkpoint;
   // Asked between steps; once it returns true the deploy stops as safely as
   // it can: before the swap nothing on the host has changed and the deploy
@@ -126,7 +152,8 @@ struct DeployOutcome {
 
 class Deployer {
  public:
-  Deployer(engine::Client& client, DeployerOptions options);
+  // `engine` must outlive the Deployer.
+  Deployer(engine::EngineApi& engine, DeployerOptions options);
 
   // Finds the compose container of the selector. kNotFound when no container
   // has that name, or it was not created by compose. With a pinned image,
@@ -135,7 +162,11 @@ class Deployer {
   Result<Target> Resolve(const TargetSelector& selector);
 
   // Pulls or builds, then recreates. On failure before the swap nothing on
-  // the host changed; on failure after it, the old container serves again.
+  // the host changed; on failure after it, the old container serves again
+  // and the error is rolled_back(), its message ending "; rolled back to the
+  // old container". When a step of that rollback fails too, the error is
+  // not rolled_back() and says so: "...; the rollback failed: could not
+  // <step> (<engine's message>); left: <what remains on the host>".
   // Services that share the recreated one's network, IPC or PID namespace
   // (`network_mode: service:<it>`) are recreated afterwards, as compose does:
   // their namespace went away with the old container. Then the running
@@ -160,7 +191,7 @@ class Deployer {
   void RecreateNamespaceDependants(const compose::Project& project,
                                    const std::string& service_name, const ProgressSink& progress);
 
-  engine::Client& client_;
+  engine::EngineApi& client_;
   DeployerOptions options_;
 };
 

@@ -26,7 +26,9 @@
 #include <string_view>
 #include <vector>
 
+#include "deliveryhook/engine/engine_api.h"
 #include "deliveryhook/engine/transport.h"
+#include "deliveryhook/engine/types.h"
 #include "deliveryhook/result.h"
 
 namespace deliveryhook::engine {
@@ -49,60 +51,9 @@ struct ClientOptions {
   TransportOptions transport;
 };
 
-struct ContainerSummary {
-  std::string id;
-  std::string name;  // without the leading "/"
-  std::string image;
-  std::string state;  // "running", "exited", ...
-  std::map<std::string, std::string> labels;
-};
-
-struct ContainerState {
-  std::string status;   // created, running, paused, restarting, removing, exited, dead
-  bool running = false;
-  int exit_code = 0;
-  std::string health;   // "", "starting", "healthy", "unhealthy"
-  std::string error;
-};
-
-struct ContainerInfo {
-  std::string id;
-  std::string name;   // without the leading "/"
-  std::string image;  // image id
-  ContainerState state;
-  std::map<std::string, std::string> labels;
-  std::string raw_json;  // the whole `GET /containers/{id}/json` answer
-};
-
-struct ImageInfo {
-  std::string id;  // "sha256:..."
-  std::vector<std::string> volumes;  // Config.Volumes keys of the image
-  // RepoDigests: "<repository>@sha256:..." for each registry the image was
-  // pulled from or pushed to (the manifest digests a registry serves).
-  std::vector<std::string> repo_digests;
-  std::string raw_json;
-};
-
-// One line of a pull or build stream, for progress reporting.
-struct ProgressEvent {
-  std::string id;       // layer id, may be empty
-  std::string status;   // "Downloading", "Step 1/3 : FROM base", ...
-  long long current = 0;
-  long long total = 0;
-};
-using ProgressCallback = std::function<void(const ProgressEvent&)>;
-
-struct BuildOptions {
-  std::string context_dir;   // absolute
-  std::string dockerfile;    // relative to context_dir; "" means "Dockerfile"
-  std::vector<std::string> tags;
-  std::map<std::string, std::string> build_args;
-  std::string target;
-  std::map<std::string, std::string> labels;
-  bool pull = false;
-};
-
-class Client {
+// The EngineApi over HTTP, plus the calls only tools need (ping, networks,
+// volumes).
+class Client final : public EngineApi {
  public:
   // Reads ClientOptions, makes the curl transport and negotiates the API
   // version with GET /_ping. Fails with kUnavailable when no engine answers,
@@ -118,7 +69,7 @@ class Client {
   Client(std::shared_ptr<Transport> transport, std::string api_version,
          std::string docker_config_dir = {});
 
-  const std::string& api_version() const { return api_version_; }
+  const std::string& api_version() const override { return api_version_; }
 
   // GET /_ping (unversioned): the engine's newest API version (header
   // "Api-Version"), read even from an error answer that carries it.
@@ -126,34 +77,36 @@ class Client {
 
   // GET /containers/json?all=1&filters=...  label filters are "key" or "key=value".
   Result<std::vector<ContainerSummary>> ListContainers(
-      const std::vector<std::string>& label_filters, bool all = true);
+      const std::vector<std::string>& label_filters, bool all = true) override;
   // GET /containers/{id}/json
-  Result<ContainerInfo> InspectContainer(std::string_view id_or_name);
+  Result<ContainerInfo> InspectContainer(std::string_view id_or_name) override;
   // POST /containers/create?name=...  body is the JSON create config. Returns the id.
-  Result<std::string> CreateContainer(std::string_view name, std::string_view body_json);
+  Result<std::string> CreateContainer(std::string_view name, std::string_view body_json) override;
   // POST /containers/{id}/start  (304 "already started" is success)
-  Status StartContainer(std::string_view id);
+  Status StartContainer(std::string_view id) override;
   // POST /containers/{id}/stop[?t=]  (304 "already stopped" is success)
-  Status StopContainer(std::string_view id, std::optional<int> timeout_seconds = {});
+  Status StopContainer(std::string_view id, std::optional<int> timeout_seconds = {}) override;
   // POST /containers/{id}/restart[?t=]  stops (if running), then starts.
-  Status RestartContainer(std::string_view id, std::optional<int> timeout_seconds = {});
+  Status RestartContainer(std::string_view id, std::optional<int> timeout_seconds = {}) override;
   // DELETE /containers/{id}?force=&v=
-  Status RemoveContainer(std::string_view id, bool force = false, bool remove_volumes = false);
+  Status RemoveContainer(std::string_view id, bool force = false,
+                         bool remove_volumes = false) override;
   // POST /containers/{id}/rename?name=
-  Status RenameContainer(std::string_view id, std::string_view new_name);
+  Status RenameContainer(std::string_view id, std::string_view new_name) override;
 
   // GET /images/{name}/json
-  Result<ImageInfo> InspectImage(std::string_view reference);
+  Result<ImageInfo> InspectImage(std::string_view reference) override;
   // POST /images/create?fromImage=&tag=  always names the tag or digest, sends
   // X-Registry-Auth from the docker config, and fails on an error line inside
   // a 200 stream.
-  Status PullImage(std::string_view reference, const ProgressCallback& on_progress);
+  Status PullImage(std::string_view reference, const ProgressCallback& on_progress) override;
   // POST /images/{image}/tag?repo=&tag=  points `reference` (which must
   // name a tag, not a digest) at the image `image_id`.
-  Status TagImage(std::string_view image_id, std::string_view reference);
+  Status TagImage(std::string_view image_id, std::string_view reference) override;
   // POST /build  with the context as a tar (honouring .dockerignore). Returns
   // the new image id.
-  Result<std::string> BuildImage(const BuildOptions& options, const ProgressCallback& on_progress);
+  Result<std::string> BuildImage(const BuildOptions& options,
+                                 const ProgressCallback& on_progress) override;
 
   // GET /networks/{id}/json  raw JSON.
   Result<std::string> InspectNetwork(std::string_view id_or_name);
@@ -161,7 +114,7 @@ class Client {
   Result<std::string> CreateNetwork(std::string_view body_json);
   // POST /networks/{id}/connect  {"Container": id, "EndpointConfig": ...}
   Status ConnectNetwork(std::string_view network, std::string_view container_id,
-                        std::string_view endpoint_config_json);
+                        std::string_view endpoint_config_json) override;
   // GET /volumes/{name}  raw JSON.
   Result<std::string> InspectVolume(std::string_view name);
   // POST /volumes/create  body JSON.
