@@ -81,5 +81,8 @@ hook_start DOCKER_HOST=unix:///nonexistent/docker.sock
 # second would be a replay.
 sign_and_post /pull "{\"container_name\":\"$APP_NAME\"}"
 assert_eq 503 "$RESP_CODE" "engine unreachable: $RESP_BODY"
-assert_contains "$(json_get error <<<"$RESP_BODY")" "cannot reach the Docker engine" "engine unreachable: message"
+# The answer names no engine address (a host path); the log keeps it.
+assert_eq "the Docker engine is not reachable; try again shortly" "$(json_get error <<<"$RESP_BODY")" \
+  "engine unreachable: message"
+assert_not_contains "$RESP_BODY" "nonexistent" "engine unreachable: no address in the answer"
 log "PASS"
