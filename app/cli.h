@@ -12,6 +12,8 @@
 #include <string>
 #include <vector>
 
+#include "check_command.h"
+
 namespace delivery_hook::cli {
 
 inline constexpr int kExitOk = 0;
@@ -50,7 +52,7 @@ struct HealthcheckOptions {
   std::string url;  // empty: where serve listens, from PORT and LISTEN_ADDRESS
 };
 
-enum class Command { kNone, kServe, kTrigger, kSign, kJobs, kHealthcheck };
+enum class Command { kNone, kServe, kTrigger, kSign, kJobs, kHealthcheck, kCheck };
 
 struct CommandLine {
   Command command = Command::kNone;
@@ -59,6 +61,7 @@ struct CommandLine {
   SignOptions sign;
   JobsOptions jobs;
   HealthcheckOptions healthcheck;
+  CheckOptions check;
   // Set when parsing already decided the outcome (--help, --version, a usage
   // error): print `out` and `err` and exit with this code.
   bool finished = false;

@@ -164,7 +164,7 @@ TEST_F(ProjectTest, CheckSupportedNamesFileAndLine) {
         "    volumes: [data:/data]\n"
         "  other:\n"
         "    image: busybox\n"
-        "    devices: [\"/dev/fuse\"]\n"
+        "    use_api_socket: true\n"
         "networks:\n"
         "  front:\n"
         "    driver: bridge\n"

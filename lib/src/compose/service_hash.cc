@@ -3,6 +3,7 @@
 #include <openssl/evp.h>
 
 #include <charconv>
+#include <cstdlib>
 
 #include "compose/json_value.h"
 #include "deliveryhook/compose/project.h"
@@ -28,6 +29,20 @@ void DropCreateHostPathTrue(Json& service) {
     if (bind == nullptr) continue;
     const Json* create = bind->Find("create_host_path");
     if (create && create->bool_value()) bind->Erase("create_host_path");
+  }
+}
+
+// Before compose 2.34.0 (compose-go 2.4.9), secrets' and configs' `mode`
+// was a plain uint32 in the JSON; the canonical form is the later octal text.
+void ModesAsNumbers(Json& service) {
+  for (const char* key : {"secrets", "configs"}) {
+    Json* references = service.Find(key);
+    if (references == nullptr) continue;
+    for (Json& reference : references->items()) {
+      Json* mode = reference.Find("mode");
+      if (mode == nullptr || !mode->is_string()) continue;
+      *mode = Json::Int(std::strtoll(mode->text().c_str(), nullptr, 8));
+    }
   }
 }
 
@@ -69,6 +84,7 @@ std::string ServiceConfigHash(const Service& service, const ComposeVersion& vers
   if (version >= ComposeVersion{2, 29, 3}) config.Erase("depends_on");
   if (version >= ComposeVersion{2, 30, 2}) config.Erase("profiles");
   if (version.major >= 5) DropCreateHostPathTrue(config);
+  if (version < ComposeVersion{2, 34, 0}) ModesAsNumbers(config);
   return Sha256Hex(EncodeGoJson(config));
 }
 

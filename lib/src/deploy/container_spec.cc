@@ -6,8 +6,12 @@
 
 #include <algorithm>
 #include <cmath>
+#include <filesystem>
+#include <fstream>
+#include <iterator>
 #include <set>
 
+#include "compose/json_value.h"
 #include "deliveryhook/engine/client.h"
 #include "util/json_fields.h"
 
@@ -24,6 +28,13 @@ using util::GetString;
 // compose: Binds for short binds, long binds without a `bind:` block and
 // plain named volumes. Older releases send all but short binds as Mounts.
 constexpr compose::ComposeVersion kBindsForNamedVolumes{2, 27, 0};
+
+Value Str(std::string_view text, Allocator& a);
+std::int64_t IntOf(const Value* value);
+void AddInt(Value& object, const char* key, std::int64_t value, Allocator& a);
+Value StringMapOrNull(const Value* map, Allocator& a);
+Value StringVector(const std::vector<std::string>& items, Allocator& a);
+std::vector<std::string> Links(const ContainerSpecInput& in, const Value& service);
 
 Value Str(std::string_view text, Allocator& a) {
   return Value(text.data(), static_cast<rapidjson::SizeType>(text.size()), a);
@@ -146,17 +157,34 @@ Result<Value> ToHealthcheck(const Value& healthcheck, Allocator& a) {
   return out;
 }
 
-Value ToRestartPolicy(const std::string& restart, Allocator& a) {
-  Value policy(rapidjson::kObjectType);
-  std::string name = restart;
+// compose's mapRestartPolicyCondition: deploy.restart_policy's words too.
+std::string RestartPolicyName(const std::string& condition) {
+  if (condition == "none") return "no";
+  if (condition == "any") return "always";
+  return condition;
+}
+
+// `restart`, overridden by `deploy.restart_policy` (compose's getRestartPolicy).
+Value ToRestartPolicy(const Value& service, Allocator& a) {
+  const std::string restart = GetString(service, "restart");
+  std::string name;
   std::int64_t retries = 0;
-  if (auto colon = restart.find(':'); colon != std::string::npos) {
-    name = restart.substr(0, colon);
-    retries = ParseInt(restart.substr(colon + 1));
+  if (!restart.empty()) {
+    name = restart.substr(0, restart.find(':'));
+    if (auto colon = restart.find(':'); colon != std::string::npos) {
+      retries = ParseInt(restart.substr(colon + 1, restart.find(':', colon + 1) - colon - 1));
+    }
+    name = RestartPolicyName(name);
   }
-  policy.AddMember("Name", Str(name, a), a);
-  if (retries > 0) policy.AddMember("MaximumRetryCount", Value(retries), a);
-  return policy;
+  const Value* deploy = Find(service, "deploy");
+  if (const Value* policy = deploy != nullptr ? Find(*deploy, "restart_policy") : nullptr) {
+    name = RestartPolicyName(GetString(*policy, "condition"));
+    retries = IntOf(Find(*policy, "max_attempts"));
+  }
+  Value out(rapidjson::kObjectType);
+  out.AddMember("Name", Str(name, a), a);
+  if (retries > 0) out.AddMember("MaximumRetryCount", Value(retries), a);
+  return out;
 }
 
 // The engine's name of a project volume, or "" when the source is no key.
@@ -284,7 +312,8 @@ Status AddVolumes(const ContainerSpecInput& in, const Value& service, Value& hos
   return Ok();
 }
 
-Value EndpointSettings(const ContainerSpecInput& in, const Value* network_config, Allocator& a) {
+Value EndpointSettings(const ContainerSpecInput& in, const Value* network_config, bool primary,
+                       const Value& service, Allocator& a) {
   Value endpoint(rapidjson::kObjectType);
   Value aliases(rapidjson::kArrayType);
   aliases.PushBack(Str(in.container_name, a), a);
@@ -299,7 +328,30 @@ Value EndpointSettings(const ContainerSpecInput& in, const Value* network_config
     Value ipam(rapidjson::kObjectType);
     AddStringIfSet(ipam, "IPv4Address", GetString(*network_config, "ipv4_address"), a);
     AddStringIfSet(ipam, "IPv6Address", GetString(*network_config, "ipv6_address"), a);
+    CopyStringArray(*network_config, "link_local_ips", ipam, "LinkLocalIPs", a);
     if (ipam.MemberCount() > 0) endpoint.AddMember("IPAMConfig", ipam, a);
+  }
+  if (std::vector<std::string> links = Links(in, service); !links.empty()) {
+    endpoint.AddMember("Links", StringVector(links, a), a);
+  }
+  // From API 1.44 the service's mac_address moves to the primary endpoint,
+  // when that network is declared with a body (compose's own rule).
+  std::string mac = network_config != nullptr && network_config->IsObject()
+                        ? GetString(*network_config, "mac_address") : std::string();
+  if (mac.empty() && primary && network_config != nullptr && network_config->IsObject() &&
+      engine::CompareApiVersions(in.api_version, "1.44") >= 0) {
+    mac = GetString(service, "mac_address");
+  }
+  AddStringIfSet(endpoint, "MacAddress", mac, a);
+  if (network_config != nullptr && network_config->IsObject()) {
+    Value driver_opts = StringMapOrNull(Find(*network_config, "driver_opts"), a);
+    if (std::string ifname = GetString(*network_config, "interface_name"); !ifname.empty()) {
+      if (!driver_opts.IsObject()) driver_opts.SetObject();
+      driver_opts.RemoveMember("com.docker.network.endpoint.ifname");
+      driver_opts.AddMember("com.docker.network.endpoint.ifname", Str(ifname, a), a);
+    }
+    if (driver_opts.IsObject()) endpoint.AddMember("DriverOpts", driver_opts, a);
+    AddInt(endpoint, "GwPriority", IntOf(Find(*network_config, "gw_priority")), a);
   }
   return endpoint;
 }
@@ -342,7 +394,7 @@ Status AddNetworks(const ContainerSpecInput& in, const Value& service, Value& bo
                    "service \"" + in.service->name + "\" uses undefined network \"" + keys[i] + "\"");
     }
     const Value* config = networks != nullptr ? Find(*networks, keys[i].c_str()) : nullptr;
-    Value endpoint = EndpointSettings(in, config, a);
+    Value endpoint = EndpointSettings(in, config, i == 0, service, a);
     if (i == 0) host_config.AddMember("NetworkMode", Str(network->second.name, a), a);
     if (i == 0 || all_at_create) {
       endpoints.AddMember(Str(network->second.name, a), endpoint, a);
@@ -356,15 +408,164 @@ Status AddNetworks(const ContainerSpecInput& in, const Value& service, Value& bo
   return Ok();
 }
 
+std::int64_t IntOf(const Value* value) {
+  if (value == nullptr) return 0;
+  if (value->IsInt64()) return value->GetInt64();
+  if (value->IsNumber()) return static_cast<std::int64_t>(value->GetDouble());
+  if (value->IsString()) return ParseInt(value->GetString());  // UnitBytes
+  return 0;
+}
+
+// compose multiplies float32 values in float32 and truncates (int64(f * 1e9)).
+std::int64_t Float32Times(const Value* value, float factor) {
+  if (value == nullptr || !value->IsNumber()) return 0;
+  const float product = static_cast<float>(value->GetDouble()) * factor;
+  return static_cast<std::int64_t>(product);
+}
+
+void AddInt(Value& object, const char* key, std::int64_t value, Allocator& a) {
+  if (value != 0) object.AddMember(Str(key, a), Value(value), a);
+}
+
+Value StringArrayOrNull(const Value* list, Allocator& a) {
+  if (list == nullptr || !list->IsArray()) return Value(rapidjson::kNullType);
+  Value copy(rapidjson::kArrayType);
+  for (const auto& item : list->GetArray()) {
+    if (item.IsString()) copy.PushBack(Str(item.GetString(), a), a);
+  }
+  return copy;
+}
+
+Value StringMapOrNull(const Value* map, Allocator& a) {
+  if (map == nullptr || !map->IsObject()) return Value(rapidjson::kNullType);
+  Value copy(rapidjson::kObjectType);
+  for (const auto& entry : map->GetObject()) {
+    copy.AddMember(Str(entry.name.GetString(), a), Str(entry.value.IsString() ? entry.value.GetString() : "", a), a);
+  }
+  return copy;
+}
+
+// A container.DeviceRequest; compose adds "gpu" to the capabilities of `gpus`.
+Value DeviceRequest(const Value& request, bool gpu, Allocator& a) {
+  Value out(rapidjson::kObjectType);
+  out.AddMember("Driver", Str(GetString(request, "driver"), a), a);
+  out.AddMember("Count", Value(IntOf(Find(request, "count"))), a);
+  out.AddMember("DeviceIDs", StringArrayOrNull(Find(request, "device_ids"), a), a);
+  Value capabilities(rapidjson::kArrayType);
+  Value inner = StringArrayOrNull(Find(request, "capabilities"), a);
+  if (gpu) {
+    if (!inner.IsArray()) inner.SetArray();
+    inner.PushBack("gpu", a);
+  }
+  capabilities.PushBack(inner, a);
+  out.AddMember("Capabilities", capabilities, a);
+  out.AddMember("Options", StringMapOrNull(Find(request, "options"), a), a);
+  return out;
+}
+
+// A CDI device name, "vendor.com/class=name" (cdi.IsQualifiedName).
+bool IsCdiName(const std::string& name) {
+  const auto slash = name.find('/');
+  const auto equals = name.find('=');
+  return slash != std::string::npos && slash > 0 && equals != std::string::npos && equals > slash + 1 &&
+         equals + 1 < name.size() && name.find('/', slash + 1) > equals;
+}
+
+void AddBlkio(const Value& blkio, Value& host_config, Allocator& a) {
+  AddInt(host_config, "BlkioWeight", IntOf(Find(blkio, "weight")), a);
+  static constexpr std::pair<const char*, const char*> kLists[] = {
+      {"weight_device", "BlkioWeightDevice"},       {"device_read_bps", "BlkioDeviceReadBps"},
+      {"device_read_iops", "BlkioDeviceReadIOps"}, {"device_write_bps", "BlkioDeviceWriteBps"},
+      {"device_write_iops", "BlkioDeviceWriteIOps"}};
+  for (const auto& [from, to] : kLists) {
+    const Value* list = Find(blkio, from);
+    if (list == nullptr || !list->IsArray()) continue;
+    Value devices(rapidjson::kArrayType);
+    for (const auto& device : list->GetArray()) {
+      Value out(rapidjson::kObjectType);
+      out.AddMember("Path", Str(GetString(device, "Path"), a), a);
+      if (std::string(from) == "weight_device") {
+        out.AddMember("Weight", Value(IntOf(Find(device, "Weight"))), a);
+      } else {
+        out.AddMember("Rate", Value(IntOf(Find(device, "Rate"))), a);
+      }
+      devices.PushBack(out, a);
+    }
+    host_config.AddMember(Str(to, a), devices, a);
+  }
+}
+
+// compose's getDeployResources (create.go).
 void AddResources(const Value& service, Value& host_config, Allocator& a) {
-  if (std::string memory = GetString(service, "mem_limit"); !memory.empty()) {
-    host_config.AddMember("Memory", Value(ParseInt(memory)), a);
+  AddStringIfSet(host_config, "CgroupParent", GetString(service, "cgroup_parent"), a);
+  std::int64_t memory = IntOf(Find(service, "mem_limit"));
+  std::int64_t reservation = IntOf(Find(service, "mem_reservation"));
+  std::int64_t nano_cpus = Float32Times(Find(service, "cpus"), 1e9f);
+  std::int64_t pids = IntOf(Find(service, "pids_limit"));
+  Value device_requests(rapidjson::kArrayType);
+  const Value* deploy = Find(service, "deploy");
+  const Value* resources = deploy != nullptr ? Find(*deploy, "resources") : nullptr;
+  if (const Value* limits = resources != nullptr ? Find(*resources, "limits") : nullptr) {
+    if (std::int64_t value = IntOf(Find(*limits, "memory")); value != 0) memory = value;
+    if (std::int64_t value = Float32Times(Find(*limits, "cpus"), 1e9f); value != 0) nano_cpus = value;
+    if (std::int64_t value = IntOf(Find(*limits, "pids")); value > 0) pids = value;
   }
-  if (const Value* cpus = Find(service, "cpus"); cpus != nullptr && cpus->IsNumber()) {
-    // compose keeps cpus as a float32; round as it converts to NanoCPUs.
-    const double nano = static_cast<double>(static_cast<float>(cpus->GetDouble())) * 1e9;
-    host_config.AddMember("NanoCpus", Value(static_cast<int64_t>(std::llround(nano))), a);
+  if (const Value* reservations = resources != nullptr ? Find(*resources, "reservations") : nullptr) {
+    // cpus is a swarm reservation, pids only a limit.
+    if (std::int64_t value = IntOf(Find(*reservations, "memory")); value != 0) reservation = value;
+    if (const Value* devices = Find(*reservations, "devices"); devices != nullptr && devices->IsArray()) {
+      for (const auto& device : devices->GetArray()) device_requests.PushBack(DeviceRequest(device, false, a), a);
+    }
   }
+  AddInt(host_config, "Memory", memory, a);
+  AddInt(host_config, "MemorySwap", IntOf(Find(service, "memswap_limit")), a);
+  AddInt(host_config, "MemorySwappiness", IntOf(Find(service, "mem_swappiness")), a);
+  AddInt(host_config, "MemoryReservation", reservation, a);
+  host_config.AddMember("OomKillDisable", GetBool(service, "oom_kill_disable"), a);  // always a pointer
+  AddInt(host_config, "CpuCount", IntOf(Find(service, "cpu_count")), a);
+  AddInt(host_config, "CpuPeriod", IntOf(Find(service, "cpu_period")), a);
+  AddInt(host_config, "CpuQuota", IntOf(Find(service, "cpu_quota")), a);
+  AddInt(host_config, "CpuRealtimePeriod", IntOf(Find(service, "cpu_rt_period")), a);
+  AddInt(host_config, "CpuRealtimeRuntime", IntOf(Find(service, "cpu_rt_runtime")), a);
+  AddInt(host_config, "CpuShares", IntOf(Find(service, "cpu_shares")), a);
+  AddInt(host_config, "NanoCpus", nano_cpus, a);
+  AddInt(host_config, "CpuPercent", Float32Times(Find(service, "cpu_percent"), 100.0f), a);
+  AddStringIfSet(host_config, "CpusetCpus", GetString(service, "cpuset"), a);
+  CopyStringArray(service, "device_cgroup_rules", host_config, "DeviceCgroupRules", a);
+  AddInt(host_config, "PidsLimit", pids, a);
+  if (const Value* blkio = Find(service, "blkio_config"); blkio != nullptr && blkio->IsObject()) {
+    AddBlkio(*blkio, host_config, a);
+  }
+  Value devices(rapidjson::kArrayType);
+  Value cdi_names(rapidjson::kArrayType);
+  if (const Value* list = Find(service, "devices"); list != nullptr && list->IsArray()) {
+    for (const auto& device : list->GetArray()) {
+      const std::string source = GetString(device, "source");
+      if (source == GetString(device, "target") && IsCdiName(source)) {
+        cdi_names.PushBack(Str(source, a), a);
+        continue;
+      }
+      Value mapping(rapidjson::kObjectType);
+      mapping.AddMember("PathOnHost", Str(source, a), a);
+      mapping.AddMember("PathInContainer", Str(GetString(device, "target"), a), a);
+      mapping.AddMember("CgroupPermissions", Str(GetString(device, "permissions"), a), a);
+      devices.PushBack(mapping, a);
+    }
+  }
+  if (!devices.Empty()) host_config.AddMember("Devices", devices, a);
+  if (!cdi_names.Empty()) {
+    Value request(rapidjson::kObjectType);
+    request.AddMember("Driver", "cdi", a);
+    request.AddMember("Count", 0, a);
+    request.AddMember("DeviceIDs", cdi_names, a);
+    request.AddMember("Capabilities", Value(rapidjson::kNullType), a);
+    request.AddMember("Options", Value(rapidjson::kNullType), a);
+    device_requests.PushBack(request, a);
+  }
+  if (const Value* gpus = Find(service, "gpus"); gpus != nullptr && gpus->IsArray()) {
+    for (const auto& gpu : gpus->GetArray()) device_requests.PushBack(DeviceRequest(gpu, true, a), a);
+  }
+  if (!device_requests.Empty()) host_config.AddMember("DeviceRequests", device_requests, a);
   if (const Value* ulimits = Find(service, "ulimits"); ulimits != nullptr && ulimits->IsObject()) {
     Value list(rapidjson::kArrayType);
     for (const auto& entry : ulimits->GetObject()) {
@@ -442,7 +643,148 @@ void AddHostConfigBasics(const Value& service, Value& host_config, Allocator& a)
     host_config.AddMember("LogConfig", log_config, a);
   }
   AddStringMap(service, "sysctls", host_config, "Sysctls", a);
-  host_config.AddMember("RestartPolicy", ToRestartPolicy(GetString(service, "restart"), a), a);
+  host_config.AddMember("RestartPolicy", ToRestartPolicy(service, a), a);
+}
+
+// compose's parseSecurityOpts: a seccomp profile file is sent as its
+// compacted JSON, `systempaths=unconfined` empties the masked and read-only
+// paths.
+Status AddSecurityOpts(const ContainerSpecInput& in, const Value& service, Value& host_config, Allocator& a) {
+  const Value* options = Find(service, "security_opt");
+  if (options == nullptr || !options->IsArray()) return Ok();
+  Value parsed(rapidjson::kArrayType);
+  bool unconfined = false;
+  for (const auto& item : options->GetArray()) {
+    const std::string option = item.IsString() ? item.GetString() : "";
+    if (option == "systempaths=unconfined") {
+      unconfined = true;
+      continue;
+    }
+    std::string name = option, value;
+    if (auto eq = option.find('='); eq != std::string::npos) {
+      name = option.substr(0, eq);
+      value = option.substr(eq + 1);
+    } else if (option != "no-new-privileges") {
+      auto colon = option.find(':');
+      if (colon == std::string::npos) {
+        return Error(ErrorCode::kInvalidArgument, "invalid security-opt: \"" + option + "\"");
+      }
+      name = option.substr(0, colon);
+      value = option.substr(colon + 1);
+    }
+    if (name == "seccomp" && value != "unconfined" && value != "builtin") {
+      std::filesystem::path file = value;
+      if (file.is_relative()) file = std::filesystem::path(in.project->working_dir) / file;
+      std::ifstream stream(file, std::ios::binary);
+      if (!stream.is_open()) {
+        return Error(ErrorCode::kInvalidArgument, "opening seccomp profile (" + value + ") failed");
+      }
+      std::string text((std::istreambuf_iterator<char>(stream)), std::istreambuf_iterator<char>());
+      rapidjson::Document profile;
+      profile.Parse(text.c_str(), text.size());
+      if (text.empty() || profile.HasParseError()) {
+        return Error(ErrorCode::kInvalidArgument, "compacting json for seccomp profile (" + value + ") failed");
+      }
+      parsed.PushBack(Str("seccomp=" + Serialize(profile), a), a);
+    } else {
+      parsed.PushBack(Str(option, a), a);
+    }
+  }
+  if (!parsed.Empty()) host_config.AddMember("SecurityOpt", parsed, a);
+  if (unconfined) {
+    host_config.AddMember("MaskedPaths", Value(rapidjson::kArrayType), a);
+    host_config.AddMember("ReadonlyPaths", Value(rapidjson::kArrayType), a);
+  }
+  return Ok();
+}
+
+// compose's getLinks: each container of a linked service under the link
+// name, `<service>-<N>` and `<project>-<service>-<N>`, N being the number of
+// the container being made (compose's own quirk); external links as written.
+std::vector<std::string> Links(const ContainerSpecInput& in, const Value& service) {
+  std::vector<std::string> links;
+  const std::string number = std::to_string(in.container_number);
+  if (const Value* list = Find(service, "links"); list != nullptr && list->IsArray()) {
+    for (const auto& item : list->GetArray()) {
+      const std::string link = item.GetString();
+      const std::string linked = link.substr(0, link.find(':'));
+      const std::string alias = link.find(':') == std::string::npos ? linked : link.substr(link.find(':') + 1);
+      auto names = in.service_container_names.find(linked);
+      if (names == in.service_container_names.end()) continue;
+      for (const std::string& name : names->second) {
+        links.push_back(name + ":" + alias);
+        links.push_back(name + ":" + linked + "-" + number);
+        links.push_back(name + ":" + in.project->name + "-" + linked + "-" + number);
+      }
+    }
+  }
+  if (const Value* list = Find(service, "external_links"); list != nullptr && list->IsArray()) {
+    for (const auto& item : list->GetArray()) {
+      const std::string link = item.GetString();
+      const std::string name = link.substr(0, link.find(':'));
+      links.push_back(name + ":" + (link.find(':') == std::string::npos ? name : link.substr(link.find(':') + 1)));
+    }
+  }
+  return links;
+}
+
+Value StringVector(const std::vector<std::string>& items, Allocator& a) {
+  Value list(rapidjson::kArrayType);
+  for (const auto& item : items) list.PushBack(Str(item, a), a);
+  return list;
+}
+
+// The keys compose copies to HostConfig as they are.
+Status AddNamespacesAndOptions(const ContainerSpecInput& in, const Value& service, Value& host_config,
+                               Allocator& a) {
+  AddStringIfSet(host_config, "IpcMode", GetString(service, "ipc"), a);
+  AddStringIfSet(host_config, "PidMode", GetString(service, "pid"), a);
+  AddStringIfSet(host_config, "UTSMode", GetString(service, "uts"), a);
+  AddStringIfSet(host_config, "UsernsMode", GetString(service, "userns_mode"), a);
+  AddStringIfSet(host_config, "CgroupnsMode", GetString(service, "cgroup"), a);
+  AddStringIfSet(host_config, "Isolation", GetString(service, "isolation"), a);
+  AddStringIfSet(host_config, "Runtime", GetString(service, "runtime"), a);
+  AddInt(host_config, "ShmSize", IntOf(Find(service, "shm_size")), a);
+  AddInt(host_config, "OomScoreAdj", IntOf(Find(service, "oom_score_adj")), a);
+  CopyStringArray(service, "group_add", host_config, "GroupAdd", a);
+  CopyStringArray(service, "dns_search", host_config, "DnsSearch", a);
+  CopyStringArray(service, "dns_opt", host_config, "DnsOptions", a);
+  if (Find(service, "storage_opt") != nullptr) AddStringMap(service, "storage_opt", host_config, "StorageOpt", a);
+  if (Find(service, "annotations") != nullptr) AddStringMap(service, "annotations", host_config, "Annotations", a);
+  const std::string resolved = ResolveVolumesFrom(Serialize(service), in.service_container_ids);
+  rapidjson::Document with_ids;
+  with_ids.Parse(resolved.c_str());
+  if (const Value* from = Find(with_ids, "volumes_from"); from != nullptr && from->IsArray()) {
+    // A service without a container stays unresolved: compose fails there too.
+    for (const auto& item : Find(service, "volumes_from")->GetArray()) {
+      const std::string source = item.GetString();
+      const std::string name = source.substr(0, source.find(':'));
+      if (name != "container" && in.service_container_ids.count(name) == 0) {
+        return Error(ErrorCode::kFailedPrecondition,
+                     "cannot share volume with service " + name + ": container missing");
+      }
+    }
+    CopyStringArray(with_ids, "volumes_from", host_config, "VolumesFrom", a);
+  }
+  if (std::vector<std::string> links = Links(in, service); !links.empty()) {
+    host_config.AddMember("Links", StringVector(links, a), a);
+  }
+  return AddSecurityOpts(in, service, host_config, a);
+}
+
+// compose's prepareContainerMACAddress: before API 1.44 the container-wide
+// MacAddress is the service's, or the primary network's.
+std::string ContainerMacAddress(const ContainerSpecInput& in, const Value& service) {
+  if (engine::CompareApiVersions(in.api_version, "1.44") >= 0) return {};
+  std::string mac = GetString(service, "mac_address");
+  const std::vector<std::string> keys = NetworkKeysByPriority(Serialize(service));
+  const Value* networks = Find(service, "networks");
+  if (!keys.empty() && networks != nullptr) {
+    if (const Value* primary = Find(*networks, keys.front().c_str()); primary != nullptr && primary->IsObject()) {
+      if (std::string own = GetString(*primary, "mac_address"); !own.empty()) mac = own;
+    }
+  }
+  return mac;
 }
 
 Status AddConfig(const ContainerSpecInput& in, const Value& service, Value& body, Allocator& a) {
@@ -450,6 +792,10 @@ Status AddConfig(const ContainerSpecInput& in, const Value& service, Value& body
   if (image.empty()) image = in.project->name + "-" + in.service->name;
   body.AddMember("Image", Str(image, a), a);
   AddStringIfSet(body, "Hostname", GetString(service, "hostname"), a);
+  AddStringIfSet(body, "Domainname", GetString(service, "domainname"), a);
+  if (GetBool(service, "tty")) body.AddMember("Tty", true, a);
+  if (GetBool(service, "stdin_open")) body.AddMember("OpenStdin", true, a);
+  AddStringIfSet(body, "MacAddress", ContainerMacAddress(in, service), a);
   AddStringIfSet(body, "User", GetString(service, "user"), a);
   AddStringIfSet(body, "WorkingDir", GetString(service, "working_dir"), a);
   AddStringIfSet(body, "StopSignal", GetString(service, "stop_signal"), a);
@@ -517,6 +863,25 @@ Result<std::int64_t> ParseGoDuration(std::string_view text) {
   return static_cast<std::int64_t>(std::llround(total));
 }
 
+std::string ResolveVolumesFrom(const std::string& service_canonical_json,
+                               const std::map<std::string, std::string>& service_container_ids) {
+  Result<compose::Json> service = compose::ParseJson(service_canonical_json);
+  if (!service) return service_canonical_json;
+  compose::Json* from = service->Find("volumes_from");
+  if (from == nullptr || !from->is_array()) return service_canonical_json;
+  for (compose::Json& item : from->items()) {
+    const std::string source = item.text();
+    const std::string name = source.substr(0, source.find(':'));
+    if (name == "container") {
+      const std::string rest = source.size() > name.size() ? source.substr(name.size() + 1) : "";
+      item = compose::Json::String(rest.substr(0, rest.find(':')));
+    } else if (auto id = service_container_ids.find(name); id != service_container_ids.end()) {
+      item = compose::Json::String(id->second);
+    }
+  }
+  return compose::EncodeGoJson(*service);
+}
+
 std::vector<std::string> NetworkKeysByPriority(std::string_view service_canonical_json) {
   rapidjson::Document service;
   service.Parse(service_canonical_json.data(), service_canonical_json.size());
@@ -554,6 +919,7 @@ Result<ContainerSpec> BuildContainerSpec(const ContainerSpecInput& in) {
   if (auto added = AddVolumes(in, service, host_config, a); !added) return added.error();
   AddHostConfigBasics(service, host_config, a);
   AddResources(service, host_config, a);
+  if (auto added = AddNamespacesAndOptions(in, service, host_config, a); !added) return added.error();
   ContainerSpec spec;
   if (auto added = AddNetworks(in, service, body, host_config, spec.later_networks, a); !added) {
     return added.error();

@@ -32,8 +32,13 @@ struct ContainerSpecInput {
   compose::ComposeVersion compose_version;
   std::vector<ExistingMount> old_mounts;        // to carry anonymous volumes over
   std::vector<std::string> image_volumes;       // VOLUME paths of the new image
-  // Ids of the containers of other services, for `network_mode: service:x`.
+  // Ids of the containers of other services, for `network_mode: service:x`
+  // and `volumes_from`.
   std::map<std::string, std::string> service_container_ids;
+  // Names of every container of each service (no leading '/'), for `links`.
+  std::map<std::string, std::vector<std::string>> service_container_names;
+  // The replica number of the container being made (`links` name it).
+  int container_number = 1;
 };
 
 // A network that API versions before 1.44 cannot attach at create time.
@@ -51,6 +56,14 @@ Result<ContainerSpec> BuildContainerSpec(const ContainerSpecInput& input);
 
 // Go's time.Duration text ("1m30s", "1.5s", "500ms") in nanoseconds.
 Result<std::int64_t> ParseGoDuration(std::string_view text);
+
+// compose resolves `volumes_from` before hashing and creating: `service[:mode]`
+// becomes the id of the service's first container, `container:name[:mode]`
+// becomes `name`; the mode is dropped in both cases, as compose drops it.
+// Returns the canonical JSON with the list replaced (unchanged when the
+// service has none, or names a service without a container).
+std::string ResolveVolumesFrom(const std::string& service_canonical_json,
+                               const std::map<std::string, std::string>& service_container_ids);
 
 // The networks of a service in compose's attach order: priority descending,
 // then key ascending. Empty when the service uses network_mode.

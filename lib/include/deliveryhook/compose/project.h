@@ -126,8 +126,15 @@ Result<Project> LoadProject(const LoadOptions& options);
 //   compose.yaml:30: network "front": key "internal" is not supported by delivery-hook yet
 // The file is the base name only, to keep host paths out of messages that may
 // reach a webhook client. `x-*` keys are always accepted. When several keys
-// are unsupported, the first in file order is named.
+// are unsupported, the first in file order is named (UnsupportedKeys().front()).
 Status CheckSupported(const Project& project, const Service& service);
+
+// Every reason CheckSupported() would refuse the service, each an kUnsupported
+// error worded as above: the service's keys in file order, then deploy
+// settings (more than one replica: `scale` or `deploy.replicas` above 1,
+// `deploy.mode` other than replicated), then the keys of the networks and
+// volumes it uses. Empty when the hook can redeploy it.
+std::vector<Error> UnsupportedKeys(const Project& project, const Service& service);
 
 // A compose release, read from the `com.docker.compose.version` label.
 struct ComposeVersion {

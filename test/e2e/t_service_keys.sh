@@ -1,0 +1,148 @@
+#!/usr/bin/env bash
+# shellcheck source-path=SCRIPTDIR
+# The service keys beyond the basics, deployed as compose deploys them: a
+# project whose `app` sets terminal, namespace, resource, security, linking
+# and DNS keys and whose `limited` sets deploy.resources and
+# deploy.restart_policy. compose brings it up; the hook's /pull recreates
+# each; compose's `up -d` then changes nothing; and the hook's container,
+# normalised, equals the one compose's own `up -d --force-recreate` makes.
+# Run once per compose version, each creator and judge. Keys this machine
+# cannot run (GPUs, SELinux labels, other runtimes, blkio devices,
+# storage_opt quotas) are covered by the unit tests only.
+source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+
+# `docker inspect` reduced to what compose decides: Config, HostConfig,
+# Mounts and the networks, without ids, names, times and what the engine
+# derives from the container id (hostname, short-id alias, addresses).
+inspect_view() {
+  docker inspect "$1" | python3 -c '
+import json, sys
+c = json.load(sys.stdin)[0]
+short = c["Id"][:12]
+config = dict(c["Config"])
+config.pop("Hostname", None)
+config["Env"] = sorted(config.get("Env") or [])
+config["Labels"] = {k: v for k, v in (config.get("Labels") or {}).items()
+                    if k not in ("com.docker.compose.replace", "com.docker.compose.version")}
+host = dict(c["HostConfig"])
+nets = {}
+for name, n in c["NetworkSettings"]["Networks"].items():
+    nets[name] = {"Aliases": sorted(a for a in (n.get("Aliases") or []) if a != short),
+                  "Links": n.get("Links"), "IPAMConfig": n.get("IPAMConfig"),
+                  "DriverOpts": n.get("DriverOpts"), "NetworkID": n.get("NetworkID"),
+                  "MacAddress": n.get("MacAddress")}
+mounts = sorted(c["Mounts"], key=lambda m: m["Destination"])
+print(json.dumps({"Config": config, "HostConfig": host, "Mounts": mounts, "Networks": nets},
+                 indent=1, sort_keys=True))'
+}
+
+write_project() {
+  local dir=$1 tag=$2
+  mkdir -p "$dir"
+  cat >"$dir/compose.yaml" <<EOF
+services:
+  db:
+    image: $DH_BASE_IMAGE
+    command: ["sleep", "86400"]
+    stop_signal: SIGKILL
+    volumes:
+      - shared:/shared
+  app:
+    image: $(app_ref "$tag")
+    pull_policy: always
+    platform: \${NO_SUCH_PLATFORM:-}
+    tty: true
+    stdin_open: true
+    attach: false
+    shm_size: 32m
+    pids_limit: 200
+    security_opt: ["no-new-privileges:true"]
+    runtime: runc
+    links: ["db:database", db]
+    external_links: ["$(basename "$dir")-db-1:extdb"]
+    group_add: ["1001", "1002"]
+    devices: ["/dev/null:/dev/mynull:rwm", "/dev/zero"]
+    device_cgroup_rules: ["c 1:3 mr"]
+    domainname: example.test
+    mac_address: "02:42:ac:11:65:43"
+    dns_opt: ["ndots:2", use-vc]
+    dns_search: [example.test, other.test]
+    ipc: shareable
+    cgroup: private
+    cgroup_parent: /$PREFIX
+    mem_limit: 256m
+    mem_reservation: 32m
+    memswap_limit: 512m
+    oom_score_adj: 100
+    cpu_shares: 512
+    cpu_period: 100000
+    cpu_quota: 50000
+    cpuset: "0"
+    blkio_config:
+      weight: 300
+    isolation: default
+    annotations:
+      com.example.note: e2e
+    volumes_from: ["db:ro"]
+    stop_grace_period: 3s
+  limited:
+    image: $(app_ref "$tag")
+    deploy:
+      replicas: 1
+      resources:
+        limits:
+          cpus: "0.5"
+          memory: 64M
+          pids: 50
+        reservations:
+          cpus: "0.25"
+          memory: 16M
+      restart_policy:
+        condition: on-failure
+        max_attempts: 3
+volumes:
+  shared:
+EOF
+}
+
+# Asserts the hook recreated service $3 of project dir $2 (compose $1) as
+# compose would: /pull, then up -d is a no-op, then compose's own recreate
+# gives the same container.
+hook_then_compose() {
+  local version=$1 dir=$2 service=$3 name old hook_view compose_view
+  name=$(basename "$dir")-$service-1
+  old=$(container_id "$name")
+  accept_job "$(pipeline_post openssl /pull "{\"container_name\": \"$name\"}")"
+  wait_for_job "$JOB_ID" "$JOB_TOKEN"
+  assert_eq succeeded "$JOB_STATE" "$service job state (error: $JOB_ERROR)"
+  container_running "$name" || fail "$name is not running after the job"
+  assert_ne "$old" "$(container_id "$name")" "$name was recreated"
+  assert_eq "$V2" "$(container_image_id "$name")" "$name runs v2"
+  compose_noop "$version" "$dir"
+  hook_view=$(inspect_view "$name")
+  compose_in "$version" "$dir" up -d --force-recreate --no-deps "$service" 2>&1 | sed 's/^/  compose: /' >&2
+  compose_view=$(inspect_view "$name")
+  [ "$hook_view" = "$compose_view" ] ||
+    fail "compose $version: the hook's $service differs from compose's:
+$(diff -u <(echo "$hook_view") <(echo "$compose_view") || true)"
+  log "compose $version: $service as the hook made it = as compose makes it"
+}
+
+keys_flow() {
+  local version=$1 tag dir
+  tag=k${version//./}
+  dir=$WORK/$PREFIX-$tag
+  log "--- compose $version, project $(basename "$dir")"
+  build_app_image "$tag" "v1" >/dev/null
+  write_project "$dir" "$tag"
+  compose_in "$version" "$dir" up -d 2>&1 | sed 's/^/  compose: /' >&2
+  container_running "$(basename "$dir")-app-1" || fail "compose $version did not start app"
+  V2=$(build_app_image "$tag" "v2")
+  [ -n "$HOOK_PID" ] || hook_start
+  hook_then_compose "$version" "$dir" app
+  hook_then_compose "$version" "$dir" limited
+}
+
+keys_flow 2.40.3
+keys_flow 2.26.1
+log "PASS"
