@@ -123,7 +123,8 @@ void AddPorts(const Value& service, Value& config, Value& host_config, Allocator
     bindings[port.key.c_str()].PushBack(binding, a);
   }
   if (exposed.MemberCount() > 0) config.AddMember("ExposedPorts", exposed, a);
-  if (bindings.MemberCount() > 0) host_config.AddMember("PortBindings", bindings, a);
+  // compose always sends the port map, empty or not (the engine keeps {}).
+  host_config.AddMember("PortBindings", bindings, a);
 }
 
 Result<Value> ToHealthcheck(const Value& healthcheck, Allocator& a) {
@@ -603,9 +604,13 @@ void AddHostConfigBasics(const Value& service, Value& host_config, Allocator& a)
   CopyStringArray(service, "cap_add", host_config, "CapAdd", a);
   CopyStringArray(service, "cap_drop", host_config, "CapDrop", a);
   CopyStringArray(service, "dns", host_config, "Dns", a);
-  if (const Value* hosts = Find(service, "extra_hosts"); hosts != nullptr && hosts->IsArray()) {
+  {
+    // compose always sends the list, empty or not (the engine keeps []).
     Value list(rapidjson::kArrayType);
-    for (const auto& entry : hosts->GetArray()) {
+    const Value* given = Find(service, "extra_hosts");
+    const Value none(rapidjson::kArrayType);
+    const Value& hosts = given != nullptr && given->IsArray() ? *given : none;
+    for (const auto& entry : hosts.GetArray()) {
       std::string line = entry.GetString();
       // compose's canonical form is host=ip; the engine takes host:ip.
       if (auto eq = line.find('='); eq != std::string::npos) line[eq] = ':';
