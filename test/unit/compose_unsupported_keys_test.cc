@@ -20,6 +20,7 @@ constexpr char kCompose[] =
     "    tty: true\n"
     "    develop: {watch: [{path: ., action: rebuild}]}\n"
     "    networks: [front]\n"
+    "    volumes: [data:/data]\n"
     "    post_start: [{command: [\"true\"]}]\n"
     "    scale: 2\n"
     "  db:\n"
@@ -30,7 +31,10 @@ constexpr char kCompose[] =
     "        limits: {cpus: \"0.5\", memory: 64M}\n"
     "networks:\n"
     "  front:\n"
-    "    internal: true\n";
+    "    internal: true\n"
+    "volumes:\n"
+    "  data:\n"
+    "    size: 1g\n";
 
 class UnsupportedKeysTest : public ::testing::Test {
  protected:
@@ -55,10 +59,10 @@ TEST_F(UnsupportedKeysTest, ListsEveryKeyInFileOrder) {
   for (const Error& problem : problems) messages.push_back(problem.message());
   EXPECT_EQ(messages, (std::vector<std::string>{
                           "compose.yaml:5: service \"web\": key \"develop\" is not supported by delivery-hook yet",
-                          "compose.yaml:7: service \"web\": key \"post_start\" is not supported by delivery-hook yet",
-                          "compose.yaml:8: service \"web\": key \"scale\" asks for more than one replica; "
+                          "compose.yaml:8: service \"web\": key \"post_start\" is not supported by delivery-hook yet",
+                          "compose.yaml:9: service \"web\": key \"scale\" asks for more than one replica; "
                           "delivery-hook recreates one container per service",
-                          "compose.yaml:17: network \"front\": key \"internal\" is not supported by delivery-hook yet",
+                          "compose.yaml:21: volume \"data\": key \"size\" is not supported by delivery-hook yet",
                       }));
   // The first-error API names the first of them.
   Status first = CheckSupported(project, *project.FindService("web"));
@@ -80,10 +84,10 @@ TEST_F(UnsupportedKeysTest, CheckCommandPrintsEachService) {
             "db: ok, config hash " + hash + "\n"
             "web: refused\n"
             "  compose.yaml:5: service \"web\": key \"develop\" is not supported by delivery-hook yet\n"
-            "  compose.yaml:7: service \"web\": key \"post_start\" is not supported by delivery-hook yet\n"
-            "  compose.yaml:8: service \"web\": key \"scale\" asks for more than one replica; "
+            "  compose.yaml:8: service \"web\": key \"post_start\" is not supported by delivery-hook yet\n"
+            "  compose.yaml:9: service \"web\": key \"scale\" asks for more than one replica; "
             "delivery-hook recreates one container per service\n"
-            "  compose.yaml:17: network \"front\": key \"internal\" is not supported by delivery-hook yet\n");
+            "  compose.yaml:21: volume \"data\": key \"size\" is not supported by delivery-hook yet\n");
 }
 
 TEST_F(UnsupportedKeysTest, CheckCommandLine) {

@@ -38,7 +38,10 @@ const std::set<std::string>& SupportedServiceKeys() {
 }
 
 const std::set<std::string>& SupportedNetworkKeys() {
-  static const std::set<std::string> kKeys = {"name", "external", "driver", "labels", "driver_opts", "ipam"};
+  // The hook attaches to networks compose created; their definition keys only
+  // need to load as compose loads them (the golden fixtures check that).
+  static const std::set<std::string> kKeys = {"name",     "external",   "driver",      "labels",     "driver_opts",
+                                              "ipam",     "internal",   "attachable",  "enable_ipv4", "enable_ipv6"};
   return kKeys;
 }
 

@@ -46,6 +46,25 @@ void ModesAsNumbers(Json& service) {
   }
 }
 
+// Before compose 2.36.0 (compose-go 2.6.2) a network attachment's fields came
+// in another order, without interface_name, and before 2.34.0 (compose-go
+// 2.4.9) without gw_priority; compose dropped the keys it did not know.
+void OldNetworkAttachmentOrder(Json& service, const ComposeVersion& version) {
+  Json* networks = service.Find("networks");
+  if (networks == nullptr) return;
+  const bool gw_priority = version >= ComposeVersion{2, 34, 0};
+  for (auto& [name, attachment] : networks->members()) {
+    if (!attachment.is_object()) continue;
+    Json ordered = Json::Struct();
+    for (const char* key : {"priority", "gw_priority", "aliases", "ipv4_address", "ipv6_address", "link_local_ips",
+                            "mac_address", "driver_opts"}) {
+      if (std::string(key) == "gw_priority" && !gw_priority) continue;
+      if (const Json* value = attachment.Find(key)) ordered.Set(key, *value);
+    }
+    attachment = std::move(ordered);
+  }
+}
+
 }  // namespace
 
 std::optional<ComposeVersion> ComposeVersion::Parse(std::string_view text) {
@@ -85,6 +104,7 @@ std::string ServiceConfigHash(const Service& service, const ComposeVersion& vers
   if (version >= ComposeVersion{2, 30, 2}) config.Erase("profiles");
   if (version.major >= 5) DropCreateHostPathTrue(config);
   if (version < ComposeVersion{2, 34, 0}) ModesAsNumbers(config);
+  if (version < ComposeVersion{2, 36, 0}) OldNetworkAttachmentOrder(config, version);
   return Sha256Hex(EncodeGoJson(config));
 }
 

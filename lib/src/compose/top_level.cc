@@ -57,11 +57,8 @@ Result<Json> Ipam(const YamlNode* node, const std::string& path) {
     }
     if (!pools.items().empty()) ipam.Set("config", std::move(pools));
   }
-  if (const YamlNode* options = node->Find("options"); options && !options->IsNull()) {
-    Result<Json> map = StringMapField(*options, path + ".options");
-    if (!map) return map.error();
-    if (!map->empty()) ipam.Set("options", *map);
-  }
+  // compose-go's IPAMConfig has no options field: `ipam.options` is dropped
+  // (compose 2.26.1 and 2.40.3 alike).
   return ipam;
 }
 
