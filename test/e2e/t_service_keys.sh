@@ -3,7 +3,8 @@
 # The service keys beyond the basics, deployed as compose deploys them: a
 # project whose `app` sets terminal, namespace, resource, security, linking
 # and DNS keys and whose `limited` sets deploy.resources and
-# deploy.restart_policy. compose brings it up; the hook's /pull recreates
+# deploy.restart_policy and joins an internal network with per-attachment
+# priority, link-local address and driver options. compose brings it up; the hook's /pull recreates
 # each; compose's `up -d` then changes nothing; and the hook's container,
 # normalised, equals the one compose's own `up -d --force-recreate` makes.
 # Run once per compose version, each creator and judge. Keys this machine
@@ -92,6 +93,9 @@ services:
       com.example.note: e2e
     volumes_from: ["db:ro"]
     stop_grace_period: 3s
+    networks:
+      default:
+        aliases: [app.alias]
   limited:
     image: $(app_ref "$tag-limited")
     deploy:
@@ -107,8 +111,24 @@ services:
       restart_policy:
         condition: on-failure
         max_attempts: 3
+    networks:
+      default:
+      inside:
+        priority: 5
+        aliases: [limited.inside]
+        link_local_ips: [169.254.10.10]
+        driver_opts:
+          com.example.opt: "1"
 volumes:
   shared:
+networks:
+  inside:
+    internal: true
+    attachable: true
+    enable_ipv6: false
+    ipam:
+      config:
+        - subnet: 172.29.$((RANDOM % 200 + 10)).0/24
 EOF
 }
 

@@ -182,6 +182,13 @@ TEST_F(ServiceKeysSpecTest, SeccompProfileFileIsSentCompacted) {
   std::filesystem::remove_all(dir);
 }
 
+TEST_F(ServiceKeysSpecTest, OlderComposeTakesThePrimaryNetworksMacAddress) {
+  constexpr char kService[] = R"({"image":"x","mac_address":"02:42:ac:11:65:43","networks":{"default":{"aliases":["a"]}}})";
+  EXPECT_EQ(std::string(Build(kService)["MacAddress"].GetString()), "02:42:ac:11:65:43");
+  input_.compose_version = {2, 26, 1};
+  EXPECT_FALSE(Build(kService).HasMember("MacAddress"));  // compose 2.26.1 drops it
+}
+
 TEST_F(ServiceKeysSpecTest, MacAddressMovesToThePrimaryEndpointFromApi144) {
   input_.api_version = "1.44";
   auto body = Build(R"({"image":"x","mac_address":"02:42:ac:11:65:43","networks":{"default":{"priority":1}}})");
@@ -198,6 +205,13 @@ TEST_F(ServiceKeysSpecTest, EndpointKeys) {
             R"({"Aliases":["service_keys-app-1","app"],"IPAMConfig":{"LinkLocalIPs":["169.254.1.1"]},)"
             R"("MacAddress":"02:42:ac:11:65:44","DriverOpts":{"a":"b","com.docker.network.endpoint.ifname":"eth7"},)"
             R"("GwPriority":5})");
+}
+
+TEST_F(ServiceKeysSpecTest, EndpointKeysOfOlderCompose) {
+  input_.compose_version = {2, 26, 1};
+  auto body = Build(R"({"image":"x","networks":{"default":{"driver_opts":{"a":"b"},"gw_priority":5,"aliases":["y"]}}})");
+  EXPECT_EQ(Compact(body["NetworkingConfig"]["EndpointsConfig"]["service_keys_default"]),
+            R"({"Aliases":["service_keys-app-1","app","y"],"IPAMConfig":{}})");
 }
 
 TEST(ResolveVolumesFromTest, ServiceAndContainerReferences) {

@@ -330,7 +330,8 @@ Value EndpointSettings(const ContainerSpecInput& in, const Value* network_config
     AddStringIfSet(ipam, "IPv4Address", GetString(*network_config, "ipv4_address"), a);
     AddStringIfSet(ipam, "IPv6Address", GetString(*network_config, "ipv6_address"), a);
     CopyStringArray(*network_config, "link_local_ips", ipam, "LinkLocalIPs", a);
-    if (ipam.MemberCount() > 0) endpoint.AddMember("IPAMConfig", ipam, a);
+    // compose sends the IPAM config for every network declared with a body.
+    if (ipam.MemberCount() > 0 || network_config->IsObject()) endpoint.AddMember("IPAMConfig", ipam, a);
   }
   if (std::vector<std::string> links = Links(in, service); !links.empty()) {
     endpoint.AddMember("Links", StringVector(links, a), a);
@@ -344,15 +345,20 @@ Value EndpointSettings(const ContainerSpecInput& in, const Value* network_config
     mac = GetString(service, "mac_address");
   }
   AddStringIfSet(endpoint, "MacAddress", mac, a);
-  if (network_config != nullptr && network_config->IsObject()) {
+  // compose sends the endpoint's driver options from 2.28.0, its gateway
+  // priority and interface name from 2.36.0.
+  const bool driver_opts_sent = !(in.compose_version < compose::ComposeVersion{2, 28, 0});
+  const bool gw_priority_sent = !(in.compose_version < compose::ComposeVersion{2, 36, 0});
+  if (network_config != nullptr && network_config->IsObject() && driver_opts_sent) {
     Value driver_opts = StringMapOrNull(Find(*network_config, "driver_opts"), a);
-    if (std::string ifname = GetString(*network_config, "interface_name"); !ifname.empty()) {
+    std::string ifname = gw_priority_sent ? GetString(*network_config, "interface_name") : std::string();
+    if (!ifname.empty()) {
       if (!driver_opts.IsObject()) driver_opts.SetObject();
       driver_opts.RemoveMember("com.docker.network.endpoint.ifname");
       driver_opts.AddMember("com.docker.network.endpoint.ifname", Str(ifname, a), a);
     }
     if (driver_opts.IsObject()) endpoint.AddMember("DriverOpts", driver_opts, a);
-    AddInt(endpoint, "GwPriority", IntOf(Find(*network_config, "gw_priority")), a);
+    if (gw_priority_sent) AddInt(endpoint, "GwPriority", IntOf(Find(*network_config, "gw_priority")), a);
   }
   return endpoint;
 }
@@ -786,7 +792,10 @@ std::string ContainerMacAddress(const ContainerSpecInput& in, const Value& servi
   const Value* networks = Find(service, "networks");
   if (!keys.empty() && networks != nullptr) {
     if (const Value* primary = Find(*networks, keys.front().c_str()); primary != nullptr && primary->IsObject()) {
-      if (std::string own = GetString(*primary, "mac_address"); !own.empty()) mac = own;
+      // Before 2.33.0 compose took the primary network's (even empty) over the
+      // service's as soon as that network had a body.
+      std::string own = GetString(*primary, "mac_address");
+      if (!own.empty() || in.compose_version < compose::ComposeVersion{2, 33, 0}) mac = own;
     }
   }
   return mac;
