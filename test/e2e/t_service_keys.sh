@@ -3,7 +3,7 @@
 # The service keys beyond the basics, deployed as compose deploys them: a
 # project whose `app` sets terminal, namespace, resource, security, linking
 # and DNS keys and whose `limited` sets deploy.resources and
-# deploy.restart_policy and joins an internal network with per-attachment
+# deploy.restart_policy, mounts file secrets and configs, and joins an internal network with per-attachment
 # priority, link-local address and driver options. compose brings it up; the hook's /pull recreates
 # each; compose's `up -d` then changes nothing; and the hook's container,
 # normalised, equals the one compose's own `up -d --force-recreate` makes.
@@ -33,6 +33,9 @@ config["Labels"] = {k: v for k, v in (config.get("Labels") or {}).items()
                                  "com.docker.compose.depends_on")
                     and not (skip_hash and k == "com.docker.compose.config-hash")}
 host = dict(c["HostConfig"])
+# compose builds Binds and Mounts from a Go map: their order is random.
+host["Binds"] = sorted(host.get("Binds") or [])
+host["Mounts"] = sorted(host.get("Mounts") or [], key=lambda m: m["Target"])
 nets = {}
 for name, n in c["NetworkSettings"]["Networks"].items():
     nets[name] = {"Aliases": sorted(a for a in (n.get("Aliases") or []) if a != short),
@@ -111,6 +114,15 @@ services:
       restart_policy:
         condition: on-failure
         max_attempts: 3
+    secrets:
+      - token
+      - source: token
+        target: /etc/token
+        mode: 0400
+    configs:
+      - conf
+      - source: conf
+        target: /etc/app.conf
     networks:
       default:
       inside:
@@ -121,6 +133,12 @@ services:
           com.example.opt: "1"
 volumes:
   shared:
+secrets:
+  token:
+    file: ./token.txt
+configs:
+  conf:
+    file: ./app.conf
 networks:
   inside:
     internal: true
@@ -130,6 +148,8 @@ networks:
       config:
         - subnet: 172.29.$((RANDOM % 200 + 10)).0/24
 EOF
+  echo "s3cret" >"$dir/token.txt"
+  echo "[app]" >"$dir/app.conf"
 }
 
 # The hook's /pull recreates service $3 of project dir $2 (compose $1) with
@@ -182,6 +202,8 @@ keys_flow() {
   hook_pull "$version" "$dir" limited "$limited_v2"
   same_as_compose "$version" "$dir" app
   same_as_compose "$version" "$dir" limited
+  assert_eq s3cret "$(docker exec "$(basename "$dir")-limited-1" cat /run/secrets/token)" "file secret mounted"
+  assert_eq "[app]" "$(docker exec "$(basename "$dir")-limited-1" cat /etc/app.conf)" "file config mounted"
 }
 
 keys_flow 2.40.3

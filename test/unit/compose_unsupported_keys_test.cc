@@ -71,6 +71,38 @@ TEST_F(UnsupportedKeysTest, ListsEveryKeyInFileOrder) {
   EXPECT_TRUE(UnsupportedKeys(project, *project.FindService("db")).empty());
 }
 
+TEST_F(UnsupportedKeysTest, SecretsAndConfigs) {
+  WriteText(temp_.path() / "compose.yaml",
+            "services:\n"
+            "  web:\n"
+            "    image: nginx\n"
+            "    secrets: [file, env, ext]\n"
+            "    configs: [conf, inline]\n"
+            "secrets:\n"
+            "  file:\n"
+            "    file: ./token.txt\n"
+            "  env:\n"
+            "    environment: TOKEN\n"
+            "  ext:\n"
+            "    external: true\n"
+            "configs:\n"
+            "  conf:\n"
+            "    file: ./app.conf\n"
+            "  inline:\n"
+            "    content: hello\n");
+  Project project = Load();
+  EXPECT_EQ(project.secrets.at("file").file, (temp_.path() / "token.txt").string());
+  EXPECT_EQ(project.secrets.at("file").name, project.name + "_file");
+  EXPECT_EQ(project.secrets.at("ext").name, "ext");
+  std::vector<std::string> messages;
+  for (const Error& problem : UnsupportedKeys(project, *project.FindService("web"))) messages.push_back(problem.message());
+  EXPECT_EQ(messages, (std::vector<std::string>{
+                          "compose.yaml:10: secret \"env\": key \"environment\" is not supported by delivery-hook yet",
+                          "compose.yaml:12: secret \"ext\": key \"external\" is not supported by delivery-hook yet",
+                          "compose.yaml:17: config \"inline\": key \"content\" is not supported by delivery-hook yet",
+                      }));
+}
+
 TEST_F(UnsupportedKeysTest, CheckCommandPrintsEachService) {
   std::ostringstream out, err;
   delivery_hook::cli::CheckOptions options;

@@ -214,6 +214,27 @@ TEST_F(ServiceKeysSpecTest, EndpointKeysOfOlderCompose) {
             R"({"Aliases":["service_keys-app-1","app","y"],"IPAMConfig":{}})");
 }
 
+TEST_F(ServiceKeysSpecTest, FileSecretsAndConfigsAreReadOnlyBinds) {
+  project_.secrets["token"] = {"token", "service_keys_token", false, "/srv/p/token.txt", "", "", false, "", "", {}};
+  project_.configs["conf"] = {"conf", "service_keys_conf", false, "/srv/p/conf.ini", "", "", false, "", "", {}};
+  auto body = Build(
+      R"({"configs":[{"source":"conf"},{"source":"conf","target":"etc/conf.ini","mode":"0444"}],"image":"x",)"
+      R"("secrets":[{"source":"token","target":"/run/secrets/token"},{"source":"token","target":"/data","uid":"1"},)"
+      R"({"source":"token","target":"tok"}],)"
+      R"("volumes":[{"type":"volume","target":"/data","volume":{}}]})");
+  // The service's own volume at /data wins over the secret.
+  EXPECT_EQ(Compact(body["HostConfig"]["Mounts"]),
+            R"([{"Type":"volume","Target":"/data","VolumeOptions":{}},)"
+            R"({"Type":"bind","Source":"/srv/p/token.txt","Target":"/run/secrets/token","ReadOnly":true,"BindOptions":{}},)"
+            R"({"Type":"bind","Source":"/srv/p/token.txt","Target":"/run/secrets/tok","ReadOnly":true,"BindOptions":{}},)"
+            R"({"Type":"bind","Source":"/srv/p/conf.ini","Target":"/conf","ReadOnly":true},)"
+            R"({"Type":"bind","Source":"/srv/p/conf.ini","Target":"/etc/conf.ini","ReadOnly":true}])");
+  input_.compose_version = {2, 26, 1};
+  body = Build(R"({"image":"x","secrets":[{"source":"token","target":"/run/secrets/token"}]})");
+  EXPECT_EQ(Compact(body["HostConfig"]["Mounts"]),
+            R"([{"Type":"bind","Source":"/srv/p/token.txt","Target":"/run/secrets/token","ReadOnly":true}])");
+}
+
 TEST(ResolveVolumesFromTest, ServiceAndContainerReferences) {
   EXPECT_EQ(ResolveVolumesFrom(R"({"image":"a<b","volumes_from":["db:ro","container:c:rw","gone"]})", {{"db", "id1"}}),
             R"({"image":"a\u003cb","volumes_from":["id1","c","gone"]})");

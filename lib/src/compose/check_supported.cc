@@ -31,6 +31,7 @@ const std::set<std::string>& SupportedServiceKeys() {
       "cpu_rt_runtime", "cpu_shares", "cpuset", "blkio_config",
       // Networking.
       "domainname", "mac_address", "dns_opt", "dns_search",
+      "secrets", "configs",  // see FileObjectProblems
       "scale",   // one replica only: see ReplicaProblem
       "deploy",  // see UnsupportedDeployKeys
   };
@@ -104,6 +105,45 @@ std::string ReplicaProblem(const Json& service) {
   return service.Find("scale") ? "scale" : "deploy.replicas";
 }
 
+SourceLocation LocationOf(const Service& service, const std::string& key);
+
+// The secrets or configs the service uses that the hook cannot provide as
+// compose does: undefined or external ones (compose refuses those too), a
+// driver or template_driver (same), and `environment`/`content` sources,
+// which compose copies into the container.
+void FileObjectProblems(const Project& project, const Service& service, const Json& canonical, const char* kind,
+                        std::vector<Error>& problems) {
+  const Json* references = canonical.Find(kind);
+  if (references == nullptr) return;
+  const auto& defined = std::string(kind) == "secrets" ? project.secrets : project.configs;
+  const std::string singular = std::string(kind) == "secrets" ? "secret" : "config";
+  std::set<std::string> seen;
+  for (const Json& reference : references->items()) {
+    const Json* source = reference.Find("source");
+    if (source == nullptr || !seen.insert(source->text()).second) continue;
+    auto it = defined.find(source->text());
+    const SourceLocation at = LocationOf(service, kind);
+    if (it == defined.end()) {
+      problems.push_back(Error(ErrorCode::kInvalidArgument,
+                               std::filesystem::path(at.file).filename().string() + ":" + std::to_string(at.line) +
+                                   ": service \"" + service.name + "\" uses undefined " + singular + " \"" +
+                                   source->text() + "\""));
+      continue;
+    }
+    const FileObject& object = it->second;
+    const std::string what = singular + " \"" + object.key + "\"";
+    auto where = [&](const char* field) {
+      auto location = object.key_locations.find(field);
+      return location == object.key_locations.end() ? at : location->second;
+    };
+    if (object.external) problems.push_back(Unsupported(where("external"), what, "external"));
+    if (!object.driver.empty()) problems.push_back(Unsupported(where("driver"), what, "driver"));
+    if (!object.template_driver.empty()) problems.push_back(Unsupported(where("template_driver"), what, "template_driver"));
+    if (!object.environment.empty()) problems.push_back(Unsupported(where("environment"), what, "environment"));
+    if (object.has_content) problems.push_back(Unsupported(where("content"), what, "content"));
+  }
+}
+
 SourceLocation LocationOf(const Service& service, const std::string& key) {
   auto where = service.key_locations.find(key);
   return where == service.key_locations.end() ? SourceLocation{} : where->second;
@@ -127,6 +167,8 @@ std::vector<Error> UnsupportedKeys(const Project& project, const Service& servic
       problems.push_back(Unsupported(LocationOf(service, "deploy"), what, "deploy." + key));
     }
   }
+  FileObjectProblems(project, service, *canonical, "secrets", problems);
+  FileObjectProblems(project, service, *canonical, "configs", problems);
   if (std::string key = ReplicaProblem(*canonical); !key.empty()) {
     problems.push_back(Unsupported(LocationOf(service, key == "scale" ? "scale" : "deploy"), what, key,
                                    "asks for more than one replica; delivery-hook recreates one container "

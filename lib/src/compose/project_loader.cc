@@ -117,6 +117,8 @@ struct Model {
   std::map<std::string, Json> networks;
   std::map<std::string, Json> volumes;
   std::map<std::string, std::map<std::string, SourceLocation>> network_keys, volume_keys;
+  std::map<std::string, Json> secrets, configs;
+  std::map<std::string, std::map<std::string, SourceLocation>> secret_keys, config_keys;
 };
 
 template <typename Normalize>
@@ -138,6 +140,28 @@ Status MergeResources(const YamlNode* section, const std::string& kind, const st
     }
   }
   return Ok();
+}
+
+// Top-level secrets or configs, named as compose names them.
+void AddFileObjects(const std::map<std::string, Json>& definitions,
+                    std::map<std::string, std::map<std::string, SourceLocation>>& locations,
+                    const std::string& project_name, std::map<std::string, FileObject>& into) {
+  for (const auto& [key, config] : definitions) {
+    Json named = WithResourceName(config, project_name, key);
+    FileObject object;
+    object.key = key;
+    object.name = named.Find("name")->text();
+    auto text = [&](const char* field) { return named.Find(field) ? named.Find(field)->text() : std::string(); };
+    object.external = named.Find("external") && named.Find("external")->bool_value();
+    object.file = text("file");
+    object.environment = text("environment");
+    object.content = text("content");
+    object.has_content = named.Find("content") != nullptr;
+    object.driver = text("driver");
+    object.template_driver = text("template_driver");
+    object.key_locations = locations[key];
+    into[key] = std::move(object);
+  }
 }
 
 Result<Model> BuildModel(const std::vector<ComposeFile>& files, const NormalizeContext& base_context) {
@@ -165,6 +189,19 @@ Result<Model> BuildModel(const std::vector<ComposeFile>& files, const NormalizeC
     }
     if (Status s = MergeResources(file.root.Find("volumes"), "volumes", file.path, NormalizeVolume,
                                   model.volumes, model.volume_keys);
+        !s) {
+      return s.error();
+    }
+    auto file_object = [&](const YamlNode& node, const std::string& path) {
+      return NormalizeFileObject(node, path, context.paths.working_dir, context.paths.home_dir);
+    };
+    if (Status s = MergeResources(file.root.Find("secrets"), "secrets", file.path, file_object, model.secrets,
+                                  model.secret_keys);
+        !s) {
+      return s.error();
+    }
+    if (Status s = MergeResources(file.root.Find("configs"), "configs", file.path, file_object, model.configs,
+                                  model.config_keys);
         !s) {
       return s.error();
     }
@@ -322,6 +359,8 @@ Result<Project> LoadProject(const LoadOptions& options) {
     project.volumes[key] = Volume{key, named.Find("name")->text(), external && external->bool_value(),
                                   EncodeGoJson(named), model->volume_keys[key]};
   }
+  AddFileObjects(model->secrets, model->secret_keys, project.name, project.secrets);
+  AddFileObjects(model->configs, model->config_keys, project.name, project.configs);
   return project;
 }
 

@@ -111,6 +111,26 @@ Result<Json> NormalizeVolume(const YamlNode& node, const std::string& path) {
   return out;
 }
 
+Result<Json> NormalizeFileObject(const YamlNode& node, const std::string& path, const std::string& working_dir,
+                                 const std::string& home_dir) {
+  Json out = Json::Struct();
+  if (node.IsNull()) return out;
+  if (!node.IsMapping()) return InvalidValue(path, "must be a mapping");
+  if (std::string name = Name(node); !name.empty()) out.Set("name", Json::String(name));
+  Result<Json> fields = Fields(node, path,
+                               {{"file", 's'}, {"environment", 's'}, {"external", 'b'}, {"labels", 'm'},
+                                {"driver", 's'}, {"template_driver", 's'}});
+  if (!fields) return fields.error();
+  for (auto& [key, value] : fields->members()) {
+    out.Set(key, key == "file" ? Json::String(AbsolutePath(value.text(), working_dir, home_dir)) : value);
+  }
+  // `content` is kept even when empty: it still is the source.
+  if (const YamlNode* content = node.Find("content"); content != nullptr && !content->IsNull()) {
+    out.Set("content", Json::String(ScalarToString(*content)));
+  }
+  return out;
+}
+
 Json WithResourceName(const Json& config, const std::string& project, const std::string& key) {
   Json out = Json::Struct();
   std::string name;

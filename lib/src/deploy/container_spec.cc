@@ -313,6 +313,58 @@ Status AddVolumes(const ContainerSpecInput& in, const Value& service, Value& hos
   return Ok();
 }
 
+// File-based secrets and configs as compose mounts them (fillBindMounts,
+// buildContainerSecretMounts/ConfigMounts): a read-only bind at the target
+// (secrets: /run/secrets/<target or source>; configs: /<target or source>),
+// unless a service volume already uses that path. uid, gid and mode do not
+// apply to binds; compose ignores them too. environment and content
+// sources are copied in before start instead (CheckSupported decides).
+void AddFileObjectMounts(const ContainerSpecInput& in, const Value& service, Value& host_config, Allocator& a) {
+  std::set<std::string> taken;
+  if (const Value* binds = Find(host_config, "Binds"); binds != nullptr && binds->IsArray()) {
+    for (const auto& bind : binds->GetArray()) {
+      const std::string text = bind.GetString();
+      const auto first = text.find(':');
+      if (first == std::string::npos) continue;
+      taken.insert(text.substr(first + 1, text.find(':', first + 1) - first - 1));
+    }
+  }
+  if (const Value* mounts = Find(host_config, "Mounts"); mounts != nullptr && mounts->IsArray()) {
+    for (const auto& mount : mounts->GetArray()) taken.insert(GetString(mount, "Target"));
+  }
+  Value added(rapidjson::kArrayType);
+  for (const bool secrets : {true, false}) {
+    const Value* references = Find(service, secrets ? "secrets" : "configs");
+    if (references == nullptr || !references->IsArray()) continue;
+    const auto& defined = secrets ? in.project->secrets : in.project->configs;
+    const std::string base = secrets ? "/run/secrets/" : "/";
+    std::vector<std::pair<std::string, const compose::FileObject*>> by_target;  // later wins, as in compose's map
+    for (const auto& reference : references->GetArray()) {
+      const std::string source = GetString(reference, "source");
+      std::string target = GetString(reference, "target");
+      if (target.empty()) target = base + source;
+      else if (target[0] != '/') target = base + target;
+      auto object = defined.find(source);
+      if (object == defined.end() || object->second.file.empty()) continue;
+      auto same = std::find_if(by_target.begin(), by_target.end(), [&](const auto& entry) { return entry.first == target; });
+      if (same != by_target.end()) same->second = &object->second;
+      else by_target.emplace_back(target, &object->second);
+    }
+    for (const auto& [target, object] : by_target) {
+      if (!taken.insert(target).second) continue;
+      Value mount = MountObject("bind", object->file, target, true, a);
+      // From 2.30.0 compose gives secrets an explicit (empty) bind option set.
+      if (secrets && !(in.compose_version < compose::ComposeVersion{2, 30, 0})) {
+        mount.AddMember("BindOptions", Value(rapidjson::kObjectType), a);
+      }
+      added.PushBack(mount, a);
+    }
+  }
+  if (added.Empty()) return;
+  if (!host_config.HasMember("Mounts")) host_config.AddMember("Mounts", Value(rapidjson::kArrayType), a);
+  for (auto& mount : added.GetArray()) host_config["Mounts"].PushBack(Value(mount, a), a);
+}
+
 Value EndpointSettings(const ContainerSpecInput& in, const Value* network_config, bool primary,
                        const Value& service, Allocator& a) {
   Value endpoint(rapidjson::kObjectType);
@@ -931,6 +983,7 @@ Result<ContainerSpec> BuildContainerSpec(const ContainerSpecInput& in) {
   Value host_config(rapidjson::kObjectType);
   AddPorts(service, body, host_config, a);
   if (auto added = AddVolumes(in, service, host_config, a); !added) return added.error();
+  AddFileObjectMounts(in, service, host_config, a);
   AddHostConfigBasics(service, host_config, a);
   AddResources(service, host_config, a);
   if (auto added = AddNamespacesAndOptions(in, service, host_config, a); !added) return added.error();

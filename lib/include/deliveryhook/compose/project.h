@@ -105,6 +105,21 @@ struct Volume {
   std::map<std::string, SourceLocation> key_locations;  // as for Network
 };
 
+// A top-level `secrets:` or `configs:` entry. Exactly one source is set:
+// `file` (absolute), `environment` (a variable name) or `content`.
+struct FileObject {
+  std::string key;
+  std::string name;  // e.g. "app_token"
+  bool external = false;
+  std::string file;
+  std::string environment;
+  std::string content;
+  bool has_content = false;
+  std::string driver;           // refused, as compose refuses it
+  std::string template_driver;  // same
+  std::map<std::string, SourceLocation> key_locations;  // as for Network
+};
+
 class Project {
  public:
   std::string name;
@@ -114,6 +129,8 @@ class Project {
   std::vector<Service> services;
   std::map<std::string, Network> networks;  // by key; includes "default" when used
   std::map<std::string, Volume> volumes;    // by key
+  std::map<std::string, FileObject> secrets;  // by key, all of them
+  std::map<std::string, FileObject> configs;  // by key, all of them
 
   const Service* FindService(std::string_view service_name) const;
 };
