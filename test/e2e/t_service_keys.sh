@@ -3,7 +3,8 @@
 # The service keys beyond the basics, deployed as compose deploys them: a
 # project whose `app` sets terminal, namespace, resource, security, linking
 # and DNS keys and whose `limited` sets deploy.resources and
-# deploy.restart_policy, mounts file secrets and configs, and joins an internal network with per-attachment
+# deploy.restart_policy, has file, environment and content secrets and
+# configs, and joins an internal network with per-attachment
 # priority, link-local address and driver options. compose brings it up; the hook's /pull recreates
 # each; compose's `up -d` then changes nothing; and the hook's container,
 # normalised, equals the one compose's own `up -d --force-recreate` makes.
@@ -119,10 +120,14 @@ services:
       - source: token
         target: /etc/token
         mode: 0400
+      - source: fromenv
+        mode: 0440
     configs:
       - conf
       - source: conf
         target: /etc/app.conf
+      - source: inline
+        target: /etc/inline.conf
     networks:
       default:
       inside:
@@ -136,9 +141,14 @@ volumes:
 secrets:
   token:
     file: ./token.txt
+  fromenv:
+    environment: E2E_SECRET
 configs:
   conf:
     file: ./app.conf
+  inline:
+    content: |
+      inline for \${COMPOSE_PROJECT_NAME}
 networks:
   inside:
     internal: true
@@ -150,6 +160,7 @@ networks:
 EOF
   echo "s3cret" >"$dir/token.txt"
   echo "[app]" >"$dir/app.conf"
+  echo "E2E_SECRET=from the env file" >"$dir/.env"
 }
 
 # The hook's /pull recreates service $3 of project dir $2 (compose $1) with
@@ -184,6 +195,22 @@ $(diff -u <(echo "$hook_view") <(echo "$compose_view") || true)"
   log "compose $version: $service as the hook made it = as compose makes it"
 }
 
+# The environment secret and the content config are copied in as compose
+# copies them: the hook's container (checked right after its job) and
+# compose's hold the same files with the same modes.
+copied_files() {
+  docker exec "$1" sh -c 'for f in /run/secrets/fromenv /etc/inline.conf; do
+    printf "%s %s %s\n" "$f" "$(stat -c %a "$f")" "$(cat "$f")"; done'
+}
+copied_in() {
+  local name want
+  name=$(basename "$2")-limited-1
+  want="/run/secrets/fromenv 440 from the env file
+/etc/inline.conf 444 inline for $(basename "$2")"
+  assert_eq "$want" "$HOOK_COPIED" "compose $1: files the hook copied in"
+  assert_eq "$want" "$(copied_files "$name")" "compose $1: files compose copied in"
+}
+
 keys_flow() {
   local version=$1 tag dir
   tag=k${version//./}
@@ -200,10 +227,12 @@ keys_flow() {
   [ -n "$HOOK_PID" ] || hook_start
   hook_pull "$version" "$dir" app "$app_v2"
   hook_pull "$version" "$dir" limited "$limited_v2"
+  HOOK_COPIED=$(copied_files "$(basename "$dir")-limited-1")
   same_as_compose "$version" "$dir" app
   same_as_compose "$version" "$dir" limited
   assert_eq s3cret "$(docker exec "$(basename "$dir")-limited-1" cat /run/secrets/token)" "file secret mounted"
   assert_eq "[app]" "$(docker exec "$(basename "$dir")-limited-1" cat /etc/app.conf)" "file config mounted"
+  copied_in "$version" "$dir"
 }
 
 keys_flow 2.40.3

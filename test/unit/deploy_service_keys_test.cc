@@ -235,6 +235,48 @@ TEST_F(ServiceKeysSpecTest, FileSecretsAndConfigsAreReadOnlyBinds) {
             R"([{"Type":"bind","Source":"/srv/p/token.txt","Target":"/run/secrets/token","ReadOnly":true}])");
 }
 
+TEST_F(ServiceKeysSpecTest, EnvironmentAndContentSourcesAreCopiedIn) {
+  project_.environment = {{"TOKEN", "s3cret"}, {"EMPTY", ""}};
+  project_.secrets["env"] = {"env", "service_keys_env", false, "", "TOKEN", "", false, "", "", {}};
+  project_.secrets["empty"] = {"empty", "service_keys_empty", false, "", "EMPTY", "", false, "", "", {}};
+  project_.configs["inline"] = {"inline", "service_keys_inline", false, "", "", "hello\n", true, "", "", {}};
+  service_.canonical_json =
+      R"({"configs":[{"source":"inline"},{"source":"inline","target":"/etc/x","uid":"7","mode":"0400"}],"image":"x",)"
+      R"("secrets":[{"source":"env","target":"/run/secrets/env"},{"source":"env","target":"rel"},)"
+      R"({"source":"empty","target":"/run/secrets/empty"}]})";
+  auto spec = BuildContainerSpec(input_);
+  ASSERT_TRUE(spec.ok()) << spec.error();
+  ASSERT_EQ(spec->copy_in.size(), 4u);  // the empty value is skipped, as compose skips it
+  EXPECT_EQ(spec->copy_in[0].target, "/run/secrets/env");
+  EXPECT_EQ(spec->copy_in[1].target, "/run/secrets/rel");
+  EXPECT_EQ(spec->copy_in[2].target, "/inline");
+  EXPECT_EQ(spec->copy_in[3].target, "/etc/x");
+  EXPECT_FALSE(spec->copy_in[0].copy_uid_gid);
+  EXPECT_TRUE(spec->copy_in[3].copy_uid_gid);
+  const std::string& tar = spec->copy_in[3].tar;
+  ASSERT_EQ(tar.size(), 512u * 2 + 1024u);
+  EXPECT_EQ(tar.substr(0, 7), std::string("/etc/x\0", 7));
+  EXPECT_EQ(tar.substr(100, 7), "0000400");  // mode
+  EXPECT_EQ(tar.substr(108, 7), "0000007");  // uid
+  EXPECT_EQ(tar.substr(124, 11), "00000000006");  // size
+  EXPECT_EQ(tar.substr(257, 5), "ustar");
+  EXPECT_EQ(tar.substr(512, 6), "hello\n");
+  EXPECT_EQ(spec->copy_in[0].tar.substr(100, 7), "0000444");  // compose's default mode
+
+  project_.environment.erase("TOKEN");
+  auto missing = BuildContainerSpec(input_);
+  ASSERT_FALSE(missing.ok());
+  EXPECT_EQ(missing.error().message(),
+            "environment variable \"TOKEN\" required by secret \"service_keys_env\" is not set");
+}
+
+TEST(SingleFileTarTest, ChecksumIsValid) {
+  const std::string tar = SingleFileTar("/run/secrets/a", "x", 0444, 0, 0, 0);
+  unsigned sum = 0;
+  for (std::size_t i = 0; i < 512; ++i) sum += (i >= 148 && i < 156) ? ' ' : static_cast<unsigned char>(tar[i]);
+  EXPECT_EQ(std::strtoul(tar.substr(148, 6).c_str(), nullptr, 8), sum);
+}
+
 TEST(ResolveVolumesFromTest, ServiceAndContainerReferences) {
   EXPECT_EQ(ResolveVolumesFrom(R"({"image":"a<b","volumes_from":["db:ro","container:c:rw","gone"]})", {{"db", "id1"}}),
             R"({"image":"a\u003cb","volumes_from":["id1","c","gone"]})");

@@ -109,8 +109,7 @@ SourceLocation LocationOf(const Service& service, const std::string& key);
 
 // The secrets or configs the service uses that the hook cannot provide as
 // compose does: undefined or external ones (compose refuses those too), a
-// driver or template_driver (same), and `environment`/`content` sources,
-// which compose copies into the container.
+// driver or template_driver (same).
 void FileObjectProblems(const Project& project, const Service& service, const Json& canonical, const char* kind,
                         std::vector<Error>& problems) {
   const Json* references = canonical.Find(kind);
@@ -139,8 +138,7 @@ void FileObjectProblems(const Project& project, const Service& service, const Js
     if (object.external) problems.push_back(Unsupported(where("external"), what, "external"));
     if (!object.driver.empty()) problems.push_back(Unsupported(where("driver"), what, "driver"));
     if (!object.template_driver.empty()) problems.push_back(Unsupported(where("template_driver"), what, "template_driver"));
-    if (!object.environment.empty()) problems.push_back(Unsupported(where("environment"), what, "environment"));
-    if (object.has_content) problems.push_back(Unsupported(where("content"), what, "content"));
+    // `environment` and `content` sources are copied in before start.
   }
 }
 

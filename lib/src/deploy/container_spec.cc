@@ -6,6 +6,9 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstdio>
+#include <cstdlib>
+#include <ctime>
 #include <filesystem>
 #include <fstream>
 #include <iterator>
@@ -363,6 +366,53 @@ void AddFileObjectMounts(const ContainerSpecInput& in, const Value& service, Val
   if (added.Empty()) return;
   if (!host_config.HasMember("Mounts")) host_config.AddMember("Mounts", Value(rapidjson::kArrayType), a);
   for (auto& mount : added.GetArray()) host_config["Mounts"].PushBack(Value(mount, a), a);
+}
+
+// compose's injectSecrets/injectConfigs: environment and content sources
+// become files copied in before start (mode 0444 unless given); an empty
+// value is skipped; a read-only service cannot get them.
+Status AddCopyIns(const ContainerSpecInput& in, const Value& service, std::vector<CopyIn>& copy_in) {
+  for (const bool secrets : {true, false}) {
+    const Value* references = Find(service, secrets ? "secrets" : "configs");
+    if (references == nullptr || !references->IsArray()) continue;
+    const auto& defined = secrets ? in.project->secrets : in.project->configs;
+    const char* kind = secrets ? "secret" : "config";
+    for (const auto& reference : references->GetArray()) {
+      const std::string source = GetString(reference, "source");
+      auto object = defined.find(source);
+      if (object == defined.end() || !object->second.file.empty()) continue;
+      std::string content = object->second.content;
+      if (!object->second.has_content && !object->second.environment.empty()) {
+        auto value = in.project->environment.find(object->second.environment);
+        if (value == in.project->environment.end()) {
+          return Error(ErrorCode::kInvalidArgument, "environment variable \"" + object->second.environment +
+                                                        "\" required by " + kind + " \"" + object->second.name +
+                                                        "\" is not set");
+        }
+        content = value->second;
+      }
+      if (content.empty()) continue;
+      if (GetBool(service, "read_only")) {
+        return Error(ErrorCode::kInvalidArgument, std::string("cannot create ") + kind + " \"" +
+                                                      object->second.name + "\" in read-only service " +
+                                                      in.service->name + ": `file` is the sole supported option");
+      }
+      std::string target = GetString(reference, "target");
+      if (target.empty()) target = (secrets ? "/run/secrets/" : "/") + source;
+      else if (secrets && target[0] != '/') target = "/run/secrets/" + target;
+      unsigned mode = 0444;
+      if (const Value* given = Find(reference, "mode")) {
+        mode = given->IsString() ? static_cast<unsigned>(std::strtoul(given->GetString(), nullptr, 8))
+                                 : static_cast<unsigned>(IntOf(given));
+      }
+      const std::string uid = GetString(reference, "uid"), gid = GetString(reference, "gid");
+      copy_in.push_back({target,
+                         SingleFileTar(target, content, mode, ParseInt(uid), ParseInt(gid),
+                                       static_cast<long long>(std::time(nullptr))),
+                         !uid.empty() || !gid.empty()});
+    }
+  }
+  return Ok();
 }
 
 Value EndpointSettings(const ContainerSpecInput& in, const Value* network_config, bool primary,
@@ -895,6 +945,49 @@ Status AddConfig(const ContainerSpecInput& in, const Value& service, Value& body
 
 }  // namespace
 
+std::string SingleFileTar(const std::string& target, const std::string& content, unsigned mode, long long uid,
+                          long long gid, long long mtime) {
+  // A ustar header (what Go's archive/tar writes for such a file), the
+  // content padded to 512 bytes, and two zero blocks.
+  std::string header(512, '\0');
+  auto put = [&](std::size_t offset, std::size_t width, const std::string& text) {
+    header.replace(offset, std::min(width, text.size()), text.substr(0, width));
+  };
+  auto octal = [&](std::size_t offset, std::size_t width, long long value) {
+    char buffer[32];
+    std::snprintf(buffer, sizeof buffer, "%0*llo", static_cast<int>(width - 1), value);
+    put(offset, width - 1, buffer);
+  };
+  std::string name = target, prefix;
+  if (name.size() > 100) {  // ustar splits long names at a '/'
+    auto slash = name.rfind('/', 155);
+    if (slash != std::string::npos && name.size() - slash - 1 <= 100) {
+      prefix = name.substr(0, slash);
+      name = name.substr(slash + 1);
+    }
+  }
+  put(0, 100, name);
+  octal(100, 8, mode & 07777);
+  octal(108, 8, uid);
+  octal(116, 8, gid);
+  octal(124, 12, static_cast<long long>(content.size()));
+  octal(136, 12, mtime);
+  header[156] = '0';
+  put(257, 6, std::string("ustar\0", 6));
+  put(263, 2, "00");
+  put(345, 155, prefix);
+  header.replace(148, 8, std::string(8, ' '));
+  unsigned sum = 0;
+  for (unsigned char c : header) sum += c;
+  char checksum[8];
+  std::snprintf(checksum, sizeof checksum, "%06o", sum);
+  header.replace(148, 7, std::string(checksum, 6) + '\0');
+  std::string tar = header + content;
+  tar.append((512 - content.size() % 512) % 512, '\0');
+  tar.append(1024, '\0');
+  return tar;
+}
+
 Result<std::int64_t> ParseGoDuration(std::string_view text) {
   const std::string original(text);
   auto invalid = [&] {
@@ -993,6 +1086,7 @@ Result<ContainerSpec> BuildContainerSpec(const ContainerSpecInput& in) {
   }
   body.AddMember("HostConfig", host_config, a);
   spec.create_body = Serialize(body);
+  if (auto added = AddCopyIns(in, service, spec.copy_in); !added) return added.error();
   return spec;
 }
 

@@ -47,10 +47,25 @@ struct LaterNetwork {
   std::string endpoint_json;  // EndpointSettings
 };
 
+// A secret or config with an `environment` or `content` source, which compose
+// copies into the container before it starts (PUT /containers/{id}/archive
+// with path "/").
+struct CopyIn {
+  std::string target;  // e.g. "/run/secrets/token"
+  std::string tar;     // one regular file at `target`
+  bool copy_uid_gid = false;  // uid or gid given
+};
+
 struct ContainerSpec {
   std::string create_body;
   std::vector<LaterNetwork> later_networks;
+  std::vector<CopyIn> copy_in;
 };
+
+// A tar holding one regular file, as compose's createTar writes it: name
+// `target`, the given mode, uid and gid, modification time `mtime`.
+std::string SingleFileTar(const std::string& target, const std::string& content, unsigned mode, long long uid,
+                          long long gid, long long mtime);
 
 Result<ContainerSpec> BuildContainerSpec(const ContainerSpecInput& input);
 

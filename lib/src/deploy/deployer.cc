@@ -350,6 +350,13 @@ class Swap {
       }
     }
     Log(progress_, "created " + new_id_.substr(0, 12));
+    // environment/content secrets and configs, before the first start (compose
+    // copies them right before its start too).
+    for (const auto& file : prepared_.spec.copy_in) {
+      if (auto copied = client_.CopyToContainer(new_id_, "/", file.tar, file.copy_uid_gid); !copied) {
+        return Abandon(copied.error().WithContext("copy " + file.target + " into the new container"));
+      }
+    }
     return order_ == SwapOrder::kStartFirst ? StartThenStop() : StopThenStart();
   }
 

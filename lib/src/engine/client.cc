@@ -289,6 +289,16 @@ Status Client::RenameContainer(std::string_view id, std::string_view new_name) {
   return CheckStatus(*response);
 }
 
+Status Client::CopyToContainer(std::string_view id, std::string_view path, std::string tar, bool copy_uid_gid) {
+  Query query;
+  query.Add("path", path);
+  if (copy_uid_gid) query.Add("copyUIDGID", "true");
+  auto response = Call("PUT", ResourcePath("containers", id, "/archive") + query.Encode(), std::move(tar),
+                       {{"Content-Type", "application/x-tar"}});
+  if (!response) return response.error();
+  return CheckStatus(*response);
+}
+
 Result<ImageInfo> Client::InspectImage(std::string_view reference) {
   auto response = Call("GET", ResourcePath("images", reference, "/json"));
   if (!response) return response.error();

@@ -141,6 +141,9 @@ class Client {
   Status RemoveContainer(std::string_view id, bool force = false, bool remove_volumes = false);
   // POST /containers/{id}/rename?name=
   Status RenameContainer(std::string_view id, std::string_view new_name);
+  // PUT /containers/{id}/archive?path=[&copyUIDGID=true]  extracts the tar
+  // `tar` into the (created or running) container under `path`.
+  Status CopyToContainer(std::string_view id, std::string_view path, std::string tar, bool copy_uid_gid);
 
   // GET /images/{name}/json
   Result<ImageInfo> InspectImage(std::string_view reference);
