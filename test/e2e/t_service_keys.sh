@@ -8,6 +8,7 @@
 # priority, link-local address and driver options. compose brings it up; the hook's /pull recreates
 # each; compose's `up -d` then changes nothing; and the hook's container,
 # normalised, equals the one compose's own `up -d --force-recreate` makes.
+# Redeploying db, whose volumes app uses, recreates app as compose would.
 # Run once per compose version, each creator and judge. Keys this machine
 # cannot run (GPUs, SELinux labels, other runtimes, blkio devices,
 # storage_opt quotas) are covered by the unit tests only.
@@ -54,7 +55,7 @@ write_project() {
   cat >"$dir/compose.yaml" <<EOF
 services:
   db:
-    image: $DH_BASE_IMAGE
+    image: $(app_ref "$tag-db")
     command: ["sleep", "86400"]
     stop_signal: SIGKILL
     volumes:
@@ -218,6 +219,7 @@ keys_flow() {
   log "--- compose $version, project $(basename "$dir")"
   build_app_image "$tag" "v1" >/dev/null
   build_app_image "$tag-limited" "v1" >/dev/null
+  build_app_image "$tag-db" "v1" >/dev/null
   write_project "$dir" "$tag"
   compose_in "$version" "$dir" up -d 2>&1 | sed 's/^/  compose: /' >&2
   container_running "$(basename "$dir")-app-1" || fail "compose $version did not start app"
@@ -233,6 +235,13 @@ keys_flow() {
   assert_eq s3cret "$(docker exec "$(basename "$dir")-limited-1" cat /run/secrets/token)" "file secret mounted"
   assert_eq "[app]" "$(docker exec "$(basename "$dir")-limited-1" cat /etc/app.conf)" "file config mounted"
   copied_in "$version" "$dir"
+  # app's volumes_from resolves to db's container: redeploying db recreates
+  # app too, or compose's next up -d would.
+  local app_before db_v2
+  app_before=$(container_id "$(basename "$dir")-app-1")
+  db_v2=$(build_app_image "$tag-db" "v2")
+  hook_pull "$version" "$dir" db "$db_v2"
+  assert_ne "$app_before" "$(container_id "$(basename "$dir")-app-1")" "app followed db's new container"
 }
 
 keys_flow 2.40.3

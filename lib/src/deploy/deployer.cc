@@ -129,6 +129,22 @@ std::map<std::string, std::vector<std::string>> ContainerNamesOfEachService(engi
   return names;
 }
 
+// Whether the service's `volumes_from` names service `other` ("x" or "x:ro").
+bool UsesVolumesFrom(const std::string& canonical_json, const std::string& other) {
+  rapidjson::Document json;
+  json.Parse(canonical_json.c_str());
+  if (json.HasParseError() || !json.IsObject() || !json.HasMember("volumes_from") ||
+      !json["volumes_from"].IsArray()) {
+    return false;
+  }
+  for (const auto& item : json["volumes_from"].GetArray()) {
+    if (!item.IsString()) continue;
+    const std::string source = item.GetString();
+    if (source.substr(0, source.find(':')) == other) return true;
+  }
+  return false;
+}
+
 // The service's canonical `pull_policy` ("" when unset).
 std::string PullPolicyOf(const compose::Service& service) {
   rapidjson::Document json;
@@ -201,11 +217,14 @@ void Deployer::RecreateNamespaceDependants(const compose::Project& project,
       shares = shares || other.canonical_json.find(std::string("\"") + key + reference) !=
                              std::string::npos;
     }
+    // `volumes_from: [<it>]` hashes as the old container's id too: compose's
+    // up -d would recreate such a service, so the hook does.
+    shares = shares || UsesVolumesFrom(other.canonical_json, service_name);
     if (!shares) continue;
     auto dependant = Resolve({{}, project.name, other.name});
     if (!dependant) continue;  // not running: compose would create it later
     Log(progress, "recreating " + dependant->container_name + ", which shares " + service_name +
-                      "'s namespaces");
+                      "'s namespaces or volumes");
     ProgressSink quiet{nullptr, progress.on_log, nullptr};
     if (auto recreated = Deploy(*dependant, Action::kRecreate, quiet); !recreated) {
       Log(progress, "could not recreate " + dependant->container_name + ": " +
