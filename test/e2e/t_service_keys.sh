@@ -8,7 +8,7 @@
 # priority, link-local address and driver options. compose brings it up; the hook's /pull recreates
 # each; compose's `up -d` then changes nothing; and the hook's container,
 # normalised, equals the one compose's own `up -d --force-recreate` makes.
-# Redeploying db, whose volumes app uses, recreates app as compose would.
+# A service with pull_policy never is not pulled. Redeploying db, whose volumes app uses, recreates app as compose would.
 # Run once per compose version, each creator and judge. Keys this machine
 # cannot run (GPUs, SELinux labels, other runtimes, blkio devices,
 # storage_opt quotas) are covered by the unit tests only.
@@ -101,6 +101,9 @@ services:
     networks:
       default:
         aliases: [app.alias]
+  pinned:
+    image: $(app_ref "$tag-pinned")
+    pull_policy: never
   limited:
     image: $(app_ref "$tag-limited")
     deploy:
@@ -220,6 +223,9 @@ keys_flow() {
   build_app_image "$tag" "v1" >/dev/null
   build_app_image "$tag-limited" "v1" >/dev/null
   build_app_image "$tag-db" "v1" >/dev/null
+  local pinned_v1
+  pinned_v1=$(build_app_image "$tag-pinned" "v1")
+  docker pull -q "$(app_ref "$tag-pinned")" >/dev/null  # pull_policy never: compose needs it local
   write_project "$dir" "$tag"
   compose_in "$version" "$dir" up -d 2>&1 | sed 's/^/  compose: /' >&2
   container_running "$(basename "$dir")-app-1" || fail "compose $version did not start app"
@@ -235,6 +241,17 @@ keys_flow() {
   assert_eq s3cret "$(docker exec "$(basename "$dir")-limited-1" cat /run/secrets/token)" "file secret mounted"
   assert_eq "[app]" "$(docker exec "$(basename "$dir")-limited-1" cat /etc/app.conf)" "file config mounted"
   copied_in "$version" "$dir"
+  # pull_policy never: the hook does not pull; the local image is current.
+  local pinned pinned_old
+  pinned=$(basename "$dir")-pinned-1
+  pinned_old=$(container_id "$pinned")
+  build_app_image "$tag-pinned" "v2" >/dev/null
+  accept_job "$(pipeline_post openssl /pull "{\"container_name\": \"$pinned\"}")"
+  wait_for_job "$JOB_ID" "$JOB_TOKEN"
+  assert_eq succeeded "$JOB_STATE" "pinned job state (error: $JOB_ERROR)"
+  assert_contains "$JOB_JSON" "pull_policy never: not pulling" "the job says why it did not pull"
+  assert_eq "$pinned_old" "$(container_id "$pinned")" "pull_policy never: nothing recreated"
+  assert_eq "$pinned_v1" "$(container_image_id "$pinned")" "pull_policy never: the local image runs"
   # app's volumes_from resolves to db's container: redeploying db recreates
   # app too, or compose's next up -d would.
   local app_before db_v2
