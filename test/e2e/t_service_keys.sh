@@ -106,6 +106,7 @@ services:
     pull_policy: never
   limited:
     image: $(app_ref "$tag-limited")
+    platform: linux/amd64
     deploy:
       replicas: 1
       resources:

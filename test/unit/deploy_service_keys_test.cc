@@ -277,6 +277,18 @@ TEST(SingleFileTarTest, ChecksumIsValid) {
   EXPECT_EQ(std::strtoul(tar.substr(148, 6).c_str(), nullptr, 8), sum);
 }
 
+TEST_F(ServiceKeysSpecTest, Platform) {
+  service_.canonical_json = R"({"image":"x","platform":"linux/arm64"})";
+  auto spec = BuildContainerSpec(input_);
+  ASSERT_TRUE(spec.ok());
+  EXPECT_EQ(spec->platform, "linux/arm64");
+  project_.environment["DOCKER_DEFAULT_PLATFORM"] = "linux/amd64";
+  service_.canonical_json = R"({"image":"x"})";
+  EXPECT_EQ(BuildContainerSpec(input_)->platform, "linux/amd64");
+  input_.api_version = "1.40";  // compose sends no platform before API 1.41
+  EXPECT_EQ(BuildContainerSpec(input_)->platform, "");
+}
+
 TEST(ResolveVolumesFromTest, ServiceAndContainerReferences) {
   EXPECT_EQ(ResolveVolumesFrom(R"({"image":"a<b","volumes_from":["db:ro","container:c:rw","gone"]})", {{"db", "id1"}}),
             R"({"image":"a\u003cb","volumes_from":["id1","c","gone"]})");

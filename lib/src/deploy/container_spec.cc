@@ -988,6 +988,16 @@ std::string SingleFileTar(const std::string& target, const std::string& content,
   return tar;
 }
 
+std::string ServicePlatform(const compose::Project& project, const compose::Service& service) {
+  rapidjson::Document json;
+  json.Parse(service.canonical_json.c_str());
+  if (!json.HasParseError() && json.IsObject()) {
+    if (std::string platform = GetString(json, "platform"); !platform.empty()) return platform;
+  }
+  auto fallback = project.environment.find("DOCKER_DEFAULT_PLATFORM");
+  return fallback == project.environment.end() ? std::string() : fallback->second;
+}
+
 Result<std::int64_t> ParseGoDuration(std::string_view text) {
   const std::string original(text);
   auto invalid = [&] {
@@ -1087,6 +1097,7 @@ Result<ContainerSpec> BuildContainerSpec(const ContainerSpecInput& in) {
   body.AddMember("HostConfig", host_config, a);
   spec.create_body = Serialize(body);
   if (auto added = AddCopyIns(in, service, spec.copy_in); !added) return added.error();
+  if (engine::CompareApiVersions(in.api_version, "1.41") >= 0) spec.platform = ServicePlatform(*in.project, *in.service);
   return spec;
 }
 

@@ -60,7 +60,14 @@ struct ContainerSpec {
   std::string create_body;
   std::vector<LaterNetwork> later_networks;
   std::vector<CopyIn> copy_in;
+  // The `platform` query of the create call: the service's, else
+  // DOCKER_DEFAULT_PLATFORM of the project environment; empty before API 1.41.
+  std::string platform;
 };
+
+// The platform compose pulls and creates the service with: `platform`, else
+// DOCKER_DEFAULT_PLATFORM from the project environment, else "".
+std::string ServicePlatform(const compose::Project& project, const compose::Service& service);
 
 // A tar holding one regular file, as compose's createTar writes it: name
 // `target`, the given mode, uid and gid, modification time `mtime`.

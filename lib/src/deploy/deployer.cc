@@ -461,14 +461,14 @@ class Swap {
   // A container left under the temporary name by an interrupted deploy is
   // removed and the create tried again.
   Result<std::string> CreateReplacingLeftover(const std::string& temporary_name) {
-    auto created = client_.CreateContainer(temporary_name, prepared_.spec.create_body);
+    auto created = client_.CreateContainer(temporary_name, prepared_.spec.create_body, prepared_.spec.platform);
     if (created || created.error().code() != ErrorCode::kConflict) return created;
     auto leftover = client_.InspectContainer(temporary_name);
     if (!leftover || leftover->id == prepared_.old_container.id) return created;
     if (auto removed = client_.RemoveContainer(leftover->id, /*force=*/true); !removed) {
       return created;
     }
-    return client_.CreateContainer(temporary_name, prepared_.spec.create_body);
+    return client_.CreateContainer(temporary_name, prepared_.spec.create_body, prepared_.spec.platform);
   }
 
   // A container with a healthcheck must become healthy within the health
@@ -617,7 +617,8 @@ Result<DeployOutcome> Deployer::Deploy(const Target& requested, Action action,
     if (!planned) return planned.error();
     plan = std::move(*planned);
     Report(progress, "pulling");
-    if (auto pulled = client_.PullImage(plan.pull_reference, on_progress); !pulled) {
+    if (auto pulled = client_.PullImage(plan.pull_reference, on_progress, ServicePlatform(*project, *service));
+        !pulled) {
       return pulled.error().WithContext("pull " + plan.pull_reference);
     }
   } else if (!target.image.empty() || !target.digest.empty()) {

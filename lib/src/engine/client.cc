@@ -243,9 +243,11 @@ Result<ContainerInfo> Client::InspectContainer(std::string_view id_or_name) {
   return info;
 }
 
-Result<std::string> Client::CreateContainer(std::string_view name, std::string_view body_json) {
+Result<std::string> Client::CreateContainer(std::string_view name, std::string_view body_json,
+                                            std::string_view platform) {
   Query query;
   if (!name.empty()) query.Add("name", name);
+  if (!platform.empty()) query.Add("platform", platform);
   auto response = Call("POST", "/containers/create" + query.Encode(), std::string(body_json), JsonContent());
   if (!response) return response.error();
   if (auto status = CheckStatus(*response); !status) return status.error();
@@ -324,14 +326,17 @@ Result<ImageInfo> Client::InspectImage(std::string_view reference) {
   return info;
 }
 
-Status Client::PullImage(std::string_view reference, const ProgressCallback& on_progress) {
+Status Client::PullImage(std::string_view reference, const ProgressCallback& on_progress,
+                         std::string_view platform) {
   auto ref = ParseImageReference(reference);
   if (!ref) return ref.error();
   auto auth = CredentialStore(docker_config_dir_).Get(ref->domain);
   if (!auth) return auth.error().WithContext("pull " + ref->String());
 
-  const std::string target = "/images/create" +
-                             Query().Add("fromImage", ref->Name()).Add("tag", ref->TagOrDigest()).Encode();
+  Query query;
+  query.Add("fromImage", ref->Name()).Add("tag", ref->TagOrDigest());
+  if (!platform.empty()) query.Add("platform", platform);
+  const std::string target = "/images/create" + query.Encode();
   StreamingCall stream([&](const StreamMessage& message) {
     // An error answer's {"message": ...} body also passes through here: it
     // has no status and is not progress.

@@ -129,8 +129,10 @@ class Client {
       const std::vector<std::string>& label_filters, bool all = true);
   // GET /containers/{id}/json
   Result<ContainerInfo> InspectContainer(std::string_view id_or_name);
-  // POST /containers/create?name=...  body is the JSON create config. Returns the id.
-  Result<std::string> CreateContainer(std::string_view name, std::string_view body_json);
+  // POST /containers/create?name=...[&platform=]  body is the JSON create
+  // config. Returns the id. `platform` (e.g. "linux/amd64") only when given.
+  Result<std::string> CreateContainer(std::string_view name, std::string_view body_json,
+                                      std::string_view platform = {});
   // POST /containers/{id}/start  (304 "already started" is success)
   Status StartContainer(std::string_view id);
   // POST /containers/{id}/stop[?t=]  (304 "already stopped" is success)
@@ -149,8 +151,9 @@ class Client {
   Result<ImageInfo> InspectImage(std::string_view reference);
   // POST /images/create?fromImage=&tag=  always names the tag or digest, sends
   // X-Registry-Auth from the docker config, and fails on an error line inside
-  // a 200 stream.
-  Status PullImage(std::string_view reference, const ProgressCallback& on_progress);
+  // a 200 stream. `platform` (e.g. "linux/arm64") is sent when given.
+  Status PullImage(std::string_view reference, const ProgressCallback& on_progress,
+                   std::string_view platform = {});
   // POST /images/{image}/tag?repo=&tag=  points `reference` (which must
   // name a tag, not a digest) at the image `image_id`.
   Status TagImage(std::string_view image_id, std::string_view reference);
