@@ -19,6 +19,10 @@ struct CheckOptions {
   std::string compose_version = "2.40.3";
 };
 
+// The hash is the label compose's `up` writes (env_file values included),
+// except that a `service:x` or `volumes_from` reference stays unresolved: on
+// the host, compose and the hook hash it as the container it names.
+//
 // Exit codes: 0 every service can be redeployed, 1 some cannot, 2 the
 // project does not load (or a usage error).
 //
