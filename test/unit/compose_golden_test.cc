@@ -84,7 +84,7 @@ TEST_P(GoldenTest, MatchesCompose) {
 
 INSTANTIATE_TEST_SUITE_P(Compose, GoldenTest,
                          ::testing::Values("minimal", "wordpress", "env_file_label", "all_keys", "realistic",
-                                           "merge", "dotenv", "interpolation", "update_order", "service_keys"));
+                                           "merge", "dotenv", "interpolation", "update_order", "service_keys", "service_keys_more"));
 
 }  // namespace
 }  // namespace deliveryhook::compose
