@@ -1,4 +1,4 @@
-// The `delivery-hook` command line (CLI11): serve, trigger, sign, jobs, healthcheck.
+// The `delivery-hook` command line (CLI11): serve, trigger, sign, jobs, healthcheck, check.
 //
 // Parsing is separate from running so the tests can check it without a hook.
 // Exit codes, for every command that talks to a hook:
