@@ -43,7 +43,8 @@ for name, n in c["NetworkSettings"]["Networks"].items():
     nets[name] = {"Aliases": sorted(a for a in (n.get("Aliases") or []) if a != short),
                   "Links": n.get("Links"), "IPAMConfig": n.get("IPAMConfig"),
                   "DriverOpts": n.get("DriverOpts"), "NetworkID": n.get("NetworkID"),
-                  "MacAddress": n.get("MacAddress")}
+                  # Engine 28 picks random addresses; the one this project sets stays.
+                  "MacAddress": n.get("MacAddress") if (n.get("MacAddress") or "").startswith("02:42:ac:11:65:") else None}
 mounts = sorted(c["Mounts"], key=lambda m: m["Destination"])
 print(json.dumps({"Config": config, "HostConfig": host, "Mounts": mounts, "Networks": nets},
                  indent=1, sort_keys=True))' "${2:-}"
