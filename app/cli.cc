@@ -4,6 +4,7 @@
 
 #include <CLI/CLI.hpp>
 #include <cstdlib>
+#include <filesystem>
 #include <iostream>
 #include <iterator>
 #include <optional>
@@ -144,6 +145,16 @@ CommandLine ParseCommandLine(const std::vector<std::string>& args) {
                           "The hook's base URL; default: http://127.0.0.1:$PORT, where serve "
                           "listens with the same environment");
 
+  CLI::App* check = app.add_subcommand(
+      "check", "Load a compose project as the hook does; print per service whether the hook can "
+               "redeploy it and its config hash, or every key that stops it (file and line)");
+  check->add_option("-f,--file", result.check.files, "A compose file (repeatable); default: compose.yaml");
+  check->add_option("--project-directory", result.check.project_directory,
+                    "The project directory; default: the first file's directory");
+  check->add_option("--compose-version", result.check.compose_version,
+                    "The compose release whose config hash to print")
+      ->capture_default_str();
+
   if (args.empty()) return Finished(kExitError, "", app.help());
 
   std::vector<const char*> argv = {"delivery-hook"};
@@ -173,6 +184,8 @@ CommandLine ParseCommandLine(const std::vector<std::string>& args) {
     result.command = Command::kJobs;
   } else if (app.got_subcommand(healthcheck)) {
     result.command = Command::kHealthcheck;
+  } else if (app.got_subcommand(check)) {
+    result.command = Command::kCheck;
   }
   return result;
 }
@@ -218,6 +231,9 @@ int RunCli(int argc, char** argv) {
     case Command::kHealthcheck:
       return RunHealthcheckCommand(command_line.healthcheck,
                                    deliveryhook::compose::ProcessEnvironment(), std::cerr);
+    case Command::kCheck:
+      return RunCheck(command_line.check, deliveryhook::compose::ProcessEnvironment(),
+                      std::filesystem::current_path().string(), std::cout, std::cerr);
     case Command::kNone:
       break;
   }

@@ -1,4 +1,4 @@
-// The `delivery-hook` command line (CLI11): serve, trigger, sign, jobs, healthcheck.
+// The `delivery-hook` command line (CLI11): serve, trigger, sign, jobs, healthcheck, check.
 //
 // Parsing is separate from running so the tests can check it without a hook.
 // Exit codes, for every command that talks to a hook:
@@ -11,6 +11,8 @@
 
 #include <string>
 #include <vector>
+
+#include "check_command.h"
 
 namespace delivery_hook::cli {
 
@@ -50,7 +52,7 @@ struct HealthcheckOptions {
   std::string url;  // empty: where serve listens, from PORT and LISTEN_ADDRESS
 };
 
-enum class Command { kNone, kServe, kTrigger, kSign, kJobs, kHealthcheck };
+enum class Command { kNone, kServe, kTrigger, kSign, kJobs, kHealthcheck, kCheck };
 
 struct CommandLine {
   Command command = Command::kNone;
@@ -59,6 +61,7 @@ struct CommandLine {
   SignOptions sign;
   JobsOptions jobs;
   HealthcheckOptions healthcheck;
+  CheckOptions check;
   // Set when parsing already decided the outcome (--help, --version, a usage
   // error): print `out` and `err` and exit with this code.
   bool finished = false;

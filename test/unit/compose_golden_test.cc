@@ -86,7 +86,8 @@ INSTANTIATE_TEST_SUITE_P(Compose, GoldenTest,
                          ::testing::Values("minimal", "wordpress", "env_file_label", "all_keys", "realistic",
                                            "merge", "dotenv", "interpolation", "update_order", "yaml_merge",
                                            "volume_options", "include", "extends", "tags",
-                                           "merge_rules", "extensions", "network_merge"));
+                                           "merge_rules", "extensions", "network_merge", "service_keys",
+                                           "service_keys_more"));
 
 }  // namespace
 }  // namespace deliveryhook::compose

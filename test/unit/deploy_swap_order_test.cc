@@ -82,16 +82,18 @@ TEST_F(SwapOrderTest, AnOrderOutsideTheSchemaFailsToLoad) {
             "services.app.deploy.update_config.order: value must be one of 'start-first', 'stop-first'");
 }
 
-TEST_F(SwapOrderTest, OnlyUpdateAndRollbackConfigOfDeployAreSupported) {
+TEST_F(SwapOrderTest, DeployIsSupportedForOneReplica) {
   EXPECT_EQ(Supported(kStartFirst), "ok");
   EXPECT_EQ(Supported("    image: x\n    deploy:\n      rollback_config: {order: stop-first}\n"), "ok");
   EXPECT_EQ(Supported("    image: x\n    deploy:\n      update_config: {order: start-first}\n"
                       "      replicas: 2\n"),
-            "compose.yaml:4: service \"app\": key \"deploy.replicas\" is not supported by delivery-hook yet");
-  EXPECT_EQ(Supported("    image: x\n    deploy:\n      resources:\n        limits: {memory: 64M}\n"),
-            "compose.yaml:4: service \"app\": key \"deploy.resources\" is not supported by delivery-hook yet");
-  EXPECT_EQ(Supported("    image: x\n    deploy:\n      restart_policy: {condition: any}\n"),
-            "compose.yaml:4: service \"app\": key \"deploy.restart_policy\" is not supported by delivery-hook yet");
+            "compose.yaml:4: service \"app\": key \"deploy.replicas\" asks for more than one replica; "
+            "delivery-hook recreates one container per service");
+  EXPECT_EQ(Supported("    image: x\n    deploy:\n      replicas: 1\n      resources:\n        limits: {memory: 64M}\n"),
+            "ok");
+  EXPECT_EQ(Supported("    image: x\n    deploy:\n      restart_policy: {condition: any}\n"), "ok");
+  EXPECT_EQ(Supported("    image: x\n    deploy:\n      mode: global\n"),
+            "compose.yaml:4: service \"app\": key \"deploy.mode\" is not supported by delivery-hook yet");
 }
 
 }  // namespace

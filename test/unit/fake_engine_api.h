@@ -16,7 +16,7 @@
 //   RemoveContainer <id>[ force]        RenameContainer <id> <new name>
 //   ConnectNetwork <network> <id>       InspectImage <reference>
 //   PullImage <reference>               TagImage <image id> <reference>
-//   BuildImage <first tag>
+//   BuildImage <first tag>            CopyToContainer <id> <path>
 // A failing call is recorded too, and changes nothing. Created containers get
 // the ids "new1", "new2", ...
 #ifndef DELIVERYHOOK_TEST_UNIT_FAKE_ENGINE_API_H_
@@ -120,7 +120,8 @@ class RecordingEngine : public engine::EngineApi {
     return info;
   }
 
-  Result<std::string> CreateContainer(std::string_view name, std::string_view) override {
+  Result<std::string> CreateContainer(std::string_view name, std::string_view,
+                                      std::string_view = {}) override {
     std::lock_guard lock(mutex_);
     if (auto fault = Record("CreateContainer " + std::string(name))) return *fault;
     if (Find(name) != nullptr) return NameInUse(name);
@@ -187,6 +188,16 @@ class RecordingEngine : public engine::EngineApi {
     return Ok();
   }
 
+  Status CopyToContainer(std::string_view id, std::string_view path, std::string,
+                         bool) override {
+    std::lock_guard lock(mutex_);
+    if (auto fault = Record("CopyToContainer " + std::string(id) + " " + std::string(path))) {
+      return *fault;
+    }
+    if (Find(id) == nullptr) return NoSuchContainer(id);
+    return Ok();
+  }
+
   Status ConnectNetwork(std::string_view network, std::string_view container_id,
                         std::string_view) override {
     std::lock_guard lock(mutex_);
@@ -209,7 +220,8 @@ class RecordingEngine : public engine::EngineApi {
     return info;
   }
 
-  Status PullImage(std::string_view reference, const engine::ProgressCallback&) override {
+  Status PullImage(std::string_view reference, const engine::ProgressCallback&,
+                   std::string_view = {}) override {
     std::lock_guard lock(mutex_);
     if (auto fault = Record("PullImage " + std::string(reference))) return *fault;
     return Ok();

@@ -104,6 +104,8 @@ struct Model {
   std::map<std::string, Json> networks;
   std::map<std::string, Json> volumes;
   std::map<std::string, std::map<std::string, SourceLocation>> network_keys, volume_keys;
+  std::map<std::string, Json> secrets, configs;
+  std::map<std::string, std::map<std::string, SourceLocation>> secret_keys, config_keys;
 };
 
 // Where a file is read: compose-go's loader working dir (relative paths,
@@ -460,6 +462,28 @@ Status MergeResources(const YamlNode* section, const std::string& kind, const st
   return Ok();
 }
 
+// Top-level secrets or configs, named as compose names them.
+void AddFileObjects(const std::map<std::string, Json>& definitions,
+                    std::map<std::string, std::map<std::string, SourceLocation>>& locations,
+                    const std::string& project_name, std::map<std::string, FileObject>& into) {
+  for (const auto& [key, config] : definitions) {
+    Json named = WithResourceName(config, project_name, key);
+    FileObject object;
+    object.key = key;
+    object.name = named.Find("name")->text();
+    auto text = [&](const char* field) { return named.Find(field) ? named.Find(field)->text() : std::string(); };
+    object.external = named.Find("external") && named.Find("external")->bool_value();
+    object.file = text("file");
+    object.environment = text("environment");
+    object.content = text("content");
+    object.has_content = named.Find("content") != nullptr;
+    object.driver = text("driver");
+    object.template_driver = text("template_driver");
+    object.key_locations = locations[key];
+    into[key] = std::move(object);
+  }
+}
+
 // Merges a later file's model into `into`, compose's override rules.
 void MergeModel(Model& into, Model from) {
   for (const std::string& name : from.service_order) {
@@ -480,11 +504,19 @@ void MergeModel(Model& into, Model from) {
   };
   merge(into.networks, from.networks, "networks");
   merge(into.volumes, from.volumes, "volumes");
+  merge(into.secrets, from.secrets, "secrets");
+  merge(into.configs, from.configs, "configs");
   for (auto& [key, fields] : from.network_keys) {
     for (auto& [field, location] : fields) into.network_keys[key][field] = location;
   }
   for (auto& [key, fields] : from.volume_keys) {
     for (auto& [field, location] : fields) into.volume_keys[key][field] = location;
+  }
+  for (auto& [key, fields] : from.secret_keys) {
+    for (auto& [field, location] : fields) into.secret_keys[key][field] = location;
+  }
+  for (auto& [key, fields] : from.config_keys) {
+    for (auto& [field, location] : fields) into.config_keys[key][field] = location;
   }
 }
 
@@ -520,17 +552,26 @@ Status ImportModel(Model& into, Model from) {
     into.service_order.push_back(name);
     into.services.emplace(name, std::move(fragment));
   }
-  for (const char* kind : {"volumes", "networks"}) {
-    bool networks = std::string(kind) == "networks";
-    auto& to = networks ? into.networks : into.volumes;
-    auto& more = networks ? from.networks : from.volumes;
-    auto& to_keys = networks ? into.network_keys : into.volume_keys;
-    auto& more_keys = networks ? from.network_keys : from.volume_keys;
-    for (auto& [key, config] : more) {
+  struct Section {
+    const char* kind;
+    std::map<std::string, Json>& to;
+    std::map<std::string, Json>& more;
+    std::map<std::string, std::map<std::string, SourceLocation>>& to_keys;
+    std::map<std::string, std::map<std::string, SourceLocation>>& more_keys;
+  };
+  for (Section section : {Section{"volumes", into.volumes, from.volumes, into.volume_keys, from.volume_keys},
+                          Section{"networks", into.networks, from.networks, into.network_keys, from.network_keys},
+                          Section{"secrets", into.secrets, from.secrets, into.secret_keys, from.secret_keys},
+                          Section{"configs", into.configs, from.configs, into.config_keys, from.config_keys}}) {
+    const std::string kind = section.kind;
+    auto& to = section.to;
+    auto& to_keys = section.to_keys;
+    auto& more_keys = section.more_keys;
+    for (auto& [key, config] : section.more) {
       auto it = to.find(key);
       if (it != to.end()) {
         if (EncodeGoJson(it->second) == EncodeGoJson(config)) continue;
-        return Error(ErrorCode::kInvalidArgument, std::string(kind) + "." + key + " conflicts with imported resource");
+        return Error(ErrorCode::kInvalidArgument, kind + "." + key + " conflicts with imported resource");
       }
       to.emplace(key, config);
       to_keys[key] = more_keys[key];
@@ -659,6 +700,19 @@ Result<Model> LoadFile(YamlNode& root, const std::string& path, const Scope& sco
   }
   if (Status s = MergeResources(root.Find("volumes"), "volumes", path, NormalizeVolume, model.volumes,
                                 model.volume_keys);
+      !s) {
+    return s.error();
+  }
+  auto file_object = [&](const YamlNode& node, const std::string& where) {
+    return NormalizeFileObject(node, where, scope.working_dir, scope.home_dir);
+  };
+  if (Status s = MergeResources(root.Find("secrets"), "secrets", path, file_object, model.secrets,
+                                model.secret_keys);
+      !s) {
+    return s.error();
+  }
+  if (Status s = MergeResources(root.Find("configs"), "configs", path, file_object, model.configs,
+                                model.config_keys);
       !s) {
     return s.error();
   }
@@ -948,6 +1002,8 @@ Result<Project> LoadProject(const LoadOptions& options) {
     project.volumes[key] = Volume{key, named.Find("name")->text(), external && external->bool_value(),
                                   EncodeGoJson(named), model->volume_keys[key]};
   }
+  AddFileObjects(model->secrets, model->secret_keys, project.name, project.secrets);
+  AddFileObjects(model->configs, model->config_keys, project.name, project.configs);
   return project;
 }
 

@@ -3,6 +3,7 @@
 #include <openssl/evp.h>
 
 #include <charconv>
+#include <cstdlib>
 
 #include "compose/json_value.h"
 #include "deliveryhook/compose/project.h"
@@ -28,6 +29,39 @@ void DropCreateHostPathTrue(Json& service) {
     if (bind == nullptr) continue;
     const Json* create = bind->Find("create_host_path");
     if (create && create->bool_value()) bind->Erase("create_host_path");
+  }
+}
+
+// Before compose 2.34.0 (compose-go 2.4.9), secrets' and configs' `mode`
+// was a plain uint32 in the JSON; the canonical form is the later octal text.
+void ModesAsNumbers(Json& service) {
+  for (const char* key : {"secrets", "configs"}) {
+    Json* references = service.Find(key);
+    if (references == nullptr) continue;
+    for (Json& reference : references->items()) {
+      Json* mode = reference.Find("mode");
+      if (mode == nullptr || !mode->is_string()) continue;
+      *mode = Json::Int(std::strtoll(mode->text().c_str(), nullptr, 8));
+    }
+  }
+}
+
+// Before compose 2.36.0 (compose-go 2.6.2) a network attachment's fields came
+// in another order, without interface_name, and before 2.34.0 (compose-go
+// 2.4.9) without gw_priority; compose dropped the keys it did not know.
+void OldNetworkAttachmentOrder(Json& service, const ComposeVersion& version) {
+  Json* networks = service.Find("networks");
+  if (networks == nullptr) return;
+  const bool gw_priority = version >= ComposeVersion{2, 34, 0};
+  for (auto& [name, attachment] : networks->members()) {
+    if (!attachment.is_object()) continue;
+    Json ordered = Json::Struct();
+    for (const char* key : {"priority", "gw_priority", "aliases", "ipv4_address", "ipv6_address", "link_local_ips",
+                            "mac_address", "driver_opts"}) {
+      if (std::string(key) == "gw_priority" && !gw_priority) continue;
+      if (const Json* value = attachment.Find(key)) ordered.Set(key, *value);
+    }
+    attachment = std::move(ordered);
   }
 }
 
@@ -73,6 +107,8 @@ std::string ServiceConfigHash(const Service& service, const ComposeVersion& vers
   // newer compose-go) discard the list once its labels are merged.
   if (version < ComposeVersion{2, 32, 0}) config.Erase("label_file");
   if (version.major >= 5) DropCreateHostPathTrue(config);
+  if (version < ComposeVersion{2, 34, 0}) ModesAsNumbers(config);
+  if (version < ComposeVersion{2, 36, 0}) OldNetworkAttachmentOrder(config, version);
   return Sha256Hex(EncodeGoJson(config));
 }
 

@@ -405,9 +405,146 @@ Canonical Build(const YamlNode& node, const std::string& path, const NormalizeCo
   return Keep(*build);
 }
 
+// `devices`: "src[:dst[:permissions]]" or {source, target, permissions}.
+Canonical Devices(const YamlNode& node, const std::string& path, const NormalizeContext&) {
+  if (node.IsNull()) return Omit();
+  if (!node.IsSequence()) return InvalidValue(path, "must be a list");
+  Json devices = Json::Array();
+  for (const YamlNode& item : node.items) {
+    Json device = Json::Struct();
+    if (item.IsScalar()) {
+      const std::string text = ScalarToString(item);
+      std::vector<std::string> parts;
+      for (std::size_t start = 0;;) {
+        std::size_t colon = text.find(':', start);
+        parts.push_back(text.substr(start, colon == std::string::npos ? std::string::npos : colon - start));
+        if (colon == std::string::npos) break;
+        start = colon + 1;
+      }
+      if (parts.size() > 3) {
+        return InvalidValue(path, "confusing device mapping, please use long syntax: " + text);
+      }
+      std::string target = parts.size() > 1 && !parts[1].empty() ? parts[1] : parts[0];
+      if (!parts[0].empty()) device.Set("source", Json::String(parts[0]));
+      if (!target.empty()) device.Set("target", Json::String(target));
+      device.Set("permissions", Json::String(parts.size() > 2 ? parts[2] : "rwm"));
+    } else if (item.IsMapping()) {
+      // The long syntax gets no default permissions.
+      for (const char* key : {"source", "target", "permissions"}) {
+        const YamlNode* value = item.Find(key);
+        if (value == nullptr || value->IsNull()) continue;
+        std::string text = ScalarToString(*value);
+        if (!text.empty()) device.Set(key, Json::String(text));
+      }
+    } else {
+      return InvalidValue(path, "invalid device mapping");
+    }
+    devices.Append(std::move(device));
+  }
+  return devices.items().empty() ? Omit() : Keep(devices);
+}
+
+// compose-go's DeviceCount: a number, or "all" (-1).
+Canonical DeviceCount(const YamlNode& node, const std::string& path, const NormalizeContext& context) {
+  if (node.IsScalar() && node.kind != YamlNode::Kind::kInt) {
+    std::string text = ScalarToString(node);
+    std::transform(text.begin(), text.end(), text.begin(), [](unsigned char c) { return std::tolower(c); });
+    if (text == "all") return Keep(Json::Int(-1));
+  }
+  return Int(node, path, context);
+}
+
+// One DeviceRequest (gpus, deploy.resources.reservations.devices); without
+// count nor device_ids, compose-go counts all devices.
+Result<Json> DeviceRequest(const YamlNode& node, const std::string& path, const NormalizeContext& context) {
+  Result<Json> request = StructOf(node, path, context,
+                                  {{"capabilities", StringList},
+                                   {"driver", String},
+                                   {"count", DeviceCount},
+                                   {"device_ids", StringList},
+                                   {"options", Labels}});
+  if (!request) return request.error();
+  if (node.IsMapping() && node.Find("count") == nullptr && node.Find("device_ids") == nullptr) {
+    Json ordered = Json::Struct();
+    for (const char* key : {"capabilities", "driver"}) {
+      if (const Json* value = request->Find(key)) ordered.Set(key, *value);
+    }
+    ordered.Set("count", Json::Int(-1));
+    if (const Json* value = request->Find("options")) ordered.Set("options", *value);
+    return ordered;
+  }
+  return request;
+}
+
+Canonical DeviceRequests(const YamlNode& node, const std::string& path, const NormalizeContext& context) {
+  if (node.IsNull()) return Omit();
+  Json requests = Json::Array();
+  if (node.IsScalar()) {  // `gpus: all`
+    Json all = Json::Struct();
+    all.Set("count", Json::Int(-1));
+    requests.Append(std::move(all));
+    return Keep(requests);
+  }
+  if (!node.IsSequence()) return InvalidValue(path, "must be a list");
+  for (const YamlNode& item : node.items) {
+    Result<Json> request = DeviceRequest(item, path + ".[]", context);
+    if (!request) return request.error();
+    requests.Append(std::move(*request));
+  }
+  return requests.items().empty() ? Omit() : Keep(requests);
+}
+
+// blkio_config: WeightDevice and ThrottleDevice have no JSON tags in
+// compose-go, so their keys are Go's field names, always written.
+Canonical BlkioConfig(const YamlNode& node, const std::string& path, const NormalizeContext& context) {
+  if (node.IsNull()) return Omit();
+  if (!node.IsMapping()) return InvalidValue(path, "must be a mapping");
+  Json out = Json::Struct();
+  if (const YamlNode* weight = node.Find("weight")) {
+    Canonical value = Int(*weight, path + ".weight", context);
+    if (!value) return value.error();
+    if (*value) out.Set("weight", **value);
+  }
+  for (const char* kind : {"weight_device", "device_read_bps", "device_read_iops", "device_write_bps",
+                           "device_write_iops"}) {
+    const YamlNode* list = node.Find(kind);
+    if (list == nullptr || list->IsNull()) continue;
+    if (!list->IsSequence()) return InvalidValue(path + "." + kind, "must be a list");
+    const bool weights = std::string(kind) == "weight_device";
+    Json devices = Json::Array();
+    for (const YamlNode& item : list->items) {
+      std::string item_path = path + "." + kind + ".[]";
+      Json device = Json::Struct();
+      const YamlNode* device_path = item.Find("path");
+      device.Set("Path", Json::String(device_path ? ScalarToString(*device_path) : ""));
+      if (weights) {
+        long long number = 0;
+        if (const YamlNode* value = item.Find("weight")) {
+          Result<long long> parsed = ToInt(*value, item_path + ".weight");
+          if (!parsed) return parsed.error();
+          number = *parsed;
+        }
+        device.Set("Weight", Json::Int(number));
+      } else {
+        std::string rate = "0";
+        if (const YamlNode* value = item.Find("rate")) {
+          Canonical bytes = UnitBytes(*value, item_path + ".rate", context);
+          if (!bytes) return bytes.error();
+          if (*bytes) rate = (*bytes)->text();
+        }
+        device.Set("Rate", Json::String(rate));
+      }
+      devices.Append(std::move(device));
+    }
+    if (!devices.items().empty()) out.Set(kind, std::move(devices));
+  }
+  return Keep(out);
+}
+
 Canonical Resources(const YamlNode& node, const std::string& path, const NormalizeContext& context) {
   std::vector<std::pair<std::string, Normalizer>> resource = {
-      {"cpus", Float32}, {"memory", UnitBytes}, {"pids", Int}, {"devices", Plain}, {"generic_resources", Plain}};
+      {"cpus", Float32}, {"memory", UnitBytes}, {"pids", Int}, {"devices", DeviceRequests},
+      {"generic_resources", Plain}};
   Json out = Json::Struct();
   for (const char* kind : {"limits", "reservations"}) {
     const YamlNode* value = node.Find(kind);
@@ -532,7 +669,7 @@ Canonical LabelFiles(const YamlNode& node, const std::string& path, const Normal
 
 const std::unordered_map<std::string, Normalizer>& Normalizers() {
   static const std::unordered_map<std::string, Normalizer> kNormalizers = {
-      {"annotations", Labels},      {"attach", BoolPointer},       {"blkio_config", Plain},
+      {"annotations", Labels},      {"attach", BoolPointer},       {"blkio_config", BlkioConfig},
       {"build", Build},             {"cap_add", StringList},       {"cap_drop", StringList},
       {"cgroup", String},           {"cgroup_parent", String},     {"command", ShellCommand},
       {"configs", Configs},         {"container_name", String},    {"cpu_count", Int},
@@ -540,11 +677,11 @@ const std::unordered_map<std::string, Normalizer>& Normalizers() {
       {"cpu_rt_period", Int},       {"cpu_rt_runtime", Int},       {"cpu_shares", Int},
       {"cpus", Float32},            {"cpuset", String},            {"credential_spec", Plain},
       {"depends_on", DependsOn},    {"deploy", Deploy},            {"develop", Plain},
-      {"device_cgroup_rules", StringList}, {"devices", Plain},     {"dns", StringList},
+      {"device_cgroup_rules", StringList}, {"devices", Devices},     {"dns", StringList},
       {"dns_opt", StringList},      {"dns_search", StringList},    {"domainname", String},
       {"entrypoint", ShellCommand}, {"env_file", EnvFile},         {"environment", Environment},
       {"expose", StringList},       {"external_links", StringList}, {"extra_hosts", ExtraHosts},
-      {"gpus", Plain},              {"group_add", StringList},     {"healthcheck", Healthcheck},
+      {"gpus", DeviceRequests},              {"group_add", StringList},     {"healthcheck", Healthcheck},
       {"hostname", String},         {"image", String},             {"init", BoolPointer},
       {"ipc", String},              {"isolation", String},         {"label_file", LabelFiles},
       {"labels", Labels},           {"links", StringList},         {"log_driver", String},

@@ -57,11 +57,8 @@ Result<Json> Ipam(const YamlNode* node, const std::string& path) {
     }
     if (!pools.items().empty()) ipam.Set("config", std::move(pools));
   }
-  if (const YamlNode* options = node->Find("options"); options && !options->IsNull()) {
-    Result<Json> map = StringMapField(*options, path + ".options");
-    if (!map) return map.error();
-    if (!map->empty()) ipam.Set("options", *map);
-  }
+  // compose-go's IPAMConfig has no options field: `ipam.options` is dropped
+  // (compose 2.26.1 and 2.40.3 alike).
   return ipam;
 }
 
@@ -111,6 +108,26 @@ Result<Json> NormalizeVolume(const YamlNode& node, const std::string& path) {
                                {{"driver", 's'}, {"driver_opts", 'm'}, {"external", 'b'}, {"labels", 'm'}});
   if (!fields) return fields.error();
   for (auto& [key, value] : fields->members()) out.Set(key, value);
+  return out;
+}
+
+Result<Json> NormalizeFileObject(const YamlNode& node, const std::string& path, const std::string& working_dir,
+                                 const std::string& home_dir) {
+  Json out = Json::Struct();
+  if (node.IsNull()) return out;
+  if (!node.IsMapping()) return InvalidValue(path, "must be a mapping");
+  if (std::string name = Name(node); !name.empty()) out.Set("name", Json::String(name));
+  Result<Json> fields = Fields(node, path,
+                               {{"file", 's'}, {"environment", 's'}, {"external", 'b'}, {"labels", 'm'},
+                                {"driver", 's'}, {"template_driver", 's'}});
+  if (!fields) return fields.error();
+  for (auto& [key, value] : fields->members()) {
+    out.Set(key, key == "file" ? Json::String(AbsolutePath(value.text(), working_dir, home_dir)) : value);
+  }
+  // `content` is kept even when empty: it still is the source.
+  if (const YamlNode* content = node.Find("content"); content != nullptr && !content->IsNull()) {
+    out.Set("content", Json::String(ScalarToString(*content)));
+  }
   return out;
 }
 

@@ -114,6 +114,48 @@ std::map<std::string, std::string> FirstContainerOfEachService(engine::EngineApi
   return ids;
 }
 
+// Service name -> names of all its containers, for compose's `links`.
+std::map<std::string, std::vector<std::string>> ContainerNamesOfEachService(engine::EngineApi& client,
+                                                                            const std::string& project) {
+  std::map<std::string, std::vector<std::string>> names;
+  if (auto siblings = client.ListContainers({std::string(kProjectLabel) + "=" + project,
+                                             std::string(kOneoffLabel) + "=False"})) {
+    for (const auto& sibling : *siblings) {
+      auto service = sibling.labels.find(kServiceLabel);
+      if (service == sibling.labels.end() || ParseSwapName(sibling.name)) continue;
+      names[service->second].push_back(sibling.name);
+    }
+  }
+  return names;
+}
+
+// Whether the service's `volumes_from` names service `other` ("x" or "x:ro").
+bool UsesVolumesFrom(const std::string& canonical_json, const std::string& other) {
+  rapidjson::Document json;
+  json.Parse(canonical_json.c_str());
+  if (json.HasParseError() || !json.IsObject() || !json.HasMember("volumes_from") ||
+      !json["volumes_from"].IsArray()) {
+    return false;
+  }
+  for (const auto& item : json["volumes_from"].GetArray()) {
+    if (!item.IsString()) continue;
+    const std::string source = item.GetString();
+    if (source.substr(0, source.find(':')) == other) return true;
+  }
+  return false;
+}
+
+// The service's canonical `pull_policy` ("" when unset).
+std::string PullPolicyOf(const compose::Service& service) {
+  rapidjson::Document json;
+  json.Parse(service.canonical_json.c_str());
+  if (json.HasParseError() || !json.IsObject() || !json.HasMember("pull_policy") ||
+      !json["pull_policy"].IsString()) {
+    return {};
+  }
+  return json["pull_policy"].GetString();
+}
+
 // The service with `"network_mode|ipc|pid":"service:x"` replaced by
 // `"container:<id of x>"` in its canonical JSON, as compose resolves them
 // before hashing. The JSON is compact, so the replacement is exact.
@@ -129,6 +171,7 @@ compose::Service WithServiceReferencesResolved(const compose::Service& service,
       }
     }
   }
+  resolved.canonical_json = ResolveVolumesFrom(resolved.canonical_json, ids);
   return resolved;
 }
 
@@ -186,11 +229,14 @@ void Deployer::RecreateNamespaceDependants(const compose::Project& project,
       shares = shares || other.canonical_json.find(std::string("\"") + key + reference) !=
                              std::string::npos;
     }
+    // `volumes_from: [<it>]` hashes as the old container's id too: compose's
+    // up -d would recreate such a service, so the hook does.
+    shares = shares || UsesVolumesFrom(other.canonical_json, service_name);
     if (!shares) continue;
     auto dependant = Resolve({{}, project.name, other.name});
     if (!dependant) continue;  // not running: compose would create it later
     Log(progress, "recreating " + dependant->container_name + ", which shares " + service_name +
-                      "'s namespaces");
+                      "'s namespaces or volumes");
     ProgressSink quiet{nullptr, progress.on_log, nullptr};
     if (auto recreated = Deploy(*dependant, Action::kRecreate, quiet); !recreated) {
       Log(progress, "could not recreate " + dependant->container_name + ": " +
@@ -338,7 +384,19 @@ Result<DeployOutcome> Deployer::Deploy(const Target& requested, Action action,
     Log(progress, line);
   };
   PullPlan plan{image, {}, {}, false};
-  if (action == Action::kPull) {
+  // pull_policy `never` and `build`: compose's up never pulls such a service;
+  // nor does the hook. `build` builds instead, `never` takes the local image.
+  // Every other policy pulls, as the request says a new image exists.
+  const std::string pull_policy = PullPolicyOf(*service);
+  if (action == Action::kPull && (pull_policy == "never" || pull_policy == "build")) {
+    if (!target.image.empty() || !target.digest.empty()) {
+      return Error(ErrorCode::kInvalidArgument, "service \"" + service->name + "\" has pull_policy " +
+                                                    pull_policy + ": a pinned image or digest cannot be pulled");
+    }
+    Log(progress, "pull_policy " + pull_policy + ": not pulling " + image);
+    if (pull_policy == "build" && service->build) action = Action::kBuild;
+  }
+  if (action == Action::kPull && pull_policy != "never" && pull_policy != "build") {
     if (service->image.empty()) {
       return Error(ErrorCode::kFailedPrecondition,
                    "service \"" + service->name + "\" has no image to pull; use /build");
@@ -347,7 +405,8 @@ Result<DeployOutcome> Deployer::Deploy(const Target& requested, Action action,
     if (!planned) return planned.error();
     plan = std::move(*planned);
     Report(progress, "pulling");
-    if (auto pulled = client_.PullImage(plan.pull_reference, on_progress); !pulled) {
+    if (auto pulled = client_.PullImage(plan.pull_reference, on_progress, ServicePlatform(*project, *service));
+        !pulled) {
       return pulled.error().WithContext("pull " + plan.pull_reference);
     }
   } else if (!target.image.empty() || !target.digest.empty()) {
@@ -391,6 +450,8 @@ Result<DeployOutcome> Deployer::Deploy(const Target& requested, Action action,
   SwapPlan swap_plan{*old_container, target.container_name, image_info->id, {}, image};
   ContainerSpecInput spec_input;
   spec_input.service_container_ids = FirstContainerOfEachService(client_, project->name);
+  spec_input.service_container_names = ContainerNamesOfEachService(client_, project->name);
+  spec_input.container_number = target.container_number;
   // compose hashes `service:x` namespaces as the container they resolve to.
   const compose::Service resolved =
       WithServiceReferencesResolved(*service, spec_input.service_container_ids);

@@ -68,6 +68,13 @@ class Swap {
       }
     }
     Log("created " + ShortId(new_id_));
+    // environment/content secrets and configs, before the first start (compose
+    // copies them right before its start too).
+    for (const auto& file : plan_.spec.copy_in) {
+      if (auto copied = engine_.CopyToContainer(new_id_, "/", file.tar, file.copy_uid_gid); !copied) {
+        return Abandon(copied.error().WithContext("copy " + file.target + " into the new container"));
+      }
+    }
     return plan_.order == SwapOrder::kStartFirst ? StartThenStop() : StopThenStart();
   }
 
@@ -153,14 +160,14 @@ class Swap {
   // A container left under the temporary name by an interrupted deploy is
   // removed and the create tried again.
   Result<std::string> CreateReplacingLeftover(const std::string& temporary_name) {
-    auto created = engine_.CreateContainer(temporary_name, plan_.spec.create_body);
+    auto created = engine_.CreateContainer(temporary_name, plan_.spec.create_body, plan_.spec.platform);
     if (created || created.error().code() != ErrorCode::kConflict) return created;
     auto leftover = engine_.InspectContainer(temporary_name);
     if (!leftover || leftover->id == plan_.old_container.id) return created;
     if (auto removed = engine_.RemoveContainer(leftover->id, /*force=*/true); !removed) {
       return created;
     }
-    return engine_.CreateContainer(temporary_name, plan_.spec.create_body);
+    return engine_.CreateContainer(temporary_name, plan_.spec.create_body, plan_.spec.platform);
   }
 
   // A container with a healthcheck must become healthy within the health

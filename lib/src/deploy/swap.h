@@ -4,12 +4,13 @@
 // compose file.
 //
 // Stop-first (compose's order):
-//   CreateContainer(temporary name), [ConnectNetwork...],
+//   CreateContainer(temporary name), [ConnectNetwork...], [CopyToContainer...],
 //   StopContainer(old), RenameContainer(old -> aside name),
 //   RenameContainer(new -> service's name), StartContainer(new),
 //   InspectContainer(new) until verified, RemoveContainer(old).
 // Start-first:
-//   CreateContainer(temporary name), [ConnectNetwork...], StartContainer(new),
+//   CreateContainer(temporary name), [ConnectNetwork...], [CopyToContainer...],
+//   StartContainer(new),
 //   InspectContainer(new) until verified, StopContainer(old),
 //   RenameContainer(old -> aside), RenameContainer(new -> name),
 //   RemoveContainer(old).

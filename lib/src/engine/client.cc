@@ -243,9 +243,11 @@ Result<ContainerInfo> Client::InspectContainer(std::string_view id_or_name) {
   return info;
 }
 
-Result<std::string> Client::CreateContainer(std::string_view name, std::string_view body_json) {
+Result<std::string> Client::CreateContainer(std::string_view name, std::string_view body_json,
+                                            std::string_view platform) {
   Query query;
   if (!name.empty()) query.Add("name", name);
+  if (!platform.empty()) query.Add("platform", platform);
   auto response = Call("POST", "/containers/create" + query.Encode(), std::string(body_json), JsonContent());
   if (!response) return response.error();
   if (auto status = CheckStatus(*response); !status) return status.error();
@@ -289,6 +291,16 @@ Status Client::RenameContainer(std::string_view id, std::string_view new_name) {
   return CheckStatus(*response);
 }
 
+Status Client::CopyToContainer(std::string_view id, std::string_view path, std::string tar, bool copy_uid_gid) {
+  Query query;
+  query.Add("path", path);
+  if (copy_uid_gid) query.Add("copyUIDGID", "true");
+  auto response = Call("PUT", ResourcePath("containers", id, "/archive") + query.Encode(), std::move(tar),
+                       {{"Content-Type", "application/x-tar"}});
+  if (!response) return response.error();
+  return CheckStatus(*response);
+}
+
 Result<ImageInfo> Client::InspectImage(std::string_view reference) {
   auto response = Call("GET", ResourcePath("images", reference, "/json"));
   if (!response) return response.error();
@@ -314,14 +326,17 @@ Result<ImageInfo> Client::InspectImage(std::string_view reference) {
   return info;
 }
 
-Status Client::PullImage(std::string_view reference, const ProgressCallback& on_progress) {
+Status Client::PullImage(std::string_view reference, const ProgressCallback& on_progress,
+                         std::string_view platform) {
   auto ref = ParseImageReference(reference);
   if (!ref) return ref.error();
   auto auth = CredentialStore(docker_config_dir_).Get(ref->domain);
   if (!auth) return auth.error().WithContext("pull " + ref->String());
 
-  const std::string target = "/images/create" +
-                             Query().Add("fromImage", ref->Name()).Add("tag", ref->TagOrDigest()).Encode();
+  Query query;
+  query.Add("fromImage", ref->Name()).Add("tag", ref->TagOrDigest());
+  if (!platform.empty()) query.Add("platform", platform);
+  const std::string target = "/images/create" + query.Encode();
   StreamingCall stream([&](const StreamMessage& message) {
     // An error answer's {"message": ...} body also passes through here: it
     // has no status and is not progress.

@@ -120,6 +120,21 @@ struct Volume {
   std::map<std::string, SourceLocation> key_locations;  // as for Network
 };
 
+// A top-level `secrets:` or `configs:` entry. Exactly one source is set:
+// `file` (absolute), `environment` (a variable name) or `content`.
+struct FileObject {
+  std::string key;
+  std::string name;  // e.g. "app_token"
+  bool external = false;
+  std::string file;
+  std::string environment;
+  std::string content;
+  bool has_content = false;
+  std::string driver;           // refused, as compose refuses it
+  std::string template_driver;  // same
+  std::map<std::string, SourceLocation> key_locations;  // as for Network
+};
+
 class Project {
  public:
   std::string name;
@@ -130,6 +145,8 @@ class Project {
   std::vector<Service> services;
   std::map<std::string, Network> networks;  // by key; includes "default" when used
   std::map<std::string, Volume> volumes;    // by key
+  std::map<std::string, FileObject> secrets;  // by key, all of them
+  std::map<std::string, FileObject> configs;  // by key, all of them
 
   const Service* FindService(std::string_view service_name) const;
 };
@@ -142,8 +159,15 @@ Result<Project> LoadProject(const LoadOptions& options);
 //   compose.yaml:30: network "front": key "internal" is not supported by delivery-hook yet
 // The file is the base name only, to keep host paths out of messages that may
 // reach a webhook client. `x-*` keys are always accepted. When several keys
-// are unsupported, the first in file order is named.
+// are unsupported, the first in file order is named (UnsupportedKeys().front()).
 Status CheckSupported(const Project& project, const Service& service);
+
+// Every reason CheckSupported() would refuse the service, each an kUnsupported
+// error worded as above: the service's keys in file order, then deploy
+// settings (more than one replica: `scale` or `deploy.replicas` above 1,
+// `deploy.mode` other than replicated), then the keys of the networks and
+// volumes it uses. Empty when the hook can redeploy it.
+std::vector<Error> UnsupportedKeys(const Project& project, const Service& service);
 
 // A compose release, read from the `com.docker.compose.version` label.
 struct ComposeVersion {

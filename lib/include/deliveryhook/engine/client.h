@@ -80,8 +80,10 @@ class Client final : public EngineApi {
       const std::vector<std::string>& label_filters, bool all = true) override;
   // GET /containers/{id}/json
   Result<ContainerInfo> InspectContainer(std::string_view id_or_name) override;
-  // POST /containers/create?name=...  body is the JSON create config. Returns the id.
-  Result<std::string> CreateContainer(std::string_view name, std::string_view body_json) override;
+  // POST /containers/create?name=...[&platform=]  body is the JSON create
+  // config. Returns the id. `platform` (e.g. "linux/amd64") only when given.
+  Result<std::string> CreateContainer(std::string_view name, std::string_view body_json,
+                                      std::string_view platform = {}) override;
   // POST /containers/{id}/start  (304 "already started" is success)
   Status StartContainer(std::string_view id) override;
   // POST /containers/{id}/stop[?t=]  (304 "already stopped" is success)
@@ -93,13 +95,18 @@ class Client final : public EngineApi {
                          bool remove_volumes = false) override;
   // POST /containers/{id}/rename?name=
   Status RenameContainer(std::string_view id, std::string_view new_name) override;
+  // PUT /containers/{id}/archive?path=[&copyUIDGID=true]  extracts the tar
+  // `tar` into the (created or running) container under `path`.
+  Status CopyToContainer(std::string_view id, std::string_view path, std::string tar,
+                         bool copy_uid_gid) override;
 
   // GET /images/{name}/json
   Result<ImageInfo> InspectImage(std::string_view reference) override;
   // POST /images/create?fromImage=&tag=  always names the tag or digest, sends
   // X-Registry-Auth from the docker config, and fails on an error line inside
-  // a 200 stream.
-  Status PullImage(std::string_view reference, const ProgressCallback& on_progress) override;
+  // a 200 stream. `platform` (e.g. "linux/arm64") is sent when given.
+  Status PullImage(std::string_view reference, const ProgressCallback& on_progress,
+                   std::string_view platform = {}) override;
   // POST /images/{image}/tag?repo=&tag=  points `reference` (which must
   // name a tag, not a digest) at the image `image_id`.
   Status TagImage(std::string_view image_id, std::string_view reference) override;

@@ -37,8 +37,8 @@ class EngineApi {
   virtual Result<std::vector<ContainerSummary>> ListContainers(
       const std::vector<std::string>& label_filters, bool all = true) = 0;
   virtual Result<ContainerInfo> InspectContainer(std::string_view id_or_name) = 0;
-  virtual Result<std::string> CreateContainer(std::string_view name,
-                                              std::string_view body_json) = 0;
+  virtual Result<std::string> CreateContainer(std::string_view name, std::string_view body_json,
+                                              std::string_view platform = {}) = 0;
   virtual Status StartContainer(std::string_view id) = 0;
   virtual Status StopContainer(std::string_view id,
                                std::optional<int> timeout_seconds = {}) = 0;
@@ -47,11 +47,14 @@ class EngineApi {
   virtual Status RemoveContainer(std::string_view id, bool force = false,
                                  bool remove_volumes = false) = 0;
   virtual Status RenameContainer(std::string_view id, std::string_view new_name) = 0;
+  virtual Status CopyToContainer(std::string_view id, std::string_view path, std::string tar,
+                                 bool copy_uid_gid) = 0;
   virtual Status ConnectNetwork(std::string_view network, std::string_view container_id,
                                 std::string_view endpoint_config_json) = 0;
 
   virtual Result<ImageInfo> InspectImage(std::string_view reference) = 0;
-  virtual Status PullImage(std::string_view reference, const ProgressCallback& on_progress) = 0;
+  virtual Status PullImage(std::string_view reference, const ProgressCallback& on_progress,
+                           std::string_view platform = {}) = 0;
   virtual Status TagImage(std::string_view image_id, std::string_view reference) = 0;
   virtual Result<std::string> BuildImage(const BuildOptions& options,
                                          const ProgressCallback& on_progress) = 0;
