@@ -137,7 +137,7 @@ bool IsHookSetting(const std::string& name) {
       "NOTIFY_ATTEMPTS", "NOTIFY_CA_FILE", "SECRET_KEY_FILE", "KEYS_FILE",
       "REQUIRE_OPT_IN", "AUTH_FAIL_LIMIT", "AUTH_FAIL_WINDOW_SECONDS",
       "TLS_CERT_FILE", "TLS_KEY_FILE", "STOP_GRACE_SECONDS", "READ_TIMEOUT_SECONDS",
-      "WRITE_TIMEOUT_SECONDS", "MAX_HEADER_BYTES", "MAX_HEADER_COUNT", "MAX_CONNECTIONS",
+      "WRITE_TIMEOUT_SECONDS", "HEADER_TIMEOUT_SECONDS", "BODY_TIMEOUT_SECONDS", "MAX_HEADER_BYTES", "MAX_HEADER_COUNT", "MAX_CONNECTIONS",
       "TRUSTED_PROXIES", "REPLAY_PER_KEY"};
   return kNames.count(name) != 0;
 }
@@ -192,6 +192,10 @@ deliveryhook::Result<Config> ConfigFromEnvironment(const std::map<std::string, s
        [&](long long v) { config.read_timeout_seconds = static_cast<int>(v); }},
       {"WRITE_TIMEOUT_SECONDS", 1, 300,
        [&](long long v) { config.write_timeout_seconds = static_cast<int>(v); }},
+      {"HEADER_TIMEOUT_SECONDS", 1, 300,
+       [&](long long v) { config.header_timeout_seconds = static_cast<int>(v); }},
+      {"BODY_TIMEOUT_SECONDS", 1, 300,
+       [&](long long v) { config.body_timeout_seconds = static_cast<int>(v); }},
       {"MAX_HEADER_BYTES", 1024, 1024 * 1024,
        [&](long long v) { config.max_header_bytes = static_cast<std::size_t>(v); }},
       {"MAX_HEADER_COUNT", 10, 10000,

@@ -54,6 +54,11 @@ struct Config {
   int stop_grace_seconds = 8;       // STOP_GRACE_SECONDS: running jobs' time to end on SIGTERM
   int read_timeout_seconds = 10;    // READ_TIMEOUT_SECONDS
   int write_timeout_seconds = 10;   // WRITE_TIMEOUT_SECONDS
+  // Total deadlines, however steadily the bytes come: a request's line and
+  // headers within HEADER_TIMEOUT_SECONDS of the accept (or of the previous
+  // answer), its body within BODY_TIMEOUT_SECONDS of its headers.
+  int header_timeout_seconds = 10;  // HEADER_TIMEOUT_SECONDS
+  int body_timeout_seconds = 10;    // BODY_TIMEOUT_SECONDS
   std::size_t max_header_bytes = 16 * 1024;  // MAX_HEADER_BYTES
   std::size_t max_header_count = 100;        // MAX_HEADER_COUNT
   std::size_t max_connections = 512;         // MAX_CONNECTIONS

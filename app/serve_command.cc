@@ -364,6 +364,8 @@ int Serve(bool dev_mode) {
   server_options.tls_key_file = config->tls_key_file;
   server_options.read_timeout_seconds = config->read_timeout_seconds;
   server_options.write_timeout_seconds = config->write_timeout_seconds;
+  server_options.header_timeout_seconds = config->header_timeout_seconds;
+  server_options.body_timeout_seconds = config->body_timeout_seconds;
   server_options.max_header_bytes = config->max_header_bytes;
   server_options.max_header_count = config->max_header_count;
   server_options.max_connections = config->max_connections;

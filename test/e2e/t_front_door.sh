@@ -4,13 +4,15 @@
 #   - 400 malformed or badly signed requests from one address trip the
 #     failure limit (429 with Retry-After), are logged in aggregate (one
 #     rate_limited line, counted in /metrics), and a valid trigger from that
-#     same address is still accepted at once (202 in under 2 s);
+#     same address is still accepted at once (202 in under 2 s), also while
+#     12 connections flood it with bad signatures at the same time;
 #   - /openapi.json and /docs: the unknown-route 404 without SHOW_DOCS;
 #   - a scoped key's pinned request for a container outside its scope gets
 #     the very answer of a name that does not exist;
-#   - a scoped key flooding signed requests for made-up targets, then filling
-#     its own share of the replay memory (REPLAY_PER_KEY=3), refuses only
-#     itself: another key still deploys;
+#   - a scoped key flooding signed requests for made-up targets (6,000 at
+#     most, 8 at once), then a key filling its own share of the replay memory
+#     (REPLAY_PER_KEY=3), refuses only itself: another key still deploys, and
+#     the hook's RSS grows by less than 16 MiB;
 #   - a request accepted once is refused as a replay after the hook restarts
 #     (the replay memory is in DATA_DIR; the database's mode is 0600);
 #   - a request refused with 503 (the hook's DOCKER_HOST a dead socket) says
@@ -59,6 +61,36 @@ assert_eq 5 "$(grep -c 'decision=unauthenticated' "$HOOK_LOG" || true)" "audit l
 metrics=$(curl -fsS --max-time 5 "$API_BASE/metrics")
 assert_contains "$metrics" "deliveryhook_auth_rate_limited_total 396" "refusals in /metrics"
 
+# --- ... and through a concurrent flood of them -------------------------------
+# 12 connections at once keep sending bad signatures from the same address for
+# 8 s; a valid trigger sent in the middle of it is still answered in under 2 s.
+python3 "$E2E_DIR/flood.py" 127.0.0.1 "$HOOK_PORT" 1000000 "$BODY" --parallel 12 --seconds 8 \
+  >"$WORK/flood.out" &
+flood_pid=$!
+limited() { curl -fsS --max-time 5 "$API_BASE/metrics" | awk '$1 == "deliveryhook_auth_rate_limited_total" {print $2}'; }
+for ((i = 0; i < 50; i++)); do  # until the flood is under way (the limiter refusing it)
+  [ "$(limited)" -gt 1000 ] && break
+  sleep 0.1
+done
+limited_before=$(limited)
+kill -0 "$flood_pid" 2>/dev/null || fail "the concurrent flood ended early: $(cat "$WORK/flood.out")"
+start=$(date +%s%N)
+sign_and_post /pull "{\"container_name\":\"$APP_NAME\"}"
+elapsed_ms=$((($(date +%s%N) - start) / 1000000))
+kill -0 "$flood_pid" 2>/dev/null || fail "the concurrent flood was over before the valid trigger was answered"
+assert_eq 202 "$RESP_CODE" "a valid trigger during a concurrent flood: $RESP_BODY"
+[ "$elapsed_ms" -lt 2000 ] || fail "the valid trigger took ${elapsed_ms} ms during the concurrent flood"
+wait "$flood_pid" || fail "the concurrent flood failed"
+answers=$(cat "$WORK/flood.out")
+refused=$(tr ' ' '\n' <<<"$answers" | awk -F: '$1 == 429 {print $2}')
+[ "${refused:-0}" -ge 100 ] || fail "the concurrent flood was not refused by the limiter: $answers"
+[ "$limited_before" -gt 1000 ] || fail "the limiter had not tripped on the flood (429s before the trigger: $limited_before)"
+assert_eq "429:$refused" "$answers" "the concurrent flood's answers (all refused by the limiter)"
+log "valid trigger accepted in ${elapsed_ms} ms during a concurrent flood ($answers)"
+accept_job "$RESP_BODY"
+wait_for_job "$JOB_ID" "$JOB_TOKEN"
+assert_eq succeeded "$JOB_STATE" "the deploy during the concurrent flood (error: $JOB_ERROR)"
+
 # --- nothing describes the API without SHOW_DOCS ------------------------------
 unknown=$(curl -sS --max-time 5 "$API_BASE/no-such-route")
 for path in /openapi.json /docs; do
@@ -80,6 +112,18 @@ assert_contains "$(cat "$HOOK_LOG")" "key=ci-elsewhere endpoint=/pull decision=d
   "the log says why"
 
 # --- a scoped key floods: it refuses only itself -----------------------------
+# The issue's attack: validly signed requests for made-up targets, each one
+# different, so none is a replay. None of them is remembered (none is
+# accepted), so the hook's memory stays bounded: its RSS grows by less than
+# 16 MiB (README, Security) over 6,000 of them, then ci-own fills its share.
+rss_kib() { awk '$1 == "VmRSS:" {print $2}' "/proc/$HOOK_PID/status"; }
+rss_before=$(rss_kib)
+answers=$(python3 "$E2E_DIR/flood.py" 127.0.0.1 "$HOOK_PORT" 6000 "{\"container_name\": \"$PREFIX-made-up-{i}\"}" \
+  --parallel 8 --seconds 20 --secret "$SCOPED_SECRET")
+# 404 for each made-up name; 429 while the key's requests in flight hold more
+# places than its share (8 at once, REPLAY_PER_KEY=3): it refuses only itself.
+[[ $answers =~ ^404:([0-9]+)( 429:([0-9]+))?$ ]] || fail "the scoped key's signed flood: $answers"
+[ $((BASH_REMATCH[1] + ${BASH_REMATCH[3]:-0})) -ge 1000 ] || fail "too few signed requests in the flood: $answers"
 for i in $(seq 30); do
   SIGN_SECRET=$SCOPED_SECRET sign_and_post /pull "{\"container_name\": \"$PREFIX-made-up-$i\"}"
   assert_eq 404 "$RESP_CODE" "made-up target $i"
@@ -94,6 +138,10 @@ assert_eq 429 "$RESP_CODE" "ci-own over its share: $RESP_BODY"
 assert_contains "$(json_get error <<<"$RESP_BODY")" "key \"ci-own\" sent more requests within the timestamp window" \
   "the refusal names the key's share"
 grep -qiE '^Retry-After: [0-9]+' "$WORK/headers" || fail "no Retry-After: $(cat "$WORK/headers")"
+rss_after=$(rss_kib)
+log "RSS ${rss_before} KiB before, ${rss_after} KiB after the scoped key's flood ($answers) and ci-own's full share"
+[ $((rss_after - rss_before)) -lt $((16 * 1024)) ] ||
+  fail "RSS grew by $((rss_after - rss_before)) KiB (bound: 16 MiB)"
 # Other bytes than the earlier requests of this key, whatever the clock says.
 sign_and_post /pull "{ \"container_name\": \"$APP_NAME\"}"
 assert_eq 202 "$RESP_CODE" "another key still deploys: $RESP_BODY"
