@@ -3,8 +3,11 @@
 #include <rapidjson/document.h>
 
 #include <algorithm>
-#include <charconv>
 #include <utility>
+
+#include "engine/url.h"
+#include "json_object.h"
+#include "util/json_fields.h"
 
 namespace delivery_hook::cli {
 namespace {
@@ -14,77 +17,35 @@ using deliveryhook::ErrorCode;
 using deliveryhook::engine::HttpRequest;
 using deliveryhook::engine::HttpResponse;
 
-// The URL without its userinfo ("http://user:pw@host" → "http://***@host"):
-// a password given in --url is never echoed.
-std::string Redacted(std::string_view url) {
-  const auto scheme_end = url.find("://");
-  if (scheme_end == std::string_view::npos) return std::string(url);
-  const std::size_t start = scheme_end + 3;
-  const auto authority_end = url.find_first_of("/?#", start);
-  const std::string_view authority = url.substr(start, authority_end == std::string_view::npos
-                                                           ? std::string_view::npos
-                                                           : authority_end - start);
-  const auto at = authority.rfind('@');
-  if (at == std::string_view::npos) return std::string(url);
-  return std::string(url.substr(0, start)) + "***" + std::string(url.substr(start + at));
-}
-
 Error BadUrl(std::string_view url, std::string_view why) {
-  return Error(ErrorCode::kInvalidArgument,
-               "invalid --url \"" + Redacted(url) + "\": " + std::string(why));
+  // A password given in --url is never echoed.
+  return Error(
+      ErrorCode::kInvalidArgument,
+      "invalid --url \"" + deliveryhook::engine::RedactUserinfo(url) + "\": " + std::string(why));
 }
 
-// JSON string contents for `text` (quotes, backslashes and control characters escaped).
-std::string JsonString(std::string_view text) {
-  std::string out = "\"";
-  for (char c : text) {
-    switch (c) {
-      case '"': out += "\\\""; break;
-      case '\\': out += "\\\\"; break;
-      case '\n': out += "\\n"; break;
-      case '\r': out += "\\r"; break;
-      case '\t': out += "\\t"; break;
-      default:
-        if (static_cast<unsigned char>(c) < 0x20) {
-          static constexpr char kHex[] = "0123456789abcdef";
-          out += "\\u00";
-          out += kHex[(c >> 4) & 0xf];
-          out += kHex[c & 0xf];
-        } else {
-          out += c;
-        }
-    }
-  }
-  return out + "\"";
-}
-
-std::string StringMember(const rapidjson::Value& object, const char* key) {
-  auto it = object.FindMember(key);
-  if (it == object.MemberEnd() || !it->value.IsString()) return {};
-  return {it->value.GetString(), it->value.GetStringLength()};
-}
+using deliveryhook::util::GetString;
 
 JobView JobFrom(const rapidjson::Value& object) {
   JobView job;
-  job.id = StringMember(object, "job_id");
-  job.token = StringMember(object, "job_token");
-  job.action = StringMember(object, "action");
-  job.container_name = StringMember(object, "container_name");
-  job.project = StringMember(object, "project");
-  job.service = StringMember(object, "service");
-  job.state = StringMember(object, "state");
-  job.step = StringMember(object, "step");
-  job.error = StringMember(object, "error");
-  job.image_id = StringMember(object, "image_id");
-  job.container_id = StringMember(object, "container_id");
-  if (auto it = object.FindMember("created_at"); it != object.MemberEnd() && it->value.IsInt64()) {
-    job.created_at = it->value.GetInt64();
+  job.id = GetString(object, "job_id");
+  job.token = GetString(object, "job_token");
+  job.action = GetString(object, "action");
+  job.container_name = GetString(object, "container_name");
+  job.project = GetString(object, "project");
+  job.service = GetString(object, "service");
+  job.state = GetString(object, "state");
+  job.step = GetString(object, "step");
+  job.error = GetString(object, "error");
+  job.image_id = GetString(object, "image_id");
+  job.container_id = GetString(object, "container_id");
+  if (const auto* created_at = deliveryhook::util::Find(object, "created_at");
+      created_at != nullptr && created_at->IsInt64()) {
+    job.created_at = created_at->GetInt64();
   }
-  if (auto it = object.FindMember("joined"); it != object.MemberEnd() && it->value.IsBool()) {
-    job.joined = it->value.GetBool();
-  }
-  if (auto it = object.FindMember("log"); it != object.MemberEnd() && it->value.IsArray()) {
-    for (const auto& line : it->value.GetArray()) {
+  job.joined = deliveryhook::util::GetBool(object, "joined");
+  if (const auto* log = deliveryhook::util::Find(object, "log"); log != nullptr && log->IsArray()) {
+    for (const auto& line : log->GetArray()) {
       if (line.IsString()) job.log.emplace_back(line.GetString(), line.GetStringLength());
     }
   }
@@ -143,37 +104,10 @@ deliveryhook::Result<HookUrl> ParseHookUrl(std::string_view url) {
     while (!path.empty() && path.back() == '/') path.remove_suffix(1);
     parsed.prefix = std::string(path);
   }
-  if (authority.find('@') != std::string_view::npos) {
-    return BadUrl(url, "credentials in the URL are not supported");
-  }
-  std::string_view port;
-  if (!authority.empty() && authority.front() == '[') {
-    const auto close = authority.find(']');
-    if (close == std::string_view::npos) return BadUrl(url, "unterminated IPv6 address");
-    parsed.host = std::string(authority.substr(1, close - 1));
-    std::string_view after = authority.substr(close + 1);
-    if (!after.empty()) {
-      if (after.front() != ':') return BadUrl(url, "malformed address");
-      port = after.substr(1);
-      if (port.empty()) return BadUrl(url, "empty port");
-    }
-  } else if (const auto colon = authority.rfind(':'); colon != std::string_view::npos) {
-    parsed.host = std::string(authority.substr(0, colon));
-    port = authority.substr(colon + 1);
-    if (port.empty()) return BadUrl(url, "empty port");
-  } else {
-    parsed.host = std::string(authority);
-  }
-  if (parsed.host.empty()) return BadUrl(url, "missing host");
-  if (parsed.host.find('@') != std::string::npos) return BadUrl(url, "credentials in the URL are not supported");
-  if (!port.empty()) {
-    int value = 0;
-    const auto [end, ec] = std::from_chars(port.data(), port.data() + port.size(), value);
-    if (ec != std::errc() || end != port.data() + port.size() || value <= 0 || value > 65535) {
-      return BadUrl(url, "invalid port \"" + std::string(port) + "\"");
-    }
-    parsed.port = value;
-  }
+  auto authority_parts = deliveryhook::engine::ParseAuthority(authority);
+  if (!authority_parts) return BadUrl(url, authority_parts.error().message());
+  parsed.host = std::move(authority_parts->host);
+  if (authority_parts->port != 0) parsed.port = authority_parts->port;
   return parsed;
 }
 
@@ -228,22 +162,22 @@ bool ApplyJobEvent(std::string_view line, JobView& job) {
   rapidjson::Document event;
   event.Parse(line.data(), line.size());
   if (event.HasParseError() || !event.IsObject()) return false;
-  const std::string type = StringMember(event, "event");
+  const std::string type = GetString(event, "event");
   if (type == "job") {
     JobView full = JobFrom(event);
     if (full.id.empty()) return false;
     full.token = job.token;
     job = std::move(full);
   } else if (type == "state") {
-    job.state = StringMember(event, "state");
-    job.step = StringMember(event, "step");
-    job.error = StringMember(event, "error");
-    job.image_id = StringMember(event, "image_id");
-    job.container_id = StringMember(event, "container_id");
+    job.state = GetString(event, "state");
+    job.step = GetString(event, "step");
+    job.error = GetString(event, "error");
+    job.image_id = GetString(event, "image_id");
+    job.container_id = GetString(event, "container_id");
   } else if (type == "step") {
-    job.step = StringMember(event, "step");
+    job.step = GetString(event, "step");
   } else if (type == "log") {
-    job.log.push_back(StringMember(event, "line"));
+    job.log.push_back(GetString(event, "line"));
     if (job.log.size() > kKeptLogLines) job.log.erase(job.log.begin());
   } else {
     return false;
@@ -255,7 +189,7 @@ std::string ErrorMessageOf(const HttpResponse& response) {
   rapidjson::Document document;
   document.Parse(response.body.data(), response.body.size());
   if (!document.HasParseError() && document.IsObject()) {
-    std::string error = StringMember(document, "error");
+    std::string error = GetString(document, "error");
     if (!error.empty()) return error;
   }
   constexpr std::size_t kShown = 200;

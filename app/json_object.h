@@ -8,6 +8,7 @@
 
 #include <functional>
 #include <string>
+#include <string_view>
 
 namespace delivery_hook {
 
@@ -27,6 +28,15 @@ inline std::string JsonObject(const std::function<void(JsonWriter&)>& fill) {
 inline void Field(JsonWriter& w, const char* key, const std::string& value) {
   w.Key(key);
   w.String(value.c_str(), static_cast<rapidjson::SizeType>(value.size()));
+}
+
+// `text` as a JSON string, quotes included, escaped like every answer: for the
+// bodies the CLI spells by hand ({"container_name": "web-1"}).
+inline std::string JsonString(std::string_view text) {
+  rapidjson::StringBuffer buffer;
+  JsonWriter writer(buffer);
+  writer.String(text.data(), static_cast<rapidjson::SizeType>(text.size()));
+  return {buffer.GetString(), buffer.GetSize()};
 }
 
 }  // namespace delivery_hook

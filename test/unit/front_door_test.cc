@@ -20,6 +20,7 @@
 #include "deliveryhook/webhook/verifier.h"
 #include "config.h"
 #include "request_log.h"
+#include "signed_request.h"
 #include "webhook_handler.h"
 
 namespace delivery_hook {
@@ -307,15 +308,7 @@ class FrontDoorHandlerTest : public ::testing::Test {
   static IncomingRequest Signed(const std::string& secret, const std::string& body,
                                 const std::string& client = "10.0.0.1",
                                 std::int64_t timestamp = kNow) {
-    IncomingRequest request;
-    request.method = "POST";
-    request.path = "/pull";
-    request.client_address = client;
-    request.body = body;
-    request.headers["x-timestamp"] = std::to_string(timestamp);
-    request.headers["x-signature"] =
-        deliveryhook::webhook::HmacSha256Hex(secret, body + std::to_string(timestamp));
-    return request;
+    return test_support::SignedPost("/pull", body, secret, timestamp, client);
   }
   static std::string Body(const std::string& container) {
     return R"({"container_name": ")" + container + R"("})";

@@ -40,7 +40,8 @@ jobs::Job FinishedJob(jobs::JobState state = jobs::JobState::kSucceeded, std::st
 class FakeTransport : public engine::Transport {
  public:
   std::vector<Result<HttpResponse>> script;
-  std::chrono::milliseconds hang{0};
+  // While held, every Send blocks until Release(): a receiver that does not answer.
+  bool held = false;
 
   Result<HttpResponse> Send(const HttpRequest& request, const engine::BodyChunkCallback&) override {
     std::unique_lock lock(mutex_);
@@ -51,11 +52,23 @@ class FakeTransport : public engine::Transport {
       answer = script.front();
       script.erase(script.begin());
     }
-    if (hang.count() > 0) {
-      lock.unlock();
-      std::this_thread::sleep_for(hang);
-    }
+    arrived_.notify_all();
+    released_.wait(lock, [this] { return !held; });
     return answer;
+  }
+
+  void Release() {
+    {
+      std::lock_guard lock(mutex_);
+      held = false;
+    }
+    released_.notify_all();
+  }
+  // Waits until `count` requests have reached the transport.
+  bool WaitForRequests(std::size_t count) {
+    std::unique_lock lock(mutex_);
+    return arrived_.wait_for(lock, std::chrono::seconds(10),
+                             [&] { return requests_.size() >= count; });
   }
 
   static Result<HttpResponse> Status(int code) {
@@ -74,6 +87,8 @@ class FakeTransport : public engine::Transport {
 
  private:
   std::mutex mutex_;
+  std::condition_variable arrived_;
+  std::condition_variable released_;
   std::vector<HttpRequest> requests_;
   std::vector<Clock::time_point> times_;
 };
@@ -210,24 +225,29 @@ TEST(NotifyRetries, AClientErrorIsFinal) {
 
 TEST(NotifyQueue, ASlowReceiverNeverBlocksTheCallerNorTheOthers) {
   auto slow = std::make_shared<FakeTransport>();
-  slow->hang = std::chrono::milliseconds(300);
-  NotifierOptions options = FastOptions();
-  options.max_pending = 2;
+  slow->held = true;
   std::vector<std::string> log;
-  options = FastOptions(&log);
+  NotifierOptions options = FastOptions(&log);
   options.max_pending = 2;
   {
     Notifier notifier({{Format::kGeneric, "http://127.0.0.1:1/slow", ""},
                        {Format::kSlack, "http://127.0.0.1:1/slack", ""}},
                       slow, options);
-    const auto start = Clock::now();
-    for (int i = 0; i < 6; ++i) notifier.Notify(FinishedJob());
+    auto start = Clock::now();
+    notifier.Notify(FinishedJob());
     EXPECT_LT(Clock::now() - start, std::chrono::milliseconds(100));
+    // Both receivers hold the first notification in flight before the rest arrive.
+    ASSERT_TRUE(slow->WaitForRequests(2));
+    start = Clock::now();
+    for (int i = 1; i < 6; ++i) notifier.Notify(FinishedJob());
+    EXPECT_LT(Clock::now() - start, std::chrono::milliseconds(100));
+    slow->Release();
   }
   // Per receiver: one in flight, two waiting; the other three dropped.
   int dropped = 0;
   for (const auto& line : log) dropped += line.find("event=notify_dropped") == 0;
-  EXPECT_GE(dropped, 6);
+  EXPECT_EQ(dropped, 6);
+  EXPECT_EQ(slow->requests().size(), 6u);  // the waiting ones were still delivered
 }
 
 TEST(NotifyQueue, StoppingCutsRetriesShort) {
@@ -240,7 +260,7 @@ TEST(NotifyQueue, StoppingCutsRetriesShort) {
   {
     Notifier notifier({{Format::kSlack, "http://127.0.0.1:1/s", ""}}, transport, options);
     notifier.Notify(FinishedJob());
-    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    ASSERT_TRUE(transport->WaitForRequests(1));  // the first attempt went out
   }
   EXPECT_LT(Clock::now() - start, std::chrono::seconds(5));
   EXPECT_EQ(transport->requests().size(), 1u);

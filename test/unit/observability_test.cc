@@ -9,11 +9,13 @@
 #include <thread>
 
 #include "config.h"
+#include "deliveryhook/jobs/job_store.h"
 #include "health.h"
 #include "metrics.h"
 #include "openapi.h"
 #include "request_log.h"
 #include "routes.h"
+#include "signed_request.h"
 #include "webhook_handler.h"
 
 namespace delivery_hook {
@@ -266,15 +268,7 @@ IncomingRequest Get(const std::string& path) {
 }
 
 IncomingRequest SignedPull(const std::string& body) {
-  IncomingRequest request;
-  request.method = "POST";
-  request.path = "/pull";
-  request.body = body;
-  request.client_address = "127.0.0.1";
-  request.headers["x-timestamp"] = std::to_string(kNow);
-  request.headers["x-signature"] =
-      deliveryhook::webhook::HmacSha256Hex(kSecret, body + std::to_string(kNow));
-  return request;
+  return test_support::SignedPost("/pull", body, kSecret, kNow, "127.0.0.1");
 }
 
 std::string HeaderOf(const Reply& reply, const std::string& name) {
@@ -322,16 +316,10 @@ std::string WaitForJob(WebhookHandler& handler, const std::string& job_id,
                        const std::string& token) {
   IncomingRequest status = Get("/jobs/" + job_id);
   status.headers["authorization"] = "Bearer " + token;
-  for (int i = 0; i < 400; ++i) {
-    Reply reply = handler.Handle(status);
-    rapidjson::Document json;
-    json.Parse(reply.body.c_str());
-    if (json.IsObject() && json.HasMember("finished_at") && json["finished_at"].GetInt64() != 0) {
-      return reply.body;
-    }
-    std::this_thread::sleep_for(std::chrono::milliseconds(5));
-  }
-  return "<not finished>";
+  // A final job has its finished_at: both are set in one update of the store.
+  const auto job = handler.store().WaitUntilFinal(job_id, std::chrono::seconds(10));
+  if (!job || !deliveryhook::jobs::IsFinal(job->state)) return "<not finished>";
+  return handler.Handle(status).body;
 }
 
 TEST(RequestId, SaneHeadersAreKeptOthersReplaced) {

@@ -8,6 +8,7 @@
 
 #include "deliveryhook/webhook/keys.h"
 #include "request_log.h"
+#include "signed_request.h"
 #include "webhook_handler.h"
 
 namespace delivery_hook {
@@ -86,26 +87,12 @@ class KeysHandlerTest : public ::testing::Test {
 
   static IncomingRequest Signed(const std::string& secret, const std::string& container,
                                 const std::string& client = "10.0.0.1") {
-    IncomingRequest request;
-    request.method = "POST";
-    request.path = "/pull";
-    request.client_address = client;
-    request.body = R"({"container_name": ")" + container + R"("})";
-    request.headers["x-timestamp"] = std::to_string(kNow);
-    request.headers["x-signature"] =
-        deliveryhook::webhook::HmacSha256Hex(secret, request.body + std::to_string(kNow));
-    return request;
+    return test_support::SignedPost("/pull", R"({"container_name": ")" + container + R"("})",
+                                    secret, kNow, client);
   }
 
   static IncomingRequest SignedRead(const std::string& secret, const std::string& path) {
-    IncomingRequest request;
-    request.method = "GET";
-    request.path = path;
-    request.client_address = "10.0.0.1";
-    request.headers["x-timestamp"] = std::to_string(kNow);
-    request.headers["x-signature"] =
-        deliveryhook::webhook::HmacSha256Hex(secret, path + std::to_string(kNow));
-    return request;
+    return test_support::SignedGet(path, secret, kNow, "10.0.0.1");
   }
 
   static std::string Field(const Reply& reply, const char* name) {

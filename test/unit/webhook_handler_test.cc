@@ -109,21 +109,15 @@ TEST_F(HandlerTest, AcceptsASignedPullAndRunsTheJob) {
   status.method = "GET";
   status.path = "/jobs/" + job_id;
   status.headers["authorization"] = "Bearer " + token;
-  std::string state;
-  for (int i = 0; i < 200 && state != "succeeded"; ++i) {
-    Reply job = handler.Handle(status);
-    ASSERT_EQ(job.status, 200);
-    rapidjson::Document job_json;
-    job_json.Parse(job.body.c_str());
-    state = job_json["state"].GetString();
-    if (state == "succeeded") {
-      EXPECT_EQ(std::string(job_json["image_id"].GetString()), "sha256:new");
-      ASSERT_EQ(job_json["log"].Size(), 1u);  // the layer's lines collapse
-      EXPECT_EQ(std::string(job_json["log"][0].GetString()), "layer1: Downloading 2/2");
-    }
-    std::this_thread::sleep_for(std::chrono::milliseconds(5));
-  }
-  EXPECT_EQ(state, "succeeded");
+  ASSERT_TRUE(handler.store().WaitUntilFinal(job_id, std::chrono::seconds(10)).has_value());
+  Reply job = handler.Handle(status);
+  ASSERT_EQ(job.status, 200);
+  rapidjson::Document job_json;
+  job_json.Parse(job.body.c_str());
+  ASSERT_EQ(std::string(job_json["state"].GetString()), "succeeded") << job.body;
+  EXPECT_EQ(std::string(job_json["image_id"].GetString()), "sha256:new");
+  ASSERT_EQ(job_json["log"].Size(), 1u);  // the layer's lines collapse
+  EXPECT_EQ(std::string(job_json["log"][0].GetString()), "layer1: Downloading 2/2");
   EXPECT_EQ(recorder_.deployed, std::vector<std::string>{"pull web"});
 }
 
@@ -311,15 +305,26 @@ struct Gate {
   std::mutex mutex;
   std::condition_variable opened;
   bool open = false;
+  std::condition_variable started_cv;  // signalled when a deploy starts waiting
+  int started = 0;                     // deploys the worker has begun
   int deploys = 0;
   std::string last_error;
 };
+
+// Blocks until the worker has begun `count` deploys (so it has taken those jobs).
+void WaitForStarted(Gate& gate, int count) {
+  std::unique_lock lock(gate.mutex);
+  ASSERT_TRUE(gate.started_cv.wait_for(lock, std::chrono::seconds(10),
+                                       [&] { return gate.started >= count; }));
+}
 
 DeployBackend GatedBackend(Gate* gate, bool fail = false) {
   DeployBackend backend = FakeBackend(nullptr);
   backend.deploy = [gate, fail](const Target&, Action, const deliveryhook::deploy::ProgressSink& sink)
       -> Result<DeployOutcome> {
     std::unique_lock lock(gate->mutex);
+    ++gate->started;
+    gate->started_cv.notify_all();
     gate->opened.wait(lock, [&] { return gate->open; });
     ++gate->deploys;
     if (fail) {
@@ -348,11 +353,7 @@ TEST_F(HandlerTest, RequestsForAQueuedServiceJoinItsJob) {
       job_ids.push_back(json["job_id"].GetString());
       // Until the worker takes the first job, a second request would join it
       // rather than queue behind it: wait, so the test does not race it.
-      for (int t = 0; i == 0 && t < 400 &&
-                      handler.store().Get(job_ids[0])->state != deliveryhook::jobs::JobState::kRunning;
-           ++t) {
-        std::this_thread::sleep_for(std::chrono::milliseconds(5));
-      }
+      if (i == 0) WaitForStarted(gate, 1);
     }
     // The first job is running (blocked); every later one joined one queued job.
     EXPECT_EQ(std::set<std::string>(job_ids.begin() + 1, job_ids.end()).size(), 1u);
@@ -362,7 +363,8 @@ TEST_F(HandlerTest, RequestsForAQueuedServiceJoinItsJob) {
     }
     gate.opened.notify_all();
   }
-  EXPECT_LE(gate.deploys, 2);
+  // The running job and the one queued job that all the others joined.
+  EXPECT_EQ(gate.deploys, 2);
 }
 
 TEST_F(HandlerTest, QueuedJobsAreJoinedOnlyWithTheSamePin) {
@@ -382,9 +384,7 @@ TEST_F(HandlerTest, QueuedJobsAreJoinedOnlyWithTheSamePin) {
     };
     const std::string running = trigger("");
     // Wait for the worker to take the first job, so the rest stay queued.
-    for (int i = 0; i < 400 && handler.store().Get(running)->state != deliveryhook::jobs::JobState::kRunning; ++i) {
-      std::this_thread::sleep_for(std::chrono::milliseconds(5));
-    }
+    WaitForStarted(gate, 1);
     const std::string v2 = R"(, "image": "127.0.0.1:5000/app:v2")";
     const std::string v3 = R"(, "image": "127.0.0.1:5000/app:v3")";
     const std::string v2_checked = v2 + R"(, "digest": ")" + kDigestA + "\"";

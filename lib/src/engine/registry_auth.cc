@@ -10,6 +10,7 @@
 #include <sstream>
 
 #include "util/base64.h"
+#include "util/json_fields.h"
 
 namespace deliveryhook::engine {
 namespace {
@@ -34,12 +35,7 @@ void WriteAuthConfig(rapidjson::Writer<rapidjson::StringBuffer>& writer, const A
   writer.EndObject();
 }
 
-std::string Member(const rapidjson::Value& object, const char* name) {
-  if (!object.IsObject()) return {};
-  const auto it = object.FindMember(name);
-  if (it == object.MemberEnd() || !it->value.IsString()) return {};
-  return std::string(it->value.GetString(), it->value.GetStringLength());
-}
+using util::GetString;
 
 // config.json, parsed; nullopt when there is none.
 Result<std::optional<rapidjson::Document>> LoadConfig(const std::string& dir) {
@@ -57,21 +53,15 @@ Result<std::optional<rapidjson::Document>> LoadConfig(const std::string& dir) {
   return std::optional<rapidjson::Document>(std::move(doc));
 }
 
-const rapidjson::Value* ObjectMember(const rapidjson::Value& object, const char* name) {
-  const auto it = object.FindMember(name);
-  if (it == object.MemberEnd() || !it->value.IsObject()) return nullptr;
-  return &it->value;
-}
-
 // auths[key] -> AuthConfig: "auth" is base64(user:password).
 Result<AuthConfig> DecodeFileEntry(const std::string& key, const rapidjson::Value& entry) {
   AuthConfig config;
-  config.username = Member(entry, "username");
-  config.password = Member(entry, "password");
-  config.email = Member(entry, "email");
-  config.identity_token = Member(entry, "identitytoken");
-  config.registry_token = Member(entry, "registrytoken");
-  const std::string auth = Member(entry, "auth");
+  config.username = GetString(entry, "username");
+  config.password = GetString(entry, "password");
+  config.email = GetString(entry, "email");
+  config.identity_token = GetString(entry, "identitytoken");
+  config.registry_token = GetString(entry, "registrytoken");
+  const std::string auth = GetString(entry, "auth");
   if (!auth.empty()) {
     const auto decoded = util::Base64Decode(auth);
     const auto colon = decoded ? decoded->find(':') : std::string::npos;
@@ -165,12 +155,12 @@ Result<AuthConfig> CredentialStore::FromHelper(const std::string& helper, const 
     return Error(ErrorCode::kUnauthenticated, "credential helper " + program + " printed malformed JSON");
   }
   AuthConfig config;
-  const std::string username = Member(doc, "Username");
+  const std::string username = GetString(doc, "Username");
   if (username == kTokenUsername) {
-    config.identity_token = Member(doc, "Secret");
+    config.identity_token = GetString(doc, "Secret");
   } else {
     config.username = username;
-    config.password = Member(doc, "Secret");
+    config.password = GetString(doc, "Secret");
   }
   config.server_address = server;
   return config;
@@ -202,15 +192,17 @@ Result<AuthConfig> CredentialStore::Get(std::string_view domain) const {
   const rapidjson::Document& config = **loaded;
   const std::string key = AuthConfigKey(domain);
 
-  if (const auto* helpers = ObjectMember(config, "credHelpers")) {
-    const std::string helper = Member(*helpers, key.c_str());
+  if (const auto* helpers = util::FindObject(config, "credHelpers")) {
+    const std::string helper = GetString(*helpers, key.c_str());
     if (!helper.empty()) return FromHelper(helper, key);
   }
-  if (const std::string store = Member(config, "credsStore"); !store.empty()) {
+  if (const std::string store = GetString(config, "credsStore"); !store.empty()) {
     return FromHelper(store, key);
   }
-  if (const auto* auths = ObjectMember(config, "auths")) {
-    if (const auto* entry = ObjectMember(*auths, key.c_str())) return DecodeFileEntry(key, *entry);
+  if (const auto* auths = util::FindObject(config, "auths")) {
+    if (const auto* entry = util::FindObject(*auths, key.c_str())) {
+      return DecodeFileEntry(key, *entry);
+    }
     const std::string hostname = ConvertToHostname(key);
     for (const auto& member : auths->GetObject()) {
       const std::string name(member.name.GetString(), member.name.GetStringLength());
@@ -230,13 +222,13 @@ Result<std::map<std::string, AuthConfig>> CredentialStore::GetAll() const {
   const rapidjson::Document& config = **loaded;
 
   std::vector<std::string> keys;
-  if (const auto* auths = ObjectMember(config, "auths")) {
+  if (const auto* auths = util::FindObject(config, "auths")) {
     for (const auto& member : auths->GetObject()) keys.emplace_back(member.name.GetString());
   }
-  if (const std::string store = Member(config, "credsStore"); !store.empty()) {
+  if (const std::string store = GetString(config, "credsStore"); !store.empty()) {
     if (auto listed = ListHelper(store)) keys.insert(keys.end(), listed->begin(), listed->end());
   }
-  if (const auto* helpers = ObjectMember(config, "credHelpers")) {
+  if (const auto* helpers = util::FindObject(config, "credHelpers")) {
     for (const auto& member : helpers->GetObject()) keys.emplace_back(member.name.GetString());
   }
   for (const auto& key : keys) {

@@ -1,11 +1,12 @@
-// Endpoint parsing and the transport-neutral parts of HttpResponse.
+// Endpoint parsing (its authority by engine/url.h) and HttpResponse's transport-neutral parts.
 #include <cctype>
-#include <charconv>
 #include <cstdlib>
 #include <string>
 #include <string_view>
+#include <utility>
 
 #include "deliveryhook/engine/transport.h"
+#include "engine/url.h"
 
 namespace deliveryhook::engine {
 
@@ -56,37 +57,12 @@ Result<Endpoint> Endpoint::Parse(std::string_view docker_host) {
     }
     authority = authority.substr(0, slash);
   }
-  std::string_view host;
-  std::string_view port;
-  if (!authority.empty() && authority.front() == '[') {  // [ipv6]:port
-    const auto close = authority.find(']');
-    if (close == std::string_view::npos) return BadHost(docker_host, "unterminated IPv6 address");
-    host = authority.substr(1, close - 1);
-    std::string_view after = authority.substr(close + 1);
-    if (!after.empty()) {
-      if (after.front() != ':') return BadHost(docker_host, "malformed address");
-      port = after.substr(1);
-    }
-  } else {
-    const auto colon = authority.rfind(':');
-    if (colon != std::string_view::npos) {
-      host = authority.substr(0, colon);
-      port = authority.substr(colon + 1);
-    } else {
-      host = authority;
-    }
-  }
-  if (host.empty()) return BadHost(docker_host, "missing host");
+  auto parsed =
+      ParseAuthority(authority, {.empty_port_is_default = true, .refuse_userinfo = false});
+  if (!parsed) return BadHost(docker_host, parsed.error().message());
   endpoint.kind = Kind::kTcp;
-  endpoint.host = std::string(host);
-  if (!port.empty()) {
-    int value = 0;
-    const auto [end, ec] = std::from_chars(port.data(), port.data() + port.size(), value);
-    if (ec != std::errc() || end != port.data() + port.size() || value <= 0 || value > 65535) {
-      return BadHost(docker_host, "invalid port \"" + std::string(port) + "\"");
-    }
-    endpoint.port = value;
-  }
+  endpoint.host = std::move(parsed->host);
+  if (parsed->port != 0) endpoint.port = parsed->port;
   return endpoint;
 }
 

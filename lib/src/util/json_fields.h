@@ -19,10 +19,18 @@ inline const rapidjson::Value* Find(const rapidjson::Value& object, const char* 
   return &it->value;
 }
 
-// The string member `key`, or "" when it is missing or no string.
+// The string member `key` (the whole string, embedded NULs included), or ""
+// when it is missing or no string.
 inline std::string GetString(const rapidjson::Value& object, const char* key) {
   const rapidjson::Value* value = Find(object, key);
-  return value != nullptr && value->IsString() ? value->GetString() : "";
+  if (value == nullptr || !value->IsString()) return {};
+  return {value->GetString(), value->GetStringLength()};
+}
+
+// The object member `key`; null when it is missing or no object.
+inline const rapidjson::Value* FindObject(const rapidjson::Value& object, const char* key) {
+  const rapidjson::Value* value = Find(object, key);
+  return value != nullptr && value->IsObject() ? value : nullptr;
 }
 
 // The boolean member `key`, or false when it is missing or no boolean.
