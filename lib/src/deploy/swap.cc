@@ -56,7 +56,11 @@ class Swap {
     const std::string temporary_name =
         TemporaryNameFor(plan_.old_container.id, plan_.container_name);
     auto created = CreateReplacingLeftover(temporary_name);
-    if (!created) return created.error();
+    if (!created) {
+      // Nothing was made, but the pull or build already moved the tag.
+      RestoreImageTag();
+      return created.error();
+    }
     new_id_ = *created;
     new_name_ = temporary_name;
     Reached(Checkpoint::kCreated);
