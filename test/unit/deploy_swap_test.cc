@@ -154,6 +154,28 @@ TEST_F(SwapTest, ACreateThatFailsLeavesAnUnmovedTagAlone) {
   EXPECT_EQ(engine_.TagOf(kImage), "sha256:old");
 }
 
+// A `docker compose up -d` run while a start-first swap verifies takes the
+// two containers for one replica too many and removes the old one: the
+// verified new one takes the service's name rather than being dropped too.
+TEST_F(SwapTest, StartFirstTakesOverWhenTheOldContainerWasRemovedMeanwhile) {
+  const std::string compose_removes_old = std::string("RemoveContainer ") + kOld + " force";
+  events_.on_checkpoint = [this](Checkpoint at) {
+    checkpoints_.push_back(std::string(ToString(at)));
+    if (at == Checkpoint::kStarted) ASSERT_TRUE(engine_.RemoveContainer(kOld, /*force=*/true));
+  };
+  auto swapped = Run(SwapOrder::kStartFirst);
+  ASSERT_TRUE(swapped) << swapped.error();
+  EXPECT_EQ(*swapped, "new1");
+  EXPECT_THAT(engine_.calls(),
+              ElementsAre(kCreate, kStartNew, compose_removes_old, kVerify, kStopOld, kNameNew));
+  EXPECT_THAT(engine_.Containers(), ElementsAre(kNewServing));
+  EXPECT_EQ(engine_.TagOf(kImage), "sha256:new");
+  EXPECT_THAT(checkpoints_, ElementsAre("created", "started", "renamed"));
+  EXPECT_THAT(logs_, ::testing::Contains(
+                         "the old container was removed by someone else; the new one takes its "
+                         "name"));
+}
+
 // A failure injected at one call: the calls up to it, then the undoing.
 struct FaultCase {
   const char* name;

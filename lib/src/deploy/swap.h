@@ -13,6 +13,9 @@
 //   InspectContainer(new) until verified, StopContainer(old),
 //   RenameContainer(old -> aside), RenameContainer(new -> name),
 //   RemoveContainer(old).
+// A start-first swap whose old container was removed by someone else while
+// the new one was verified (a `docker compose up -d` run meanwhile does so)
+// gives the new one the service's name and succeeds.
 //
 // A failure to create the new container changes nothing on the host.
 // A failure before the old container was stopped abandons the swap: the new
