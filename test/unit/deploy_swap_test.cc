@@ -36,6 +36,7 @@ const std::string kRemoveNew = "RemoveContainer new1 force";
 const std::string kNameOldBack = std::string("RenameContainer ") + kOld + " web-1";
 const std::string kTagBack = std::string("TagImage sha256:old ") + kImage;
 const std::string kStartOld = std::string("StartContainer ") + kOld;
+const std::string kConnect = "ConnectNetwork shop_back new1";
 
 const std::string kOldServing = std::string("web-1 ") + kOld + " running";
 const std::string kNewServing = "web-1 new1 running";
@@ -119,6 +120,62 @@ TEST_F(SwapTest, ALeftoverUnderTheTemporaryNameIsReplaced) {
   EXPECT_THAT(engine_.Containers(), ElementsAre(kNewServing));
 }
 
+// The pull moved the tag before the swap began; a create that fails even
+// after the leftover was removed still points it back, in either order.
+TEST_F(SwapTest, ACreateThatFailsAfterRemovingALeftoverPointsTheTagBack) {
+  for (SwapOrder order : {SwapOrder::kStopFirst, SwapOrder::kStartFirst}) {
+    RecordingEngine engine;
+    engine.AddContainer({kOld, "web-1", "sha256:old", true, ""});
+    engine.AddContainer({"leftover0000", kTemporary, "sha256:new", false, ""});
+    engine.SetTag(kImage, "sha256:new");
+    engine.FailOn(kCreate, Error(ErrorCode::kConflict, "name in use", 409));
+    engine.FailOn(kCreate, Error(ErrorCode::kNotFound, "No such image: sha256:new", 404));
+    plan_.order = order;
+    auto swapped = RunSwap(engine, plan_, events_);
+    ASSERT_FALSE(swapped);
+    EXPECT_EQ(swapped.error().message(), "No such image: sha256:new");
+    EXPECT_FALSE(swapped.error().rolled_back());
+    EXPECT_THAT(engine.calls(),
+                ElementsAre(kCreate, std::string("InspectContainer ") + kTemporary,
+                            "RemoveContainer leftover0000 force", kCreate, kTagBack));
+    EXPECT_THAT(engine.Containers(), ElementsAre(kOldServing));
+    EXPECT_EQ(engine.TagOf(kImage), "sha256:old");
+  }
+}
+
+// A failed create when the tag never moved (the old container already runs
+// the image) has nothing to point back.
+TEST_F(SwapTest, ACreateThatFailsLeavesAnUnmovedTagAlone) {
+  plan_.image_id = "sha256:old";
+  engine_.SetTag(kImage, "sha256:old");
+  engine_.FailOn(kCreate, Boom());
+  ASSERT_FALSE(Run(SwapOrder::kStopFirst));
+  EXPECT_THAT(engine_.calls(), ElementsAre(kCreate));
+  EXPECT_EQ(engine_.TagOf(kImage), "sha256:old");
+}
+
+// A `docker compose up -d` run while a start-first swap verifies takes the
+// two containers for one replica too many and removes the old one: the
+// verified new one takes the service's name rather than being dropped too.
+TEST_F(SwapTest, StartFirstTakesOverWhenTheOldContainerWasRemovedMeanwhile) {
+  const std::string compose_removes_old = std::string("RemoveContainer ") + kOld + " force";
+  events_.on_checkpoint = [this](Checkpoint at) {
+    checkpoints_.push_back(std::string(ToString(at)));
+    if (at == Checkpoint::kStarted) ASSERT_TRUE(engine_.RemoveContainer(kOld, /*force=*/true));
+  };
+  auto swapped = Run(SwapOrder::kStartFirst);
+  ASSERT_TRUE(swapped) << swapped.error();
+  EXPECT_EQ(*swapped, "new1");
+  EXPECT_THAT(engine_.calls(),
+              ElementsAre(kCreate, kStartNew, compose_removes_old, kVerify, kStopOld, kNameNew));
+  EXPECT_THAT(engine_.Containers(), ElementsAre(kNewServing));
+  EXPECT_EQ(engine_.TagOf(kImage), "sha256:new");
+  EXPECT_THAT(checkpoints_, ElementsAre("created", "started", "renamed"));
+  EXPECT_THAT(logs_, ::testing::Contains(
+                         "the old container was removed by someone else; the new one takes its "
+                         "name"));
+}
+
 // A failure injected at one call: the calls up to it, then the undoing.
 struct FaultCase {
   const char* name;
@@ -135,6 +192,7 @@ class SwapFaultTest : public SwapTest, public ::testing::WithParamInterface<Faul
 
 TEST_P(SwapFaultTest, UndoesWhatItDidAndTheOldContainerServes) {
   const FaultCase& c = GetParam();
+  if (c.failing_call == kConnect) plan_.spec.later_networks = {{"shop_back", "{}"}};
   engine_.FailOn(c.failing_call, Boom());
   auto swapped = Run(c.order);
   ASSERT_FALSE(swapped);
@@ -142,15 +200,20 @@ TEST_P(SwapFaultTest, UndoesWhatItDidAndTheOldContainerServes) {
   EXPECT_EQ(swapped.error().rolled_back(), c.rolled_back);
   EXPECT_THAT(engine_.calls(), ElementsAreArray(c.calls));
   EXPECT_THAT(engine_.Containers(), ElementsAre(kOldServing));
-  EXPECT_EQ(engine_.TagOf(kImage), c.failing_call == kCreate ? "sha256:new" : "sha256:old");
+  // Whatever failed, the tag names the image the serving container runs.
+  EXPECT_EQ(engine_.TagOf(kImage), "sha256:old");
   EXPECT_EQ(std::count(steps_.begin(), steps_.end(), "rolling back"), c.rolled_back ? 1 : 0);
 }
 
 INSTANTIATE_TEST_SUITE_P(
     EveryStep, SwapFaultTest,
     ::testing::Values(
-        // Nothing was made: nothing to undo (the deploy's caller owns the tag).
-        FaultCase{"StopFirstCreate", SwapOrder::kStopFirst, kCreate, {kCreate}, "boom", false},
+        // Nothing was made, but the pull had moved the tag.
+        FaultCase{"StopFirstCreate", SwapOrder::kStopFirst, kCreate, {kCreate, kTagBack}, "boom",
+                  false},
+        FaultCase{"StopFirstConnect", SwapOrder::kStopFirst, kConnect,
+                  {kCreate, kConnect, kRemoveNew, kTagBack}, "connect network shop_back: boom",
+                  false},
         FaultCase{"StopFirstStop", SwapOrder::kStopFirst, kStopOld,
                   {kCreate, kStopOld, kRemoveNew, kTagBack, kStartOld},
                   "stop the old container: boom", false},
@@ -169,7 +232,11 @@ INSTANTIATE_TEST_SUITE_P(
                   {kCreate, kStopOld, kMoveOldAside, kNameNew, kStartNew, kVerify, kRemoveNew,
                    kNameOldBack, kTagBack, kStartOld},
                   "boom; rolled back to the old container", true},
-        FaultCase{"StartFirstCreate", SwapOrder::kStartFirst, kCreate, {kCreate}, "boom", false},
+        FaultCase{"StartFirstCreate", SwapOrder::kStartFirst, kCreate, {kCreate, kTagBack}, "boom",
+                  false},
+        FaultCase{"StartFirstConnect", SwapOrder::kStartFirst, kConnect,
+                  {kCreate, kConnect, kRemoveNew, kTagBack}, "connect network shop_back: boom",
+                  false},
         FaultCase{"StartFirstStart", SwapOrder::kStartFirst, kStartNew,
                   {kCreate, kStartNew, kRemoveNew, kTagBack}, "start the new container: boom",
                   false},

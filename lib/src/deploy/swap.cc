@@ -56,7 +56,11 @@ class Swap {
     const std::string temporary_name =
         TemporaryNameFor(plan_.old_container.id, plan_.container_name);
     auto created = CreateReplacingLeftover(temporary_name);
-    if (!created) return created.error();
+    if (!created) {
+      // Nothing was made, but the pull or build already moved the tag.
+      RestoreImageTag();
+      return created.error();
+    }
     new_id_ = *created;
     new_name_ = temporary_name;
     Reached(Checkpoint::kCreated);
@@ -112,10 +116,27 @@ class Swap {
       return Abandon(Error(verified.error().code(),
                            verified.error().message() + "; the old container kept running"));
     }
-    if (auto stopped = StopOld(); !stopped) return Abandon(stopped.error());
+    if (auto stopped = StopOld(); !stopped) {
+      if (stopped.error().code() != ErrorCode::kNotFound) return Abandon(stopped.error());
+      // Someone else removed the old container meanwhile (a `docker compose
+      // up -d` takes the two for one replica too many): dropping the verified
+      // new one now would leave the service with no container at all.
+      return TakeOverFromARemovedOldContainer();
+    }
     if (AbortRequested()) return RollBack(Aborted());
     if (auto named = MoveAsideAndRename(); !named) return RollBack(named.error());
     RemoveOld();
+    return new_id_;
+  }
+
+  Result<std::string> TakeOverFromARemovedOldContainer() {
+    Log("the old container was removed by someone else; the new one takes its name");
+    if (auto renamed = engine_.RenameContainer(new_id_, plan_.container_name); !renamed) {
+      return renamed.error().WithContext(
+          "the old container was removed by someone else; rename the new container");
+    }
+    new_name_ = plan_.container_name;
+    Reached(Checkpoint::kRenamed);
     return new_id_;
   }
 

@@ -14,12 +14,17 @@
 //   InspectContainer(new) until verified, StopContainer(old),
 //   RenameContainer(old -> aside), RenameContainer(new -> name),
 //   RemoveContainer(old).
+// A start-first swap whose old container was removed by someone else while
+// the new one was verified (a `docker compose up -d` run meanwhile does so)
+// gives the new one the service's name and succeeds.
 //
+// A failure to create the new container changes nothing on the host.
 // A failure before the old container was stopped abandons the swap: the new
 // container is removed (and, if its stop was tried, the old one started).
 // A failure after rolls back: the new container is removed, the old one gets
-// its name back and is started if it was running. Both point the service's
-// image tag back at the old container's image. A rolled-back error is
+// its name back and is started if it was running. All three point the
+// service's image tag, which the pull or build moved, back at the old
+// container's image, so that compose's next `up -d` keeps the old one too. A rolled-back error is
 // Error::rolled_back(); a rollback or abandon step that fails is named in the
 // error, with what it left on the host, and the error is not rolled_back().
 #ifndef DELIVERYHOOK_DEPLOY_SWAP_H_
