@@ -5,6 +5,9 @@
 #   - "image" by digest (v2) plus "digest"  -> v2 runs
 #   - a tag with the wrong "digest"         -> failed, v2 untouched, tag unchanged
 #   - the tag of what already runs          -> succeeded, nothing recreated
+#   - the service's own tag, re-pushed, with the digest of what runs
+#                                           -> failed; the pull moved the compose
+#                                              tag, so the hook points it back
 #   - another repository, or on /build      -> 400, nothing queued
 # After each, compose's own `up -d` changes nothing: the container keeps
 # compose's image reference and config hash.
@@ -77,6 +80,18 @@ assert_contains "$JOB_JSON" "the container already runs this image and configura
 assert_eq "$before" "$(container_id "$APP_NAME")" "the running container is kept"
 assert_runs "$v2" "pinned two" "pinned to what runs"
 compose_noop 2.40.3 "$APP_DIR"
+
+log "the service's own tag, re-pushed, with the wrong digest: the tag is pointed back"
+v3=$(build_app_image pinning "pinned three")
+digest_v3=$(registry_digest pinning)
+pull_expecting "{\"container_name\": \"$APP_NAME\", \"digest\": \"$digest_v2\"}" failed
+assert_contains "$JOB_ERROR" "digest mismatch: $(app_ref pinning) is $digest_v3, not the requested $digest_v2" \
+  "the job says why"
+assert_contains "$JOB_JSON" "back at the running container's image" "the job log says the tag went back"
+assert_eq "$before" "$(container_id "$APP_NAME")" "the running container is untouched"
+assert_runs "$v2" "pinned two" "after the re-pushed tag's mismatch"
+compose_noop 2.40.3 "$APP_DIR"
+[ "$v3" != "$v2" ] || fail "the re-pushed tag should be a new image"
 
 log "refusals"
 jobs_before=$(grep -c ' job=' "$HOOK_LOG" || true)

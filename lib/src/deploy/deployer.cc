@@ -205,6 +205,38 @@ Error AbortedBeforeSwap() {
   return Error(ErrorCode::kUnavailable, "the hook was stopping; nothing on the host changed");
 }
 
+// A pull or build by tag moves the service's tag to the new image while the
+// old container still runs the old one. A deploy that ends before its swap
+// (a digest that does not match, a definition that cannot be built, a stop)
+// points the tag back, or `docker compose up -d` would deploy what this
+// deploy refused. The swap restores it itself, so it is disarmed there.
+class TagRestoredUnlessDisarmed {
+ public:
+  TagRestoredUnlessDisarmed(engine::EngineApi& engine, const engine::ContainerInfo& old_container,
+                            const ProgressSink& progress)
+      : engine_(engine), old_container_(old_container), progress_(progress) {}
+  TagRestoredUnlessDisarmed(const TagRestoredUnlessDisarmed&) = delete;
+  TagRestoredUnlessDisarmed& operator=(const TagRestoredUnlessDisarmed&) = delete;
+  ~TagRestoredUnlessDisarmed() {
+    if (!armed_) return;
+    auto moved = PointTagAtRunningImage(engine_, old_container_);
+    if (!moved) {
+      Log(progress_, "could not point " + ConfigImageOf(old_container_) +
+                         " back at the running container's image: " + moved.error().message());
+    } else if (*moved) {
+      Log(progress_, "pointed " + ConfigImageOf(old_container_) +
+                         " back at the running container's image");
+    }
+  }
+  void Disarm() { armed_ = false; }
+
+ private:
+  engine::EngineApi& engine_;
+  const engine::ContainerInfo& old_container_;
+  const ProgressSink& progress_;
+  bool armed_ = true;
+};
+
 }  // namespace
 
 std::string_view ToString(Action action) {
@@ -429,6 +461,7 @@ Result<DeployOutcome> Deployer::Deploy(const Target& requested, Action action,
       return built.error().WithContext("build " + image);
     }
   }
+  TagRestoredUnlessDisarmed tag_guard(client_, *old_container, progress);
   auto image_info = client_.InspectImage(plan.pull_reference);
   if (!image_info) return image_info.error().WithContext("inspect image " + plan.pull_reference);
   if (auto verified = VerifyDigest(plan, image_info->repo_digests); !verified) {
@@ -470,6 +503,7 @@ Result<DeployOutcome> Deployer::Deploy(const Target& requested, Action action,
   if (IsUpToDate(*old_container, spec_input.compose_labels)) {
     // What `docker compose up -d` would do: nothing.
     if (auto tagged = point_tag_at_pin(); !tagged) return tagged.error();
+    tag_guard.Disarm();  // the old container runs what the tag names
     Report(progress, "unchanged");
     Log(progress, "the container already runs this image and configuration");
     return DeployOutcome{old_container->id, image_info->id};
@@ -492,6 +526,7 @@ Result<DeployOutcome> Deployer::Deploy(const Target& requested, Action action,
   swap_plan.order = order.order;
   swap_plan.settle_time = options_.settle_time;
   swap_plan.health_timeout = options_.health_timeout;
+  tag_guard.Disarm();  // from here the swap points the tag back on failure
   auto new_id = RunSwap(client_, swap_plan, SwapEventsFor(progress));
   if (!new_id) return new_id.error();
   RecreateNamespaceDependants(*project, service->name, progress);
