@@ -16,6 +16,7 @@ benchmarks=(
   "deploy|$BENCH_DIR/deploy.sh"
   "deploy-start-first|env ORDER=start-first $BENCH_DIR/deploy.sh --name deploy-start-first"
   "growth|$BENCH_DIR/growth.sh"
+  "replay-memory|$BENCH_DIR/replay_memory.sh"
 )
 for entry in "${benchmarks[@]}"; do
   name=${entry%%|*}
