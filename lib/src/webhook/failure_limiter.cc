@@ -74,7 +74,13 @@ void FailureLimiter::RecordFailure(const std::string& client) {
     fresh.recency = by_recency_.begin();
     entry = &entries_.emplace(bucket, fresh).first->second;
   } else {
-    if (!overflow_) overflow_.emplace().first_failure = now;
+    if (!overflow_) {
+      // Built here rather than emplace()d: clang 14 judges an optional's
+      // nested Entry (with member initializers) not default-constructible.
+      Entry fresh;
+      fresh.first_failure = now;
+      overflow_ = fresh;
+    }
     entry = &*overflow_;
   }
   // A new window starts with the first failure after the last one ended.
