@@ -44,6 +44,25 @@ TEST(HardeningTest, YamlAliasBombIsAnError) {
   EXPECT_NE(root.error().message().find("nodes"), std::string::npos) << root.error();
 }
 
+// fuzz_interpolation: yaml-cpp 0.7 loops forever on a document whose root
+// node begins with a flow entry; the reader refuses it first.
+TEST(HardeningTest, YamlDocumentBeginningWithACommaIsAnError) {
+  const std::pair<const char*, const char*> cases[] = {
+      {", x\n", "compose.yaml:1: a YAML document cannot begin with ','"},
+      {"# c\n\n  &a !t , x\n", "compose.yaml:3: a YAML document cannot begin with ','"},
+      {"a: b\n---\n, x\n", "compose.yaml:3: a YAML document cannot begin with ','"},
+      {"--- , x\n", "compose.yaml:1: a YAML document cannot begin with ','"},
+      {"\xEF\xBB\xBF,ey: , \"${B:-b}\"]\nma\"}\n", "compose.yaml:1: a YAML document cannot begin with ','"},
+  };
+  for (const auto& [yaml, message] : cases) {
+    Result<YamlNode> root = ReadYaml(yaml, "compose.yaml");
+    ASSERT_FALSE(root.ok()) << yaml;
+    EXPECT_EQ(root.error().message(), message);
+  }
+  // A comma anywhere else is yaml-cpp's to judge, and a scalar may hold one.
+  EXPECT_TRUE(ReadYaml("a: [1, 2]\nb: x, y\nc: |\n  , z\n", "compose.yaml").ok());
+}
+
 TEST(HardeningTest, YamlDeepNestingIsAnError) {
   for (const char* open : {"[", "{a: ", "- "}) {
     std::string yaml;

@@ -192,6 +192,45 @@ YamlNode Convert(const YAML::Node& node, Budget& budget) {
   return out;
 }
 
+// yaml-cpp 0.7 never returns when a document's root node begins with a flow
+// entry (",", after any anchor or tag): its parser loops on the token. No
+// valid YAML starts so, so such a document is refused before yaml-cpp sees
+// it. Returns the 1-based line of the offending ",", or 0.
+size_t RootFlowEntryLine(std::string_view text) {
+  size_t line = 1;
+  size_t i = 0;
+  if (text.substr(0, 3) == "\xEF\xBB\xBF") i = 3;
+  bool at_root = true;  // nothing significant yet in the current document
+  auto line_start = [&](size_t at) { return at == 0 || text[at - 1] == '\n'; };
+  while (i < text.size()) {
+    char c = text[i];
+    if (c == '\n') { ++line; ++i; continue; }
+    if (line_start(i) && (text.substr(i, 3) == "---" || text.substr(i, 3) == "...") &&
+        (i + 3 == text.size() || text[i + 3] == ' ' || text[i + 3] == '\t' || text[i + 3] == '\n' ||
+         text[i + 3] == '\r')) {
+      at_root = true;
+      i += 3;
+      continue;
+    }
+    if (!at_root) {  // skip to the next line
+      while (i < text.size() && text[i] != '\n') ++i;
+      continue;
+    }
+    if (c == ' ' || c == '\t' || c == '\r') { ++i; continue; }
+    if (c == '#' || (c == '%' && line_start(i))) {  // a comment or a directive
+      while (i < text.size() && text[i] != '\n') ++i;
+      continue;
+    }
+    if (c == '&' || c == '!') {  // a node property: the node itself follows
+      while (i < text.size() && text[i] != ' ' && text[i] != '\t' && text[i] != '\n') ++i;
+      continue;
+    }
+    if (c == ',') return line;
+    at_root = false;
+  }
+  return 0;
+}
+
 }  // namespace
 
 void ResolvePlainScalar(YamlNode& node) {
@@ -214,6 +253,10 @@ void ResolvePlainScalar(YamlNode& node) {
 }
 
 Result<YamlNode> ReadYaml(std::string_view text, std::string_view file_name) {
+  if (size_t line = RootFlowEntryLine(text)) {
+    return Error(ErrorCode::kInvalidArgument, std::string(file_name) + ":" + std::to_string(line) +
+                                                  ": a YAML document cannot begin with ','");
+  }
   try {
     std::vector<YAML::Node> documents = YAML::LoadAll(std::string(text));
     // compose merges further documents of a file like further files; until
