@@ -153,6 +153,19 @@ TEST_F(ProjectTest, ReportsErrors) {
   EXPECT_TRUE(LoadProject(Options()).ok());
 }
 
+// fuzz_compose_loader: ten "0-65535" ranges took minutes and gigabytes.
+TEST_F(ProjectTest, PortRangesAreBounded) {
+  Write("compose.yaml",
+        "services:\n  turn:\n    image: coturn\n    ports: [\"49152-65535:49152-65535/udp\", \"3478:3478\"]\n");
+  Result<Project> turn = LoadProject(Options());
+  ASSERT_TRUE(turn.ok()) << turn.error();
+
+  Write("compose.yaml", "services:\n  web:\n    image: nginx\n    ports: [\"0-65535\", \"80:80\"]\n");
+  Result<Project> everything = LoadProject(Options());
+  ASSERT_FALSE(everything.ok());
+  EXPECT_EQ(everything.error().message(), "services.web.ports: expands to more than 65536 port bindings");
+}
+
 TEST_F(ProjectTest, CheckSupportedNamesFileAndLine) {
   Write("compose.yaml",
         "services:\n"

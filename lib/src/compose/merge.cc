@@ -5,6 +5,7 @@
 #include <optional>
 #include <set>
 #include <string>
+#include <unordered_map>
 
 #include "compose/service_fields.h"
 
@@ -21,17 +22,17 @@ std::string TextOf(const Json& value, std::string_view field) {
 // Appends `extra` to `base`; an item whose key is already present replaces
 // the earlier one in place (compose-go's EnforceUnicity).
 void MergeList(Json& base, const Json& extra, const KeyOf& key_of) {
+  // Keyed once each: a port range expands to thousands of entries, and a
+  // pairwise search made "0-65535" take minutes.
+  std::unordered_map<std::string, size_t> index_of_key;
+  for (size_t i = 0; i < base.items().size(); ++i) index_of_key.emplace(key_of(base.items()[i]), i);
   for (const Json& item : extra.items()) {
-    std::string key = key_of(item);
-    bool replaced = false;
-    for (Json& existing : base.items()) {
-      if (key_of(existing) == key) {
-        existing = item;
-        replaced = true;
-        break;
-      }
+    auto [it, inserted] = index_of_key.emplace(key_of(item), base.items().size());
+    if (inserted) {
+      base.Append(item);
+    } else {
+      base.items()[it->second] = item;
     }
-    if (!replaced) base.Append(item);
   }
 }
 

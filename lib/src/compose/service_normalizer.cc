@@ -179,6 +179,8 @@ Canonical EnvFile(const YamlNode& node, const std::string& path, const Normalize
   return files.items().empty() ? Omit() : Keep(files);
 }
 
+constexpr size_t kMaxPortBindings = 65536;
+
 Canonical Ports(const YamlNode& node, const std::string& path, const NormalizeContext&) {
   if (node.IsNull()) return Omit();
   if (!node.IsSequence()) return InvalidValue(path, "must be a list");
@@ -186,6 +188,11 @@ Canonical Ports(const YamlNode& node, const std::string& path, const NormalizeCo
   for (const YamlNode& item : node.items) {
     Result<std::vector<Json>> entries = NormalizePort(item, path + ".[]");
     if (!entries) return entries.error();
+    // A range expands to one binding per port; past every port of one
+    // protocol a file is a mistake (or an attack on the loader's memory).
+    if (ports.items().size() + entries->size() > kMaxPortBindings) {
+      return InvalidValue(path, "expands to more than " + std::to_string(kMaxPortBindings) + " port bindings");
+    }
     for (Json& entry : *entries) ports.Append(std::move(entry));
   }
   return ports.items().empty() ? Omit() : Keep(ports);
