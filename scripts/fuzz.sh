@@ -4,6 +4,10 @@
 #
 #   scripts/fuzz.sh [seconds-per-target] [target...]     default: 20 s, every target
 #
+# 0 seconds replays the checked-in seeds and past findings once each and
+# stops: deterministic, so it is what CI runs (scripts/test.sh); searching
+# for new findings is a developer's run with a time.
+#
 # Seeds come from fuzz/corpus/<target>/ (read only); what a run learns goes to
 # build-fuzz/corpus/<target>/, a failing input to build-fuzz/artifacts/<target>/.
 # Replay one: build-fuzz/fuzz/fuzz_<target> build-fuzz/artifacts/<target>/crash-...
@@ -34,12 +38,20 @@ for target in "${targets[@]}"; do
   corpus=$build/corpus/$target
   artifacts=$build/artifacts/$target
   mkdir -p "$corpus" "$artifacts"
-  echo "== fuzz_$target: ${seconds}s"
-  # -timeout: one input taking 10 s is a hang; -rss_limit_mb: a blowup is an OOM.
+  if [ "$seconds" -eq 0 ]; then
+    echo "== fuzz_$target: replaying fuzz/corpus/$target"
+    mode=(-runs=0 "$root/fuzz/corpus/$target")
+  else
+    echo "== fuzz_$target: ${seconds}s"
+    mode=(-max_total_time="$seconds" "$corpus" "$root/fuzz/corpus/$target")
+  fi
+  # -timeout: one input taking 10 s is a hang; -rss_limit_mb: a blowup is an
+  # OOM. The outer timeout is the watchdog for libFuzzer itself: a process
+  # wedged while reporting must fail the run, not stall it.
   if ! UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
-      "$binary" -max_total_time="$seconds" -timeout=10 -rss_limit_mb=2048 -max_len=65536 \
-      -print_final_stats=1 -artifact_prefix="$artifacts/" \
-      "$corpus" "$root/fuzz/corpus/$target" >"$build/fuzz_$target.log" 2>&1; then
+      timeout -k 10 $((seconds + 300)) \
+      "$binary" "${mode[@]}" -timeout=10 -rss_limit_mb=2048 -max_len=65536 \
+      -print_final_stats=1 -artifact_prefix="$artifacts/" >"$build/fuzz_$target.log" 2>&1; then
     tail -n 60 "$build/fuzz_$target.log"
     failed+=("$target")
   else
@@ -51,4 +63,8 @@ if [ ${#failed[@]} -gt 0 ]; then
   echo "fuzz.sh: FAILED: ${failed[*]} (inputs in $build/artifacts/)" >&2
   exit 1
 fi
-echo "fuzz.sh: every target ran ${seconds}s without a finding"
+if [ "$seconds" -eq 0 ]; then
+  echo "fuzz.sh: every target replayed its corpus without a finding"
+else
+  echo "fuzz.sh: every target ran ${seconds}s without a finding"
+fi
