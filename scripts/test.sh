@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Installs everything the tests need, brings up the test bed (Docker engine,
 # loopback registry, base image, real docker compose v2 as the judge), and runs:
-#   1. the fuzzers over their corpora of seeds and past findings, and the unit and package tests under
-#      AddressSanitizer + UndefinedBehaviorSanitizer (clang builds);
+#   1. the fuzzers over their corpora of seeds and past findings, and the
+#      unit and package tests under AddressSanitizer +
+#      UndefinedBehaviorSanitizer (clang builds);
 #   2. every test of the normal build: unit, fault injection, packaging,
 #      benchmarks (smoke) and end to end, on Debian's engine 20.10 (API 1.41);
 #   3. the end-to-end suite again on a current engine (28.5, API 1.51), this

@@ -194,8 +194,8 @@ YamlNode Convert(const YAML::Node& node, Budget& budget) {
 
 // yaml-cpp 0.7 never returns when a document's root node begins with a flow
 // entry (",", after any anchor or tag): its parser loops on the token. No
-// valid YAML starts so, so such a document is refused before yaml-cpp sees
-// it. Returns the 1-based line of the offending ",", or 0.
+// valid YAML starts that way, so such a document is refused before yaml-cpp
+// sees it. Returns the 1-based line of the offending ",", or 0.
 size_t RootFlowEntryLine(std::string_view text) {
   size_t line = 1;
   size_t i = 0;
