@@ -7,7 +7,7 @@
 
 #include "cli.h"
 
-namespace delivery_hook::cli {
+namespace deliveryhook::app::cli {
 namespace fs = std::filesystem;
 namespace compose = deliveryhook::compose;
 
@@ -69,4 +69,4 @@ int RunCheck(const CheckOptions& options, const compose::Environment& environmen
   return exit_code;
 }
 
-}  // namespace delivery_hook::cli
+}  // namespace deliveryhook::app::cli

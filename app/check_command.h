@@ -2,8 +2,8 @@
 // project as the hook would and prints, per service, whether the hook can
 // redeploy it and the config hash compose X gives it, or every key that
 // stops it (file and line). Needs no hook and no Docker engine.
-#ifndef DELIVERY_HOOK_APP_CHECK_COMMAND_H_
-#define DELIVERY_HOOK_APP_CHECK_COMMAND_H_
+#ifndef DELIVERYHOOK_APP_CHECK_COMMAND_H_
+#define DELIVERYHOOK_APP_CHECK_COMMAND_H_
 
 #include <ostream>
 #include <string>
@@ -11,7 +11,7 @@
 
 #include "deliveryhook/compose/project.h"
 
-namespace delivery_hook::cli {
+namespace deliveryhook::app::cli {
 
 struct CheckOptions {
   std::vector<std::string> files;  // -f; empty: compose.yaml (or its other names) in the cwd
@@ -33,6 +33,6 @@ struct CheckOptions {
 int RunCheck(const CheckOptions& options, const deliveryhook::compose::Environment& environment,
              const std::string& cwd, std::ostream& out, std::ostream& err);
 
-}  // namespace delivery_hook::cli
+}  // namespace deliveryhook::app::cli
 
-#endif  // DELIVERY_HOOK_APP_CHECK_COMMAND_H_
+#endif  // DELIVERYHOOK_APP_CHECK_COMMAND_H_

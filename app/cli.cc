@@ -18,7 +18,7 @@
 #include "serve_command.h"
 #include "version.h"
 
-namespace delivery_hook::cli {
+namespace deliveryhook::app::cli {
 namespace {
 
 constexpr char kDescription[] =
@@ -241,4 +241,4 @@ int RunCli(int argc, char** argv) {
   return kExitError;
 }
 
-}  // namespace delivery_hook::cli
+}  // namespace deliveryhook::app::cli

@@ -6,15 +6,15 @@
 //   1  trigger --wait: the job failed or was rolled back
 //   2  usage errors, a missing SECRET_KEY, a refused request (401, other
 //      4xx/5xx), no connection, a --timeout reached
-#ifndef DELIVERY_HOOK_APP_CLI_H_
-#define DELIVERY_HOOK_APP_CLI_H_
+#ifndef DELIVERYHOOK_APP_CLI_H_
+#define DELIVERYHOOK_APP_CLI_H_
 
 #include <string>
 #include <vector>
 
 #include "check_command.h"
 
-namespace delivery_hook::cli {
+namespace deliveryhook::app::cli {
 
 inline constexpr int kExitOk = 0;
 inline constexpr int kExitJobFailed = 1;
@@ -76,6 +76,6 @@ CommandLine ParseCommandLine(const std::vector<std::string>& args);
 // main(): parses and runs the command; returns the exit code.
 int RunCli(int argc, char** argv);
 
-}  // namespace delivery_hook::cli
+}  // namespace deliveryhook::app::cli
 
-#endif  // DELIVERY_HOOK_APP_CLI_H_
+#endif  // DELIVERYHOOK_APP_CLI_H_

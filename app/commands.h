@@ -1,7 +1,7 @@
 // `delivery-hook trigger` and `delivery-hook jobs` (trigger_command.cc, jobs_command.cc):
 // the pipeline side of the hook.
-#ifndef DELIVERY_HOOK_APP_COMMANDS_H_
-#define DELIVERY_HOOK_APP_COMMANDS_H_
+#ifndef DELIVERYHOOK_APP_COMMANDS_H_
+#define DELIVERYHOOK_APP_COMMANDS_H_
 
 #include <chrono>
 #include <cstdint>
@@ -15,7 +15,7 @@
 #include "cli.h"
 #include "hook_client.h"
 
-namespace delivery_hook::cli {
+namespace deliveryhook::app::cli {
 
 // --- exit-code mapping (pure) ----------------------------------------------
 
@@ -63,6 +63,6 @@ int RunJobs(const JobsOptions& options, HookClient& client, const CommandIo& io)
 int RunSign(const SignOptions& options, const std::string& secret, std::istream& in,
             const CommandIo& io);
 
-}  // namespace delivery_hook::cli
+}  // namespace deliveryhook::app::cli
 
-#endif  // DELIVERY_HOOK_APP_COMMANDS_H_
+#endif  // DELIVERYHOOK_APP_COMMANDS_H_

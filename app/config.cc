@@ -8,7 +8,7 @@
 
 #include "deliveryhook/jobs/job_store.h"
 
-namespace delivery_hook {
+namespace deliveryhook::app {
 namespace {
 
 using deliveryhook::Error;
@@ -241,4 +241,4 @@ deliveryhook::Result<Config> ConfigFromEnvironment(const std::map<std::string, s
   return config;
 }
 
-}  // namespace delivery_hook
+}  // namespace deliveryhook::app

@@ -1,7 +1,7 @@
 // The hook's settings, read from the environment (the original design's
 // variable names keep working).
-#ifndef DELIVERY_HOOK_APP_CONFIG_H_
-#define DELIVERY_HOOK_APP_CONFIG_H_
+#ifndef DELIVERYHOOK_APP_CONFIG_H_
+#define DELIVERYHOOK_APP_CONFIG_H_
 
 #include <cstddef>
 #include <map>
@@ -12,7 +12,7 @@
 #include "deliveryhook/webhook/keys.h"
 #include "deliveryhook/webhook/trusted_proxies.h"
 
-namespace delivery_hook {
+namespace deliveryhook::app {
 
 struct Config {
   std::string secret;            // SECRET_KEY or SECRET_KEY_FILE's content; may be empty with KEYS_FILE
@@ -73,6 +73,6 @@ deliveryhook::Result<Config> ConfigFromEnvironment(const std::map<std::string, s
 // compose interpolation environment.
 bool IsHookSetting(const std::string& name);
 
-}  // namespace delivery_hook
+}  // namespace deliveryhook::app
 
-#endif  // DELIVERY_HOOK_APP_CONFIG_H_
+#endif  // DELIVERYHOOK_APP_CONFIG_H_

@@ -2,7 +2,7 @@
 
 #include <sys/socket.h>
 
-namespace delivery_hook {
+namespace deliveryhook::app {
 
 ConnectionRegistry::Admission ConnectionRegistry::Admit(int fd) {
   std::lock_guard lock(mutex_);
@@ -77,4 +77,4 @@ std::uint64_t ConnectionRegistry::evicted() const {
   return evicted_;
 }
 
-}  // namespace delivery_hook
+}  // namespace deliveryhook::app

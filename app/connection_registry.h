@@ -1,14 +1,14 @@
 // The connections the server holds open, and which of them may be closed to
 // make room for a new one.
-#ifndef DELIVERY_HOOK_APP_CONNECTION_REGISTRY_H_
-#define DELIVERY_HOOK_APP_CONNECTION_REGISTRY_H_
+#ifndef DELIVERYHOOK_APP_CONNECTION_REGISTRY_H_
+#define DELIVERYHOOK_APP_CONNECTION_REGISTRY_H_
 
 #include <chrono>
 #include <cstdint>
 #include <map>
 #include <mutex>
 
-namespace delivery_hook {
+namespace deliveryhook::app {
 
 // A connection is idle while it waits for, or reads, the headers of its next
 // request: nothing is lost by closing it but the client's time, which is what
@@ -60,6 +60,6 @@ class ConnectionRegistry {
   bool stopping_ = false;
 };
 
-}  // namespace delivery_hook
+}  // namespace deliveryhook::app
 
-#endif  // DELIVERY_HOOK_APP_CONNECTION_REGISTRY_H_
+#endif  // DELIVERYHOOK_APP_CONNECTION_REGISTRY_H_

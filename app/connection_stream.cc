@@ -13,7 +13,7 @@
 #include <cstdint>
 #include <cstdlib>
 
-namespace delivery_hook {
+namespace deliveryhook::app {
 namespace {
 
 constexpr std::size_t kReadChunk = 16 * 1024;
@@ -227,4 +227,4 @@ void ConnectionStream::Address(bool remote, std::string& address, int& port) con
   AddressOf(fd_, remote, address, port);
 }
 
-}  // namespace delivery_hook
+}  // namespace deliveryhook::app

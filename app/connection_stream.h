@@ -5,8 +5,8 @@
 // instead of being dropped. Every wait is bounded twice: by the gap allowed
 // between two reads or writes, and by a deadline the caller sets for the
 // part of the request being read (its headers, its body).
-#ifndef DELIVERY_HOOK_APP_CONNECTION_STREAM_H_
-#define DELIVERY_HOOK_APP_CONNECTION_STREAM_H_
+#ifndef DELIVERYHOOK_APP_CONNECTION_STREAM_H_
+#define DELIVERYHOOK_APP_CONNECTION_STREAM_H_
 
 #include <sys/types.h>
 
@@ -18,7 +18,7 @@
 struct ssl_st;
 struct ssl_ctx_st;
 
-namespace delivery_hook {
+namespace deliveryhook::app {
 
 class ConnectionStream {
  public:
@@ -76,6 +76,6 @@ class ConnectionStream {
   std::size_t position_ = 0;
 };
 
-}  // namespace delivery_hook
+}  // namespace deliveryhook::app
 
-#endif  // DELIVERY_HOOK_APP_CONNECTION_STREAM_H_
+#endif  // DELIVERYHOOK_APP_CONNECTION_STREAM_H_

@@ -3,7 +3,7 @@
 #include "request_log.h"
 #include "webhook_handler.h"
 
-namespace delivery_hook {
+namespace deliveryhook::app {
 
 HealthCheck::HealthCheck(HealthProbes probes, std::chrono::milliseconds cache_for, Clock clock)
     : probes_(std::move(probes)), cache_for_(cache_for), clock_(std::move(clock)) {}
@@ -48,4 +48,4 @@ Reply HealthCheck::Check() {
   return {status_, body_, {}};
 }
 
-}  // namespace delivery_hook
+}  // namespace deliveryhook::app

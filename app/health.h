@@ -1,8 +1,8 @@
 // GET /healthz: the process answers, the engine answers /_ping, the job
 // database takes a write. The checks run at most once per `cache_for`
 // (concurrent probes share one check), so probes cannot hammer the engine.
-#ifndef DELIVERY_HOOK_APP_HEALTH_H_
-#define DELIVERY_HOOK_APP_HEALTH_H_
+#ifndef DELIVERYHOOK_APP_HEALTH_H_
+#define DELIVERYHOOK_APP_HEALTH_H_
 
 #include <chrono>
 #include <functional>
@@ -12,7 +12,7 @@
 
 #include "deliveryhook/result.h"
 
-namespace delivery_hook {
+namespace deliveryhook::app {
 
 struct Reply;
 
@@ -48,6 +48,6 @@ class HealthCheck {
   std::string body_;
 };
 
-}  // namespace delivery_hook
+}  // namespace deliveryhook::app
 
-#endif  // DELIVERY_HOOK_APP_HEALTH_H_
+#endif  // DELIVERYHOOK_APP_HEALTH_H_

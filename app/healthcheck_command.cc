@@ -7,7 +7,7 @@
 
 #include "config.h"
 
-namespace delivery_hook::cli {
+namespace deliveryhook::app::cli {
 
 deliveryhook::Result<HookUrl> HealthUrlFromEnvironment(
     const std::map<std::string, std::string>& env) {
@@ -63,4 +63,4 @@ int RunHealthcheckCommand(const HealthcheckOptions& options,
   return RunHealthcheck(*url, *transport, err);
 }
 
-}  // namespace delivery_hook::cli
+}  // namespace deliveryhook::app::cli

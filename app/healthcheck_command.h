@@ -2,8 +2,8 @@
 // 2xx, 1 otherwise. The container image's HEALTHCHECK runs it (the image has
 // no shell and no curl binary), so it needs nothing but the hook's own
 // libcurl transport.
-#ifndef DELIVERY_HOOK_APP_HEALTHCHECK_COMMAND_H_
-#define DELIVERY_HOOK_APP_HEALTHCHECK_COMMAND_H_
+#ifndef DELIVERYHOOK_APP_HEALTHCHECK_COMMAND_H_
+#define DELIVERYHOOK_APP_HEALTHCHECK_COMMAND_H_
 
 #include <map>
 #include <ostream>
@@ -14,7 +14,7 @@
 #include "deliveryhook/result.h"
 #include "hook_client.h"
 
-namespace delivery_hook::cli {
+namespace deliveryhook::app::cli {
 
 // Exit codes of healthcheck, as Docker's HEALTHCHECK reads them (2 is
 // reserved there, so every failure is 1).
@@ -37,6 +37,6 @@ int RunHealthcheck(const HookUrl& url, deliveryhook::engine::Transport& transpor
 int RunHealthcheckCommand(const HealthcheckOptions& options,
                           const std::map<std::string, std::string>& env, std::ostream& err);
 
-}  // namespace delivery_hook::cli
+}  // namespace deliveryhook::app::cli
 
-#endif  // DELIVERY_HOOK_APP_HEALTHCHECK_COMMAND_H_
+#endif  // DELIVERYHOOK_APP_HEALTHCHECK_COMMAND_H_

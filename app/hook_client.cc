@@ -9,7 +9,7 @@
 #include "json_object.h"
 #include "util/json_fields.h"
 
-namespace delivery_hook::cli {
+namespace deliveryhook::app::cli {
 namespace {
 
 using deliveryhook::Error;
@@ -272,4 +272,4 @@ deliveryhook::Result<HttpResponse> HookClient::ListJobs() {
   return Send(request);
 }
 
-}  // namespace delivery_hook::cli
+}  // namespace deliveryhook::app::cli

@@ -4,8 +4,8 @@
 // Requests go through deliveryhook::engine::Transport (libcurl), over plain
 // HTTP or HTTPS (TLS 1.2+, the hook's certificate verified against the
 // system's CAs or --cacert).
-#ifndef DELIVERY_HOOK_APP_HOOK_CLIENT_H_
-#define DELIVERY_HOOK_APP_HOOK_CLIENT_H_
+#ifndef DELIVERYHOOK_APP_HOOK_CLIENT_H_
+#define DELIVERYHOOK_APP_HOOK_CLIENT_H_
 
 #include <chrono>
 #include <cstdint>
@@ -19,7 +19,7 @@
 #include "deliveryhook/result.h"
 #include "deliveryhook/webhook/verifier.h"
 
-namespace delivery_hook::cli {
+namespace deliveryhook::app::cli {
 
 // "http[s]://host[:port][/prefix]": where the hook answers. A path prefix (a
 // reverse proxy's location) is put in front of every request path; the
@@ -124,6 +124,6 @@ class HookClient {
   deliveryhook::webhook::Clock clock_;
 };
 
-}  // namespace delivery_hook::cli
+}  // namespace deliveryhook::app::cli
 
-#endif  // DELIVERY_HOOK_APP_HOOK_CLIENT_H_
+#endif  // DELIVERYHOOK_APP_HOOK_CLIENT_H_

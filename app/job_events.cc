@@ -4,7 +4,7 @@
 
 #include "json_object.h"
 
-namespace delivery_hook {
+namespace deliveryhook::app {
 namespace {
 
 using deliveryhook::jobs::Job;
@@ -116,4 +116,4 @@ void FollowJob(const deliveryhook::jobs::JobStore& store, const std::string& job
   }
 }
 
-}  // namespace delivery_hook
+}  // namespace deliveryhook::app

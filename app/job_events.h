@@ -14,8 +14,8 @@
 //                        keep-alive ": keep-alive\n\n";
 //   NDJSON:              "{\"event\":\"step\",\"step\":\"pulling\"}\n",
 //                        keep-alive "{\"event\":\"keep-alive\"}\n".
-#ifndef DELIVERY_HOOK_APP_JOB_EVENTS_H_
-#define DELIVERY_HOOK_APP_JOB_EVENTS_H_
+#ifndef DELIVERYHOOK_APP_JOB_EVENTS_H_
+#define DELIVERYHOOK_APP_JOB_EVENTS_H_
 
 #include <chrono>
 #include <functional>
@@ -26,7 +26,7 @@
 #include "deliveryhook/jobs/job.h"
 #include "deliveryhook/jobs/job_store.h"
 
-namespace delivery_hook {
+namespace deliveryhook::app {
 
 enum class EventFormat { kServerSentEvents, kNdjson };
 
@@ -64,6 +64,6 @@ void FollowJob(const deliveryhook::jobs::JobStore& store, const std::string& job
                EventFormat format,
                const std::function<bool(std::string_view)>& write, const FollowOptions& options);
 
-}  // namespace delivery_hook
+}  // namespace deliveryhook::app
 
-#endif  // DELIVERY_HOOK_APP_JOB_EVENTS_H_
+#endif  // DELIVERYHOOK_APP_JOB_EVENTS_H_

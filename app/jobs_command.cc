@@ -5,7 +5,7 @@
 
 #include "commands.h"
 
-namespace delivery_hook::cli {
+namespace deliveryhook::app::cli {
 namespace {
 
 std::string Printable(std::string_view text) {
@@ -84,4 +84,4 @@ int RunJobs(const JobsOptions& options, HookClient& client, const CommandIo& io)
   return kExitOk;
 }
 
-}  // namespace delivery_hook::cli
+}  // namespace deliveryhook::app::cli

@@ -1,7 +1,7 @@
 // Writing the small JSON objects the hook answers with: one helper, so every
 // answer escapes strings the same way (RapidJSON's writer).
-#ifndef DELIVERY_HOOK_APP_JSON_OBJECT_H_
-#define DELIVERY_HOOK_APP_JSON_OBJECT_H_
+#ifndef DELIVERYHOOK_APP_JSON_OBJECT_H_
+#define DELIVERYHOOK_APP_JSON_OBJECT_H_
 
 #include <rapidjson/stringbuffer.h>
 #include <rapidjson/writer.h>
@@ -10,7 +10,7 @@
 #include <string>
 #include <string_view>
 
-namespace delivery_hook {
+namespace deliveryhook::app {
 
 using JsonWriter = rapidjson::Writer<rapidjson::StringBuffer>;
 
@@ -39,6 +39,6 @@ inline std::string JsonString(std::string_view text) {
   return {buffer.GetString(), buffer.GetSize()};
 }
 
-}  // namespace delivery_hook
+}  // namespace deliveryhook::app
 
-#endif  // DELIVERY_HOOK_APP_JSON_OBJECT_H_
+#endif  // DELIVERYHOOK_APP_JSON_OBJECT_H_

@@ -2,4 +2,4 @@
 // The commands (serve, trigger, sign, jobs) live in cli.cc.
 #include "cli.h"
 
-int main(int argc, char** argv) { return delivery_hook::cli::RunCli(argc, argv); }
+int main(int argc, char** argv) { return deliveryhook::app::cli::RunCli(argc, argv); }

@@ -2,7 +2,7 @@
 
 #include <cstdio>
 
-namespace delivery_hook {
+namespace deliveryhook::app {
 namespace {
 
 // Bucket bounds print as written (1, 2.5); sums keep nine significant
@@ -131,4 +131,4 @@ std::unique_ptr<deliveryhook::engine::Transport> CountEngineErrors(
   return std::make_unique<CountingTransport>(std::move(inner), std::move(metrics));
 }
 
-}  // namespace delivery_hook
+}  // namespace deliveryhook::app

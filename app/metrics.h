@@ -3,8 +3,8 @@
 // Every label has a small, fixed set of values (endpoints are route
 // templates, never raw paths; no container, project or service names), so
 // the number of series stays bounded whatever clients send. Thread-safe.
-#ifndef DELIVERY_HOOK_APP_METRICS_H_
-#define DELIVERY_HOOK_APP_METRICS_H_
+#ifndef DELIVERYHOOK_APP_METRICS_H_
+#define DELIVERYHOOK_APP_METRICS_H_
 
 #include <array>
 #include <cstdint>
@@ -17,7 +17,7 @@
 
 #include "deliveryhook/engine/transport.h"
 
-namespace delivery_hook {
+namespace deliveryhook::app {
 
 class Metrics {
  public:
@@ -60,6 +60,6 @@ class Metrics {
 std::unique_ptr<deliveryhook::engine::Transport> CountEngineErrors(
     std::unique_ptr<deliveryhook::engine::Transport> inner, std::shared_ptr<Metrics> metrics);
 
-}  // namespace delivery_hook
+}  // namespace deliveryhook::app
 
-#endif  // DELIVERY_HOOK_APP_METRICS_H_
+#endif  // DELIVERYHOOK_APP_METRICS_H_

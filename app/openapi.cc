@@ -9,7 +9,7 @@
 
 #include "routes.h"
 
-namespace delivery_hook {
+namespace deliveryhook::app {
 namespace {
 
 // Operation objects by "METHOD path". A route without an entry here is a
@@ -383,4 +383,4 @@ table{border-collapse:collapse}td,th{border:1px solid #ddd;padding:.2rem .6rem;t
   return html + "</body></html>\n";
 }
 
-}  // namespace delivery_hook
+}  // namespace deliveryhook::app

@@ -1,12 +1,12 @@
 // The API description: an OpenAPI 3 document of exactly the routes in
 // routes.h, and the human-readable page /docs renders from it.
-#ifndef DELIVERY_HOOK_APP_OPENAPI_H_
-#define DELIVERY_HOOK_APP_OPENAPI_H_
+#ifndef DELIVERYHOOK_APP_OPENAPI_H_
+#define DELIVERYHOOK_APP_OPENAPI_H_
 
 #include <string>
 #include <string_view>
 
-namespace delivery_hook {
+namespace deliveryhook::app {
 
 // The OpenAPI 3.0 document (JSON) for Routes(); `version` is info.version.
 std::string OpenApiDocument(std::string_view version);
@@ -15,6 +15,6 @@ std::string OpenApiDocument(std::string_view version);
 // listing every operation and schema of `openapi_json`.
 std::string DocsPage(const std::string& openapi_json);
 
-}  // namespace delivery_hook
+}  // namespace deliveryhook::app
 
-#endif  // DELIVERY_HOOK_APP_OPENAPI_H_
+#endif  // DELIVERYHOOK_APP_OPENAPI_H_

@@ -8,7 +8,7 @@
 
 #include "webhook_handler.h"
 
-namespace delivery_hook {
+namespace deliveryhook::app {
 namespace {
 
 std::string UtcNow() {
@@ -163,4 +163,4 @@ void RequestLog::JobEnded(const std::string& job_id, const std::string& state,
   Line(state == "succeeded" ? LogLevel::kInfo : LogLevel::kWarn, fields);
 }
 
-}  // namespace delivery_hook
+}  // namespace deliveryhook::app

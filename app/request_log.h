@@ -9,15 +9,15 @@
 // decision, status, target, job id, and for an engine_error why (error=,
 // which may name the engine's socket: the log is the operator's, the answer
 // never does). Never a secret or a signature.
-#ifndef DELIVERY_HOOK_APP_REQUEST_LOG_H_
-#define DELIVERY_HOOK_APP_REQUEST_LOG_H_
+#ifndef DELIVERYHOOK_APP_REQUEST_LOG_H_
+#define DELIVERYHOOK_APP_REQUEST_LOG_H_
 
 #include <functional>
 #include <optional>
 #include <string>
 #include <string_view>
 
-namespace delivery_hook {
+namespace deliveryhook::app {
 
 struct Reply;
 
@@ -74,6 +74,6 @@ std::string LogValue(const std::string& value);
 // The line as written: "time=<time> level=<level> <fields>".
 std::string FormatLogLine(std::string_view time, LogLevel level, std::string_view fields);
 
-}  // namespace delivery_hook
+}  // namespace deliveryhook::app
 
-#endif  // DELIVERY_HOOK_APP_REQUEST_LOG_H_
+#endif  // DELIVERYHOOK_APP_REQUEST_LOG_H_

@@ -1,6 +1,6 @@
 #include "routes.h"
 
-namespace delivery_hook {
+namespace deliveryhook::app {
 namespace {
 
 // Splits "/a/b" into {"a", "b"}; "/" and "" into {}.
@@ -61,4 +61,4 @@ RouteMatch MatchRoute(std::string_view method, std::string_view path) {
   return match;
 }
 
-}  // namespace delivery_hook
+}  // namespace deliveryhook::app

@@ -1,14 +1,14 @@
 // Every route the server answers, in one table: WebhookHandler::Handle
 // dispatches on it, the OpenAPI document (openapi.h) describes exactly it,
 // and a test checks that the two agree.
-#ifndef DELIVERY_HOOK_APP_ROUTES_H_
-#define DELIVERY_HOOK_APP_ROUTES_H_
+#ifndef DELIVERYHOOK_APP_ROUTES_H_
+#define DELIVERYHOOK_APP_ROUTES_H_
 
 #include <string>
 #include <string_view>
 #include <vector>
 
-namespace delivery_hook {
+namespace deliveryhook::app {
 
 enum class RouteId {
   kPull, kBuild, kJobList, kJobStatus, kJobEvents, kHealth, kMetrics, kOpenApi, kDocs
@@ -33,6 +33,6 @@ struct RouteMatch {
 
 RouteMatch MatchRoute(std::string_view method, std::string_view path);
 
-}  // namespace delivery_hook
+}  // namespace deliveryhook::app
 
-#endif  // DELIVERY_HOOK_APP_ROUTES_H_
+#endif  // DELIVERYHOOK_APP_ROUTES_H_

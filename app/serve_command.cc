@@ -30,7 +30,7 @@
 #include "version.h"
 #include "webhook_handler.h"
 
-namespace delivery_hook {
+namespace deliveryhook::app {
 namespace {
 
 // Connects to the engine on first use and again after a failure, so the hook
@@ -407,4 +407,4 @@ int Serve(bool dev_mode) {
   return 0;
 }
 
-}  // namespace delivery_hook
+}  // namespace deliveryhook::app

@@ -1,13 +1,13 @@
 // `delivery-hook serve [--dev]`: runs the webhook server until SIGINT/SIGTERM.
-#ifndef DELIVERY_HOOK_APP_SERVE_COMMAND_H_
-#define DELIVERY_HOOK_APP_SERVE_COMMAND_H_
+#ifndef DELIVERYHOOK_APP_SERVE_COMMAND_H_
+#define DELIVERYHOOK_APP_SERVE_COMMAND_H_
 
-namespace delivery_hook {
+namespace deliveryhook::app {
 
 // Reads the settings from the environment and serves; returns the exit code
 // (2 for bad settings, 1 when the port cannot be bound).
 int Serve(bool dev_mode);
 
-}  // namespace delivery_hook
+}  // namespace deliveryhook::app
 
-#endif  // DELIVERY_HOOK_APP_SERVE_COMMAND_H_
+#endif  // DELIVERYHOOK_APP_SERVE_COMMAND_H_

@@ -24,7 +24,7 @@
 #include "connection_stream.h"
 #include "routes.h"
 
-namespace delivery_hook {
+namespace deliveryhook::app {
 namespace {
 
 // Requests per keep-alive connection before it is closed (cpp-httplib: 5).
@@ -602,4 +602,4 @@ std::string Server::StartupError() const { return impl_->startup_error(); }
 bool Server::Serve() { return impl_->Serve(); }
 void Server::Stop() { impl_->Stop(); }
 
-}  // namespace delivery_hook
+}  // namespace deliveryhook::app

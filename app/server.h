@@ -1,6 +1,6 @@
 // The HTTP front end: cpp-httplib in, WebhookHandler decides.
-#ifndef DELIVERY_HOOK_APP_SERVER_H_
-#define DELIVERY_HOOK_APP_SERVER_H_
+#ifndef DELIVERYHOOK_APP_SERVER_H_
+#define DELIVERYHOOK_APP_SERVER_H_
 
 #include <functional>
 #include <memory>
@@ -8,7 +8,7 @@
 
 #include "webhook_handler.h"
 
-namespace delivery_hook {
+namespace deliveryhook::app {
 
 struct ServerOptions {
   std::string address = "0.0.0.0";
@@ -59,6 +59,6 @@ class Server {
   std::unique_ptr<Impl> impl_;
 };
 
-}  // namespace delivery_hook
+}  // namespace deliveryhook::app
 
-#endif  // DELIVERY_HOOK_APP_SERVER_H_
+#endif  // DELIVERYHOOK_APP_SERVER_H_

@@ -9,7 +9,7 @@
 
 #include "commands.h"
 
-namespace delivery_hook::cli {
+namespace deliveryhook::app::cli {
 namespace {
 
 constexpr int kMaxPollFailures = 5;  // consecutive connection errors while following
@@ -271,4 +271,4 @@ int RunTrigger(const TriggerOptions& options, HookClient& client, const CommandI
   return FollowJob(options, client, *job, io);
 }
 
-}  // namespace delivery_hook::cli
+}  // namespace deliveryhook::app::cli

@@ -1,11 +1,11 @@
 // The version `delivery-hook --version` prints and the server logs.
-#ifndef DELIVERY_HOOK_APP_VERSION_H_
-#define DELIVERY_HOOK_APP_VERSION_H_
+#ifndef DELIVERYHOOK_APP_VERSION_H_
+#define DELIVERYHOOK_APP_VERSION_H_
 
-namespace delivery_hook {
+namespace deliveryhook::app {
 
 inline constexpr char kVersion[] = "0.1.0";
 
-}  // namespace delivery_hook
+}  // namespace deliveryhook::app
 
-#endif  // DELIVERY_HOOK_APP_VERSION_H_
+#endif  // DELIVERYHOOK_APP_VERSION_H_

@@ -17,7 +17,7 @@
 #include "request_log.h"
 #include "version.h"
 
-namespace delivery_hook {
+namespace deliveryhook::app {
 namespace {
 
 using deliveryhook::ErrorCode;
@@ -744,4 +744,4 @@ void WebhookHandler::RunJob(const std::string& job_id, const deliveryhook::deplo
   if (options_.on_job_end) options_.on_job_end(*job);
 }
 
-}  // namespace delivery_hook
+}  // namespace deliveryhook::app

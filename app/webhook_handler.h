@@ -7,8 +7,8 @@
 // the limit) → replay reservation → body → target found → the key's access
 // to it → the target's own checks (pin) → job, and only then the request is
 // remembered as accepted.
-#ifndef DELIVERY_HOOK_APP_WEBHOOK_HANDLER_H_
-#define DELIVERY_HOOK_APP_WEBHOOK_HANDLER_H_
+#ifndef DELIVERYHOOK_APP_WEBHOOK_HANDLER_H_
+#define DELIVERYHOOK_APP_WEBHOOK_HANDLER_H_
 
 #include <atomic>
 #include <chrono>
@@ -33,7 +33,7 @@
 #include "metrics.h"
 #include "routes.h"
 
-namespace delivery_hook {
+namespace deliveryhook::app {
 
 class RequestLog;
 
@@ -187,6 +187,6 @@ std::string RequestIdFor(const std::string& header);
 // both ways, 409 for a replayed webhook-id.
 Reply AuthenticationReply(const deliveryhook::Error& error);
 
-}  // namespace delivery_hook
+}  // namespace deliveryhook::app
 
-#endif  // DELIVERY_HOOK_APP_WEBHOOK_HANDLER_H_
+#endif  // DELIVERYHOOK_APP_WEBHOOK_HANDLER_H_

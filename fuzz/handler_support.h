@@ -17,12 +17,12 @@ namespace fuzz {
 constexpr char kSecret[] = "fuzz-secret";
 constexpr std::int64_t kNow = 1800000000;
 
-inline delivery_hook::DeployBackend FakeBackend() {
+inline deliveryhook::app::DeployBackend FakeBackend() {
   using deliveryhook::Error;
   using deliveryhook::ErrorCode;
   using deliveryhook::Result;
   using namespace deliveryhook::deploy;
-  delivery_hook::DeployBackend backend;
+  deliveryhook::app::DeployBackend backend;
   backend.resolve = [](const TargetSelector& selector) -> Result<Target> {
     if (selector.container_name == "down") return Error(ErrorCode::kUnavailable, "engine down");
     if (selector.container_name != "web" && selector.service != "web") {
@@ -47,11 +47,11 @@ inline delivery_hook::DeployBackend FakeBackend() {
 // signed input is never a replay of an earlier one only by accident.
 struct Harness {
   std::atomic<std::int64_t> now{kNow};
-  delivery_hook::WebhookHandler handler{
+  deliveryhook::app::WebhookHandler handler{
       std::make_shared<deliveryhook::webhook::SignatureVerifier>(
           kSecret, deliveryhook::webhook::VerifierOptions{std::chrono::seconds(300), 100000},
           [this] { return now.load(); }),
-      FakeBackend(), delivery_hook::HandlerOptions{4096, 1}};
+      FakeBackend(), deliveryhook::app::HandlerOptions{4096, 1}};
 
   static Harness& Get() {
     static Harness* harness = new Harness();  // never destroyed: jobs may still run at exit
@@ -60,7 +60,7 @@ struct Harness {
 };
 
 // Every refusal is a 4xx or 503 with a JSON object {"error": non-empty string}.
-inline void CheckReply(const delivery_hook::Reply& reply) {
+inline void CheckReply(const deliveryhook::app::Reply& reply) {
   if (reply.status < 400) return;
   if (reply.status >= 500 && reply.status != 503) __builtin_trap();
   rapidjson::Document json;

@@ -8,7 +8,7 @@
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
   fuzz::Harness& harness = fuzz::Harness::Get();
-  delivery_hook::IncomingRequest request;
+  deliveryhook::app::IncomingRequest request;
   request.method = "POST";
   request.path = size % 2 ? "/pull" : "/build";
   request.body.assign(reinterpret_cast<const char*>(data), size);
@@ -16,7 +16,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   request.headers["x-timestamp"] = timestamp;
   request.headers["x-signature"] =
       deliveryhook::webhook::HmacSha256Hex(fuzz::kSecret, request.body + timestamp);
-  const delivery_hook::Reply reply = harness.handler.Handle(request);
+  const deliveryhook::app::Reply reply = harness.handler.Handle(request);
   fuzz::CheckReply(reply);
   if (reply.status == 401) __builtin_trap();  // it was signed
   return 0;

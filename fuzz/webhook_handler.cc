@@ -10,7 +10,7 @@
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
   fuzz::Harness& harness = fuzz::Harness::Get();
   FuzzedDataProvider input(data, size);
-  delivery_hook::IncomingRequest request;
+  deliveryhook::app::IncomingRequest request;
   request.method = input.PickValueInArray({"GET", "POST", "PUT", "DELETE", "PATCH", "HEAD", ""});
   request.path = input.ConsumeBool()
                      ? std::string(input.PickValueInArray({"/pull", "/build", "/healthz", "/jobs/", "/"}))

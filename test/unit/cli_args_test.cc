@@ -3,7 +3,7 @@
 
 #include "cli.h"
 
-namespace delivery_hook::cli {
+namespace deliveryhook::app::cli {
 namespace {
 
 CommandLine Parse(std::vector<std::string> args) { return ParseCommandLine(args); }
@@ -144,4 +144,4 @@ TEST(CliArgs, Jobs) {
 }
 
 }  // namespace
-}  // namespace delivery_hook::cli
+}  // namespace deliveryhook::app::cli

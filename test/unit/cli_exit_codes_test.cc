@@ -5,7 +5,7 @@
 #include "commands.h"
 #include "hook_client.h"
 
-namespace delivery_hook::cli {
+namespace deliveryhook::app::cli {
 namespace {
 
 TEST(CliExitCodes, JobStates) {
@@ -214,4 +214,4 @@ TEST(CliJobEvents, NdjsonLinesUpdateTheJob) {
 }
 
 }  // namespace
-}  // namespace delivery_hook::cli
+}  // namespace deliveryhook::app::cli

@@ -7,7 +7,7 @@
 #include "cli.h"
 #include "healthcheck_command.h"
 
-namespace delivery_hook::cli {
+namespace deliveryhook::app::cli {
 namespace {
 
 using deliveryhook::Error;
@@ -108,4 +108,4 @@ TEST(CliHealthcheck, BadSettingsOrNoAnswerAreUnhealthy) {
 }
 
 }  // namespace
-}  // namespace delivery_hook::cli
+}  // namespace deliveryhook::app::cli

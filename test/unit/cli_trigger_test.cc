@@ -13,7 +13,7 @@
 #include "hook_client.h"
 #include "webhook_handler.h"
 
-namespace delivery_hook::cli {
+namespace deliveryhook::app::cli {
 namespace {
 
 using deliveryhook::Error;
@@ -306,4 +306,4 @@ TEST_F(CliTriggerTest, SignFromStdinAndFromTheArgumentAgreeWithTheReadmeRecipe) 
 }
 
 }  // namespace
-}  // namespace delivery_hook::cli
+}  // namespace deliveryhook::app::cli

@@ -106,9 +106,9 @@ TEST_F(UnsupportedKeysTest, SecretsAndConfigs) {
 
 TEST_F(UnsupportedKeysTest, CheckCommandPrintsEachService) {
   std::ostringstream out, err;
-  delivery_hook::cli::CheckOptions options;
+  deliveryhook::app::cli::CheckOptions options;
   options.compose_version = "2.40.3";
-  int code = delivery_hook::cli::RunCheck(options, {{"HOME", "/home/tester"}}, temp_.path().string(), out, err);
+  int code = deliveryhook::app::cli::RunCheck(options, {{"HOME", "/home/tester"}}, temp_.path().string(), out, err);
   EXPECT_EQ(code, 1);
   EXPECT_EQ(err.str(), "");
   Project project = Load();
@@ -124,14 +124,14 @@ TEST_F(UnsupportedKeysTest, CheckCommandPrintsEachService) {
 }
 
 TEST_F(UnsupportedKeysTest, CheckCommandLine) {
-  auto line = delivery_hook::cli::ParseCommandLine({"check", "-f", "a.yaml", "-f", "b.yaml", "--compose-version", "2.26.1"});
-  EXPECT_EQ(line.command, delivery_hook::cli::Command::kCheck);
+  auto line = deliveryhook::app::cli::ParseCommandLine({"check", "-f", "a.yaml", "-f", "b.yaml", "--compose-version", "2.26.1"});
+  EXPECT_EQ(line.command, deliveryhook::app::cli::Command::kCheck);
   EXPECT_EQ(line.check.files, (std::vector<std::string>{"a.yaml", "b.yaml"}));
   EXPECT_EQ(line.check.compose_version, "2.26.1");
   std::ostringstream out, err;
-  delivery_hook::cli::CheckOptions bad;
+  deliveryhook::app::cli::CheckOptions bad;
   bad.compose_version = "two";
-  EXPECT_EQ(delivery_hook::cli::RunCheck(bad, {}, temp_.path().string(), out, err), 2);
+  EXPECT_EQ(deliveryhook::app::cli::RunCheck(bad, {}, temp_.path().string(), out, err), 2);
   EXPECT_EQ(err.str(), "delivery-hook check: invalid --compose-version \"two\"\n");
 }
 

@@ -7,7 +7,7 @@
 
 #include "config.h"
 
-namespace delivery_hook {
+namespace deliveryhook::app {
 namespace {
 
 namespace fs = std::filesystem;
@@ -118,4 +118,4 @@ TEST_F(ConfigKeysTest, NoKeyAtAll) {
 }
 
 }  // namespace
-}  // namespace delivery_hook
+}  // namespace deliveryhook::app

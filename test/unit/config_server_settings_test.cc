@@ -3,7 +3,7 @@
 
 #include "config.h"
 
-namespace delivery_hook {
+namespace deliveryhook::app {
 namespace {
 
 
@@ -72,4 +72,4 @@ TEST(ConfigServerSettings, OutOfRange) {
 }
 
 }  // namespace
-}  // namespace delivery_hook
+}  // namespace deliveryhook::app

@@ -10,7 +10,7 @@
 
 #include "connection_registry.h"
 
-namespace delivery_hook {
+namespace deliveryhook::app {
 namespace {
 
 using namespace std::chrono_literals;
@@ -94,4 +94,4 @@ TEST(ConnectionRegistryTest, StopShutsDownTheIdleOnesAndEndsTheOthersAfterTheirA
 }
 
 }  // namespace
-}  // namespace delivery_hook
+}  // namespace deliveryhook::app

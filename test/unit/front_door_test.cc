@@ -23,7 +23,7 @@
 #include "signed_request.h"
 #include "webhook_handler.h"
 
-namespace delivery_hook {
+namespace deliveryhook::app {
 namespace {
 
 using deliveryhook::Error;
@@ -537,4 +537,4 @@ TEST_F(FrontDoorHandlerTest, TheAuditLineOfAnUnknownJobSaysTheStatusSent) {
 }
 
 }  // namespace
-}  // namespace delivery_hook
+}  // namespace deliveryhook::app

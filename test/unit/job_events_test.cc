@@ -15,7 +15,7 @@
 
 #include "webhook_handler.h"
 
-namespace delivery_hook {
+namespace deliveryhook::app {
 namespace {
 
 using deliveryhook::Result;
@@ -431,4 +431,4 @@ TEST_F(EventsRouteTest, StopAbortsAJobStillRunningWhenTheGraceRunsOut) {
 }
 
 }  // namespace
-}  // namespace delivery_hook
+}  // namespace deliveryhook::app

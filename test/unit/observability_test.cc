@@ -18,7 +18,7 @@
 #include "signed_request.h"
 #include "webhook_handler.h"
 
-namespace delivery_hook {
+namespace deliveryhook::app {
 namespace {
 
 using deliveryhook::Error;
@@ -697,4 +697,4 @@ TEST(ObservabilityConfig, ReadsAndChecksTheVariables) {
 }
 
 }  // namespace
-}  // namespace delivery_hook
+}  // namespace deliveryhook::app

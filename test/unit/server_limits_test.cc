@@ -20,7 +20,7 @@
 
 #include "server.h"
 
-namespace delivery_hook {
+namespace deliveryhook::app {
 namespace {
 
 using namespace std::chrono_literals;
@@ -480,4 +480,4 @@ TEST_F(ServerLimitsTest, AStreamNobodyReadsHoldsNeitherTheJobNorTheConnection) {
 }
 
 }  // namespace
-}  // namespace delivery_hook
+}  // namespace deliveryhook::app

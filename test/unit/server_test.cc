@@ -16,7 +16,7 @@
 #include <thread>
 #include <vector>
 
-namespace delivery_hook {
+namespace deliveryhook::app {
 namespace {
 
 constexpr char kSecret[] = "test-secret";
@@ -145,4 +145,4 @@ TEST_F(ServerTest, SlowClientsDoNotDelayOtherRequests) {
 }
 
 }  // namespace
-}  // namespace delivery_hook
+}  // namespace deliveryhook::app

@@ -14,7 +14,7 @@
 #include "deliveryhook/webhook/verifier.h"
 #include "webhook_handler.h"
 
-namespace delivery_hook::test_support {
+namespace deliveryhook::app::test_support {
 
 // Sets X-Timestamp and X-Signature over `message` + timestamp.
 inline void Sign(IncomingRequest& request, const std::string& message, const std::string& secret,
@@ -49,6 +49,6 @@ inline IncomingRequest SignedGet(const std::string& path, const std::string& sec
   return request;
 }
 
-}  // namespace delivery_hook::test_support
+}  // namespace deliveryhook::app::test_support
 
 #endif  // DELIVERYHOOK_TEST_UNIT_SIGNED_REQUEST_H_

@@ -11,7 +11,7 @@
 #include "signed_request.h"
 #include "webhook_handler.h"
 
-namespace delivery_hook {
+namespace deliveryhook::app {
 namespace {
 
 using deliveryhook::Error;
@@ -249,4 +249,4 @@ TEST_F(KeysHandlerTest, TheHandlerLogsTheKeyThatSigned) {
 }
 
 }  // namespace
-}  // namespace delivery_hook
+}  // namespace deliveryhook::app

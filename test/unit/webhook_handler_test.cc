@@ -11,7 +11,7 @@
 
 #include "deploy/image_pin.h"
 
-namespace delivery_hook {
+namespace deliveryhook::app {
 namespace {
 
 using deliveryhook::Error;
@@ -473,4 +473,4 @@ TEST_F(HandlerTest, OtherRoutesAndMethods) {
 }
 
 }  // namespace
-}  // namespace delivery_hook
+}  // namespace deliveryhook::app
