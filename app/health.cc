@@ -1,7 +1,7 @@
 #include "health.h"
 
 #include "request_log.h"
-#include "webhook_handler.h"
+#include "http_exchange.h"
 
 namespace deliveryhook::app {
 

@@ -6,7 +6,7 @@
 #include <ctime>
 #include <mutex>
 
-#include "webhook_handler.h"
+#include "http_exchange.h"
 
 namespace deliveryhook::app {
 namespace {

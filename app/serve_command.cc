@@ -24,6 +24,7 @@
 #include "deliveryhook/webhook/replay_journal.h"
 #include "deliveryhook/webhook/verifier.h"
 #include "health.h"
+#include "job_observer.h"
 #include "metrics.h"
 #include "request_log.h"
 #include "server.h"
@@ -289,23 +290,22 @@ int Serve(bool dev_mode) {
   }
   const std::string kill_after = FaultKillAfter(env);
 
-  DeployBackend backend;
-  backend.resolve = [&](const deliveryhook::deploy::TargetSelector& selector)
+  auto resolve = [&](const deliveryhook::deploy::TargetSelector& selector)
       -> deliveryhook::Result<deliveryhook::deploy::Target> {
     auto client = engine.Get();
     if (!client) return client.error();
     return deliveryhook::deploy::Deployer(**client, deploy_options).Resolve(selector);
   };
-  backend.deploy = [&](const deliveryhook::deploy::Target& target,
-                       deliveryhook::deploy::Action action,
-                       const deliveryhook::deploy::ProgressSink& progress)
+  auto deploy = [&](const deliveryhook::deploy::Target& target,
+                    deliveryhook::deploy::Action action,
+                    const deliveryhook::deploy::ProgressSink& progress)
       -> deliveryhook::Result<deliveryhook::deploy::DeployOutcome> {
     auto client = engine.Get();
     if (!client) return client.error();
     deliveryhook::deploy::ProgressSink sink = progress;
     if (!kill_after.empty()) {
-      sink.on_checkpoint = [&kill_after](std::string_view checkpoint) {
-        if (checkpoint == kill_after) std::raise(SIGKILL);
+      sink.on_checkpoint = [&kill_after](deliveryhook::deploy::Checkpoint checkpoint) {
+        if (ToString(checkpoint) == kill_after) std::raise(SIGKILL);
       };
     }
     return deliveryhook::deploy::Deployer(**client, deploy_options).Deploy(target, action, sink);
@@ -316,39 +316,40 @@ int Serve(bool dev_mode) {
   verifier_options.replay_capacity = config->replay_per_key;
   auto verifier = std::make_shared<deliveryhook::webhook::SignatureVerifier>(
       config->keys, verifier_options);
+  // The job history first, so that the health check can probe it and the
+  // job service and handler use it; each part is destroyed after its users.
+  deliveryhook::jobs::JobStore job_store(config->job_history);
+  if (auto persisted = PersistJobs(*config, job_store); !persisted) {
+    std::cerr << "delivery-hook: " << persisted.error().message() << "\n";
+    return 1;
+  }
+  // Declared before the job service: destroyed after it, so the jobs it
+  // lets finish still notify.
+  auto notifier = MakeNotifier(*config);
+  deliveryhook::jobs::JobServiceOptions job_options;
+  job_options.workers = config->workers;
+  job_options.observer = LoggingJobObserver(metrics, [&notifier](const deliveryhook::jobs::Job& job) {
+    if (notifier) notifier->Notify(job);
+  });
+  deliveryhook::jobs::JobService job_service(job_store, deploy, job_options);
+
   HandlerOptions handler_options;
   handler_options.max_body_bytes = config->max_body_bytes;
-  handler_options.workers = config->workers;
-  handler_options.job_history = config->job_history;
   handler_options.metrics = metrics;
   handler_options.serve_metrics = config->metrics;
   handler_options.show_docs = config->show_docs;
-  deliveryhook::jobs::JobStore* job_store = nullptr;  // set once the handler exists
   handler_options.health = std::make_shared<HealthCheck>(HealthProbes{
       EnginePing(*config, metrics), [&job_store]() -> std::optional<deliveryhook::Status> {
-        if (job_store == nullptr || !job_store->persistent()) return std::nullopt;
-        return job_store->CheckWritable();
+        if (!job_store.persistent()) return std::nullopt;
+        return job_store.CheckWritable();
       }});
-  // Declared before the handler: destroyed after it, so the jobs the
-  // handler lets finish still notify.
-  auto notifier = MakeNotifier(*config);
-  if (notifier) {
-    handler_options.on_job_end = [&notifier](const deliveryhook::jobs::Job& job) {
-      notifier->Notify(job);
-    };
-  }
   handler_options.access.require_opt_in = config->require_opt_in;
   handler_options.access.self = deliveryhook::webhook::DetectSelf(deliveryhook::webhook::RealOs());
   handler_options.auth_failures.limit = config->auth_fail_limit;
   handler_options.auth_failures.window = std::chrono::seconds(config->auth_fail_window_seconds);
   handler_options.trusted_proxies = config->trusted_proxies;
   LogKeys(*config);
-  WebhookHandler handler(verifier, std::move(backend), handler_options);
-  job_store = &handler.store();
-  if (auto persisted = PersistJobs(*config, handler.store()); !persisted) {
-    std::cerr << "delivery-hook: " << persisted.error().message() << "\n";
-    return 1;
-  }
+  WebhookHandler handler(verifier, resolve, job_service, handler_options);
   // Declared after the handler: destroyed before it, never while in use by
   // a request (the server has stopped by then).
   auto replay_journal = PersistReplays(*config, *verifier);
@@ -393,7 +394,7 @@ int Serve(bool dev_mode) {
     RequestLog::Line("event=stopping signal=" + std::to_string(signal) +
                      " grace_seconds=" + std::to_string(config->stop_grace_seconds));
     server.Stop();
-    handler.Stop(std::chrono::seconds(config->stop_grace_seconds));
+    job_service.Stop(std::chrono::seconds(config->stop_grace_seconds));
     RequestLog::Line("event=stopped");
   });
   if (config->secret_generated) PrintDevBanner(*config, port);

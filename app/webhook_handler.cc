@@ -1,20 +1,19 @@
 #include "webhook_handler.h"
 
-#include <rapidjson/document.h>
-#include <rapidjson/error/en.h>
-#include <rapidjson/stringbuffer.h>
-#include <rapidjson/writer.h>
-
 #include <algorithm>
+#include <limits>
 #include <iostream>
 #include <optional>
 #include <set>
 #include <string_view>
 
+#include "deliveryhook/jobs/job_json.h"
+#include "engine/engine_address.h"
 #include "job_events.h"
 #include "json_object.h"
 #include "openapi.h"
 #include "request_log.h"
+#include "trigger_request.h"
 #include "version.h"
 
 namespace deliveryhook::app {
@@ -26,96 +25,7 @@ using deliveryhook::jobs::Job;
 using deliveryhook::jobs::JobState;
 using Writer = JsonWriter;
 
-constexpr std::size_t kMaxLogLines = 200;
-constexpr std::size_t kMaxNameLength = 255;
 constexpr int kRetryAfterSeconds = 30;
-
-// "0".."max" seconds, or nothing.
-std::optional<int> ParseWait(const std::string& text, int max) {
-  if (text.empty() || text.size() > 6) return std::nullopt;
-  int value = 0;
-  for (char c : text) {
-    if (c < '0' || c > '9') return std::nullopt;
-    value = value * 10 + (c - '0');
-  }
-  if (value > max) return std::nullopt;
-  return value;
-}
-
-// Docker's rule for container names: [a-zA-Z0-9][a-zA-Z0-9_.-]*
-bool IsValidName(const std::string& name) {
-  if (name.empty() || name.size() > kMaxNameLength) return false;
-  for (std::size_t i = 0; i < name.size(); ++i) {
-    const char c = name[i];
-    const bool alnum = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9');
-    if (!alnum && (i == 0 || (c != '_' && c != '.' && c != '-'))) return false;
-  }
-  return true;
-}
-
-deliveryhook::Result<deliveryhook::deploy::TargetSelector> ParseSelector(const std::string& body) {
-  using deliveryhook::Error;
-  rapidjson::Document document;
-  document.Parse<rapidjson::kParseValidateEncodingFlag>(body.c_str(), body.size());
-  if (document.HasParseError()) {
-    return Error(ErrorCode::kInvalidArgument,
-                 std::string("body is not valid JSON: ") +
-                     rapidjson::GetParseError_En(document.GetParseError()));
-  }
-  if (!document.IsObject()) {
-    return Error(ErrorCode::kInvalidArgument, "body must be a JSON object");
-  }
-  // RapidJSON keeps every duplicate and FindMember() finds the first; another
-  // parser (a proxy, a log) may take the last. An ambiguous body is refused.
-  std::set<std::string_view> keys;
-  for (const auto& member : document.GetObject()) {
-    if (!keys.emplace(member.name.GetString(), member.name.GetStringLength()).second) {
-      return Error(ErrorCode::kInvalidArgument, "body has a key more than once");
-    }
-  }
-  auto text = [&](const char* key) -> deliveryhook::Result<std::string> {
-    auto it = document.FindMember(key);
-    if (it == document.MemberEnd()) return std::string();
-    // The whole string: "web\u0000x" must not be read as "web".
-    const std::string value = it->value.IsString()
-                                  ? std::string(it->value.GetString(), it->value.GetStringLength())
-                                  : std::string();
-    if (!it->value.IsString() || !IsValidName(value)) {
-      return Error(ErrorCode::kInvalidArgument,
-                   std::string("\"") + key + "\" must be a container, project or service name");
-    }
-    return value;
-  };
-  deliveryhook::deploy::TargetSelector selector;
-  for (auto [key, field] : {std::pair{"container_name", &selector.container_name},
-                            std::pair{"project", &selector.project},
-                            std::pair{"service", &selector.service}}) {
-    auto value = text(key);
-    if (!value) return value.error();
-    *field = *value;
-  }
-  const bool by_name = !selector.container_name.empty();
-  const bool by_service = !selector.project.empty() && !selector.service.empty();
-  if (by_name == by_service) {
-    return Error(ErrorCode::kInvalidArgument,
-                 "body must name either \"container_name\" or both \"project\" and \"service\"");
-  }
-  // The optional pin: checked strictly here, so a bad one queues nothing.
-  for (auto [key, field] : {std::pair{"digest", &selector.digest},
-                            std::pair{"image", &selector.image}}) {
-    auto it = document.FindMember(key);
-    if (it == document.MemberEnd()) continue;
-    if (!it->value.IsString() || it->value.GetStringLength() == 0) {
-      return Error(ErrorCode::kInvalidArgument,
-                   std::string("\"") + key + "\" must be a non-empty string");
-    }
-    *field = std::string(it->value.GetString(), it->value.GetStringLength());
-  }
-  if (auto pin = deliveryhook::deploy::CheckPinSyntax(selector.image, selector.digest); !pin) {
-    return pin.error();
-  }
-  return selector;
-}
 
 // What resolve answers for a target that does not exist; a key that may not
 // touch an existing one gets exactly this too.
@@ -155,21 +65,6 @@ int StatusFor(ErrorCode code) {
   }
 }
 
-// `message` without the engine's address: the transport says "the Docker
-// engine at unix:///run/docker.sock: ...", a host path a job's reader need
-// not learn ("the Docker engine: ..."). The log keeps the whole message.
-std::string WithoutEngineAddress(std::string message) {
-  constexpr std::string_view kAt = "the Docker engine at ";
-  for (auto at = message.find(kAt); at != std::string::npos; at = message.find(kAt, at)) {
-    const auto start = at + kAt.size() - 4;  // the " at "
-    auto end = message.find(": ", at + kAt.size());
-    if (end == std::string::npos) end = message.size();
-    message.erase(start, end - start);
-    at = start;
-  }
-  return message;
-}
-
 // The engine could not be reached, or did not answer in time.
 bool EngineDown(const deliveryhook::Error& error) {
   return error.code() == ErrorCode::kUnavailable || error.code() == ErrorCode::kDeadlineExceeded;
@@ -183,69 +78,7 @@ Reply EngineUnreachable(const deliveryhook::Error& error, RequestLog& log) {
   return log.Decide("engine_error", reply);
 }
 
-// Pull progress repeats "<layer>: Downloading ..." many times per layer: the
-// newest line of a layer replaces its previous one, so the log stays short.
-void AppendProgress(Job& job, std::string_view line) {
-  std::vector<std::string>& log = job.log;
-  const auto layer_end = line.find(": ");
-  const bool same_layer = layer_end != std::string_view::npos && !log.empty() &&
-                          log.back().compare(0, layer_end + 2, line.substr(0, layer_end + 2)) == 0;
-  if (same_layer) {
-    log.back() = std::string(line);
-  } else {
-    log.emplace_back(line);
-  }
-  if (log.size() > kMaxLogLines) {
-    log.erase(log.begin());
-    ++job.log_dropped;
-  }
-}
-
-// The job as JSON; with `token` (for the requester of a ?wait) its token and
-// whether the request joined a queued job are included too.
-std::string JobJson(const Job& job, const std::string* token = nullptr, bool joined = false) {
-  return JsonObject([&](Writer& w) {
-    Field(w, "job_id", job.id);
-    if (token != nullptr) {
-      Field(w, "job_token", *token);
-      w.Key("joined");
-      w.Bool(joined);
-    }
-    if (!job.request_id.empty()) Field(w, "request_id", job.request_id);
-    Field(w, "action", job.action);
-    Field(w, "container_name", job.container_name);
-    Field(w, "project", job.project);
-    Field(w, "service", job.service);
-    if (!job.image.empty()) Field(w, "image", job.image);
-    if (!job.digest.empty()) Field(w, "digest", job.digest);
-    Field(w, "state", std::string(ToString(job.state)));
-    Field(w, "step", job.step);
-    if (!job.error.empty()) Field(w, "error", job.error);
-    if (!job.image_id.empty()) Field(w, "image_id", job.image_id);
-    if (!job.container_id.empty()) Field(w, "container_id", job.container_id);
-    w.Key("created_at");
-    w.Int64(job.created_at);
-    w.Key("started_at");
-    w.Int64(job.started_at);
-    w.Key("finished_at");
-    w.Int64(job.finished_at);
-    w.Key("log");
-    w.StartArray();
-    for (const auto& line : job.log) w.String(line.c_str(), static_cast<rapidjson::SizeType>(line.size()));
-    w.EndArray();
-  });
-}
-
 }  // namespace
-
-std::string IncomingRequest::Header(const std::string& lower_case_name) const {
-  auto it = headers.find(lower_case_name);
-  return it == headers.end() ? std::string() : it->second;
-}
-
-Reply ErrorReply(int status, const std::string& message) {
-  return {status, JsonObject([&](Writer& w) { Field(w, "error", message); }), {}};
-}
 
 Reply AuthenticationReply(const deliveryhook::Error& error) {
   const int status = error.code() == ErrorCode::kInvalidArgument ? 400
@@ -270,14 +103,14 @@ std::string RequestIdFor(const std::string& header) {
 Reply WebhookHandler::NotFound() { return ErrorReply(404, "no such endpoint"); }
 Reply WebhookHandler::MethodNotAllowed() { return ErrorReply(405, "method not allowed"); }
 
-WebhookHandler::WebhookHandler(std::shared_ptr<deliveryhook::webhook::SignatureVerifier> verifier,
-                               DeployBackend backend, HandlerOptions options)
+WebhookHandler::WebhookHandler(std::shared_ptr<webhook::SignatureVerifier> verifier,
+                               TargetResolver resolve, jobs::JobService& jobs,
+                               HandlerOptions options)
     : verifier_(std::move(verifier)),
-      backend_(std::move(backend)),
-      options_(options),
-      store_(options.job_history),
-      auth_failures_(options.auth_failures, options.clock),
-      runner_(std::make_unique<deliveryhook::jobs::JobRunner>(options.workers)) {
+      resolve_(std::move(resolve)),
+      jobs_(jobs),
+      options_(std::move(options)),
+      auth_failures_(options_.auth_failures, options_.clock) {
   if (!options_.metrics) options_.metrics = std::make_shared<Metrics>();
 }
 
@@ -318,7 +151,7 @@ Reply WebhookHandler::Dispatch(const IncomingRequest& request, const RouteMatch&
   switch (match.route->id) {
     case RouteId::kPull:
     case RouteId::kBuild:
-      if (Stopping()) return ErrorReply(503, "the hook is stopping; try again when it is back");
+      if (jobs_.stopping()) return ErrorReply(503, "the hook is stopping; try again when it is back");
       return Trigger(request, match.route->id == RouteId::kPull ? Action::kPull : Action::kBuild);
     case RouteId::kJobList: return JobList(request);
     case RouteId::kJobStatus: return JobStatus(request, match.job_id);
@@ -327,7 +160,7 @@ Reply WebhookHandler::Dispatch(const IncomingRequest& request, const RouteMatch&
       return options_.health ? options_.health->Check() : Reply{200, R"({"status":"ok"})", {}};
     case RouteId::kMetrics: {
       if (!options_.serve_metrics) return NotFound();
-      Reply reply{200, options_.metrics->Render(runner_->QueuedCount()), {}};
+      Reply reply{200, options_.metrics->Render(jobs_.QueuedCount()), {}};
       reply.content_type = Metrics::kContentType;
       return reply;
     }
@@ -426,7 +259,7 @@ Reply WebhookHandler::Trigger(const IncomingRequest& request, Action action) {
   deliveryhook::deploy::TargetSelector by_name = *selector;
   by_name.image.clear();
   by_name.digest.clear();
-  auto target = backend_.resolve(by_name);
+  auto target = resolve_(by_name);
   if (!target) {
     const int status = StatusFor(target.error().code());
     if (EngineDown(target.error())) return EngineUnreachable(target.error(), log);
@@ -436,7 +269,7 @@ Reply WebhookHandler::Trigger(const IncomingRequest& request, Action action) {
       return log.Decide("unknown_target", ErrorReply(404, UnknownTargetMessage(*selector)));
     }
     const char* decision = status == 404 ? "unknown_target" : status == 400 ? "bad_request" : "engine_error";
-    return log.Decide(decision, ErrorReply(status, WithoutEngineAddress(target.error().message())));
+    return log.Decide(decision, ErrorReply(status, engine::WithoutEngineAddress(target.error().message())));
   }
   // Outside the key's reach: the answer of an unknown target, so nothing
   // about the container is revealed; the log says why.
@@ -446,12 +279,12 @@ Reply WebhookHandler::Trigger(const IncomingRequest& request, Action action) {
                       ErrorReply(404, UnknownTargetMessage(*selector)));
   }
   if (!selector->image.empty() || !selector->digest.empty()) {
-    auto pinned = backend_.resolve(*selector);
+    auto pinned = resolve_(*selector);
     if (!pinned) {
       const int status = StatusFor(pinned.error().code());
       if (EngineDown(pinned.error())) return EngineUnreachable(pinned.error(), log);
       const char* decision = status == 404 ? "unknown_target" : status == 400 ? "bad_request" : "engine_error";
-      return log.Decide(decision, ErrorReply(status, WithoutEngineAddress(pinned.error().message())));
+      return log.Decide(decision, ErrorReply(status, engine::WithoutEngineAddress(pinned.error().message())));
     }
     // Found again by name: had the name moved to another container meanwhile,
     // that one is decided on its own.
@@ -471,7 +304,7 @@ Reply WebhookHandler::Trigger(const IncomingRequest& request, Action action) {
                                             std::to_string(options_.max_wait_seconds)));
     }
   }
-  auto enqueued = Enqueue(*target, action, request.request_id);
+  auto enqueued = jobs_.Enqueue(*target, action, request.request_id);
   if (!enqueued) {
     Reply busy = ErrorReply(429, enqueued.error().message());
     busy.headers.emplace_back("Retry-After", std::to_string(kRetryAfterSeconds));
@@ -481,17 +314,17 @@ Reply WebhookHandler::Trigger(const IncomingRequest& request, Action action) {
   reservation->Commit();
   // Plain references rather than a structured binding: lambdas below capture
   // them, which clang 14 does not allow for bindings.
-  const Job& job = enqueued->first;
-  const bool joined = enqueued->second;
+  const Job& job = enqueued->job;
+  const bool joined = enqueued->joined;
   log.SetJob(job.id);
   if (wait_seconds && *wait_seconds > 0) {
-    auto final = store_.WaitUntilFinal(job.id, std::chrono::seconds(*wait_seconds));
+    auto final = jobs_.store().WaitUntilFinal(job.id, std::chrono::seconds(*wait_seconds));
     if (final) {
       const int status = final->state == JobState::kSucceeded ? 200
                          : IsFinal(final->state)               ? 500
                                                                : 202;
       return log.Decide(std::string(ToString(final->state)),
-                        {status, JobJson(*final, &job.token, joined), {}});
+                        {status, jobs::ToJson(*final, {.with_token = true, .joined = joined}), {}});
     }
   }
   const std::string message = action == Action::kPull ? "pulling" : "building";
@@ -510,30 +343,9 @@ Reply WebhookHandler::Trigger(const IncomingRequest& request, Action action) {
                      {{"Location", "/jobs/" + job.id}}});
 }
 
-deliveryhook::Result<std::pair<Job, bool>> WebhookHandler::Enqueue(
-    const deliveryhook::deploy::Target& target, Action action, const std::string& request_id) {
-  // One lock around find-or-create, so two requests cannot both create.
-  std::lock_guard lock(enqueue_mutex_);
-  if (stopping_) return deliveryhook::Error(ErrorCode::kUnavailable, "the hook is stopping");
-  const std::string action_name(ToString(action));
-  if (auto queued = store_.FindQueued(target.project, target.service, action_name, target.image,
-                                      target.digest)) {
-    return std::pair{*queued, true};
-  }
-  if (runner_->QueuedCount() >= options_.max_queued) {
-    return deliveryhook::Error(ErrorCode::kUnavailable,
-                               "too many deploys are waiting; try again later");
-  }
-  Job job = store_.Create(action_name, target.container_name, target.project, target.service,
-                          target.image, target.digest, request_id);
-  runner_->Submit(target.project + "/" + target.service,
-                  [this, id = job.id, target, action] { RunJob(id, target, action); });
-  return std::pair{job, false};
-}
-
 std::optional<Job> WebhookHandler::AuthorizedJob(const IncomingRequest& request,
                                                  const std::string& job_id, RequestLog& log) {
-  auto job = store_.Get(job_id);
+  auto job = jobs_.store().Get(job_id);
   if (!job) {
     // Trying job ids is guessing too: counted like a failed signature, so a
     // flood of made-up ids ends up logged in aggregate.
@@ -575,7 +387,7 @@ Reply WebhookHandler::JobStatus(const IncomingRequest& request, const std::strin
   // signing key's scope: nothing leaks.
   auto job = AuthorizedJob(request, job_id, log);
   if (!job) return ErrorReply(404, "no such job");
-  return {200, JobJson(*job), {}};
+  return {200, jobs::ToJson(*job), {}};
 }
 
 namespace {
@@ -614,62 +426,9 @@ Reply WebhookHandler::JobEvents(const IncomingRequest& request, const std::strin
   follow.keep_alive = options_.events_keep_alive;
   follow.max_duration = options_.events_max_duration;
   reply.stream = [this, job_id, format = *format, follow](const StreamWriter& write) {
-    FollowJob(store_, job_id, [](const Job& now) { return JobJson(now); }, format, write, follow);
+    FollowJob(jobs_.store(), job_id, [](const Job& now) { return jobs::ToJson(now); }, format, write, follow);
   };
   return reply;
-}
-
-bool WebhookHandler::Stopping() {
-  std::lock_guard lock(enqueue_mutex_);
-  return stopping_;
-}
-
-void WebhookHandler::Stop(std::chrono::milliseconds grace) {
-  using Clock = std::chrono::steady_clock;
-  std::vector<std::string> started;  // jobs that may be running
-  {
-    std::lock_guard lock(enqueue_mutex_);
-    stopping_ = true;
-    // Queued jobs end now rather than start: their RunJob finds them final.
-    // After this no job can start, so the running ones are those seen here.
-    for (const Job& job : store_.List(options_.job_history)) {
-      if (job.state == JobState::kRunning) started.push_back(job.id);
-      if (job.state != JobState::kQueued) continue;
-      bool failed = false;
-      store_.Update(job.id, [&](Job& queued) {
-        failed = queued.state == JobState::kQueued;
-        if (!failed) return;
-        queued.state = JobState::kFailed;
-        queued.error = "the hook stopped before the job started; nothing on the host changed";
-        queued.finished_at = deliveryhook::jobs::JobStore::NowMillis();
-      });
-      if (failed) {
-        RequestLog::JobEnded(job.id, "failed", "the hook stopped before the job started");
-      } else {
-        started.push_back(job.id);  // it started meanwhile
-      }
-    }
-  }
-  auto running = [&] {
-    return std::any_of(started.begin(), started.end(), [&](const std::string& id) {
-      auto job = store_.Get(id);
-      return job && !IsFinal(job->state);
-    });
-  };
-  const auto grace_end = Clock::now() + grace;
-  std::uint64_t version = store_.Version();
-  while (running()) {
-    const auto now = Clock::now();
-    if (now >= grace_end) {
-      if (!abort_running_.exchange(true)) {
-        RequestLog::Line("event=stop_grace_over action=abort_running_jobs");
-      }
-      version = store_.WaitForChange(version, std::chrono::seconds(1));
-      continue;
-    }
-    version = store_.WaitForChange(
-        version, std::chrono::duration_cast<std::chrono::milliseconds>(grace_end - now));
-  }
 }
 
 Reply WebhookHandler::JobList(const IncomingRequest& request) {
@@ -684,64 +443,14 @@ Reply WebhookHandler::JobList(const IncomingRequest& request) {
   constexpr std::size_t kListed = 50;
   std::string body = "{\"jobs\":[";
   std::size_t listed = 0;
-  for (const Job& job : store_.List(options_.job_history)) {
+  for (const Job& job : jobs_.store().List(std::numeric_limits<std::size_t>::max())) {
     if (listed == kListed) break;
     if (!key->Covers(job.project, job.service)) continue;
     if (listed++ != 0) body += ",";
-    body += JobJson(job);
+    body += jobs::ToJson(job);
   }
   body += "]}";
   return log.Decide("ok", {200, body, {}});
-}
-
-void WebhookHandler::RunJob(const std::string& job_id, const deliveryhook::deploy::Target& target,
-                            Action action) {
-  using deliveryhook::jobs::JobStore;
-  std::string request_id;
-  bool start = false;
-  store_.Update(job_id, [&](Job& job) {
-    start = job.state == JobState::kQueued;  // not ended by Stop() meanwhile
-    if (!start) return;
-    job.state = JobState::kRunning;
-    job.started_at = JobStore::NowMillis();
-    request_id = job.request_id;
-  });
-  if (!start) return;
-  RequestLog::JobStarted(job_id, request_id, std::string(ToString(action)),
-                         target.project + "/" + target.service);
-  deliveryhook::deploy::ProgressSink sink;
-  sink.should_abort = [this] { return abort_running_.load(); };
-  sink.on_step = [&](std::string_view step) {
-    store_.Update(job_id, [&](Job& job) { job.step = std::string(step); });
-    RequestLog::JobStep(job_id, request_id, std::string(step));
-  };
-  sink.on_log = [&](std::string_view line) {
-    store_.Update(job_id, [&](Job& job) { AppendProgress(job, line); });
-    if (RequestLog::Enabled(LogLevel::kDebug)) {
-      RequestLog::Line(LogLevel::kDebug, "event=job_progress job=" + job_id +
-                                             " request_id=" + LogValue(request_id) +
-                                             " line=" + LogValue(std::string(line)));
-    }
-  };
-  auto outcome = backend_.deploy(target, action, sink);
-  store_.Update(job_id, [&](Job& job) {
-    job.finished_at = JobStore::NowMillis();
-    if (outcome) {
-      job.state = JobState::kSucceeded;
-      job.step = "done";
-      job.image_id = outcome->image_id;
-      job.container_id = outcome->container_id;
-    } else {
-      job.state = outcome.error().rolled_back() ? JobState::kRolledBack : JobState::kFailed;
-      job.error = WithoutEngineAddress(outcome.error().message());
-    }
-  });
-  auto job = store_.Get(job_id);
-  RequestLog::JobEnded(job_id, std::string(ToString(job->state)),
-                       outcome ? std::string() : outcome.error().message(), request_id);
-  options_.metrics->CountJob(job->action, std::string(ToString(job->state)),
-                             static_cast<double>(job->finished_at - job->started_at) / 1000.0);
-  if (options_.on_job_end) options_.on_job_end(*job);
 }
 
 }  // namespace deliveryhook::app

@@ -10,6 +10,7 @@
 #include <memory>
 #include <string>
 
+#include "handler_harness.h"
 #include "webhook_handler.h"
 
 namespace fuzz {
@@ -36,7 +37,7 @@ inline deliveryhook::app::DeployBackend FakeBackend() {
     return target;
   };
   backend.deploy = [](const Target&, Action, const ProgressSink& progress) -> Result<DeployOutcome> {
-    progress.on_step("pulling");
+    progress.on_step(deliveryhook::deploy::Step::kPulling);
     progress.on_log("layer1: Downloading 1/2");
     return DeployOutcome{"newcontainer", "sha256:new"};
   };
@@ -47,11 +48,11 @@ inline deliveryhook::app::DeployBackend FakeBackend() {
 // signed input is never a replay of an earlier one only by accident.
 struct Harness {
   std::atomic<std::int64_t> now{kNow};
-  deliveryhook::app::WebhookHandler handler{
+  deliveryhook::app::HandlerHarness handler{
       std::make_shared<deliveryhook::webhook::SignatureVerifier>(
           kSecret, deliveryhook::webhook::VerifierOptions{std::chrono::seconds(300), 100000},
           [this] { return now.load(); }),
-      FakeBackend(), deliveryhook::app::HandlerOptions{4096, 1}};
+      FakeBackend(), deliveryhook::app::HandlerOptions{.max_body_bytes = 4096}};
 
   static Harness& Get() {
     static Harness* harness = new Harness();  // never destroyed: jobs may still run at exit

@@ -11,6 +11,7 @@
 
 #include "commands.h"
 #include "hook_client.h"
+#include "handler_harness.h"
 #include "webhook_handler.h"
 
 namespace deliveryhook::app::cli {
@@ -79,9 +80,9 @@ class CliTriggerTest : public ::testing::Test {
     backend.deploy = [this, ending](const Target&, Action action,
                                     const ProgressSink& progress) -> Result<DeployOutcome> {
       actions_.push_back(std::string(ToString(action)));
-      progress.on_step("pulling");
+      progress.on_step(deliveryhook::deploy::Step::kPulling);
       progress.on_log("layer1: Downloading 1/2");
-      progress.on_step("recreating");
+      progress.on_step(deliveryhook::deploy::Step::kRecreating);
       if (ending == Ending::kBlocks) {
         std::unique_lock lock(mutex_);
         blocked_ = true;
@@ -89,14 +90,14 @@ class CliTriggerTest : public ::testing::Test {
         released_cv_.wait(lock, [this] { return released_; });
       }
       if (ending == Ending::kRollsBack) {
-        progress.on_step(ToString(deliveryhook::deploy::Step::kRollingBack));
+        progress.on_step(deliveryhook::deploy::Step::kRollingBack);
         return Error(ErrorCode::kFailedPrecondition, "the new container exited with code 3")
             .RolledBack();
       }
       return DeployOutcome{"newcontainer", "sha256:new"};
     };
     auto verifier = std::make_shared<deliveryhook::webhook::SignatureVerifier>(kSecret);
-    handler_ = std::make_unique<WebhookHandler>(verifier, std::move(backend), HandlerOptions{});
+    handler_ = std::make_unique<HandlerHarness>(verifier, std::move(backend), HandlerOptions{});
   }
 
   void Release() {
@@ -137,7 +138,7 @@ class CliTriggerTest : public ::testing::Test {
     return options;
   }
 
-  std::unique_ptr<WebhookHandler> handler_;
+  std::unique_ptr<HandlerHarness> handler_;
   std::vector<std::string> actions_;
   std::mutex mutex_;
   std::condition_variable released_cv_;

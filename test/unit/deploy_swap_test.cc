@@ -72,7 +72,7 @@ class SwapTest : public ::testing::Test {
 
   RecordingEngine engine_;
   SwapPlan plan_;
-  SwapEvents events_;
+  ProgressSink events_;
   std::vector<std::string> steps_;
   std::vector<std::string> checkpoints_;
   std::vector<std::string> logs_;

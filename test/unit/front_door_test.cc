@@ -21,6 +21,7 @@
 #include "config.h"
 #include "request_log.h"
 #include "signed_request.h"
+#include "handler_harness.h"
 #include "webhook_handler.h"
 
 namespace deliveryhook::app {
@@ -255,7 +256,7 @@ std::string HeaderOf(const Reply& reply, const std::string& name) {
 
 class FrontDoorHandlerTest : public ::testing::Test {
  protected:
-  std::unique_ptr<WebhookHandler> Make(std::size_t replay_per_key = 600, std::size_t fail_limit = 0,
+  std::unique_ptr<HandlerHarness> Make(std::size_t replay_per_key = 600, std::size_t fail_limit = 0,
                                        std::string proxies = "") {
     Key shop = MakeKey("ci-shop", "shop-secret");
     shop.projects = {"shop"};
@@ -265,7 +266,6 @@ class FrontDoorHandlerTest : public ::testing::Test {
         std::vector<Key>{deliveryhook::webhook::DefaultKey("default-secret"), shop},
         verifier_options, [] { return kNow; });
     HandlerOptions options;
-    options.workers = 1;
     options.auth_failures = {fail_limit, std::chrono::seconds(60), 16};
     options.clock = [] { return kNow; };
     if (!proxies.empty()) options.trusted_proxies = *TrustedProxies::Parse(proxies);
@@ -302,7 +302,7 @@ class FrontDoorHandlerTest : public ::testing::Test {
                         const deliveryhook::deploy::ProgressSink&) -> Result<DeployOutcome> {
       return DeployOutcome{"new", "sha256:new"};
     };
-    return std::make_unique<WebhookHandler>(verifier_, std::move(backend), options);
+    return std::make_unique<HandlerHarness>(verifier_, std::move(backend), options);
   }
 
   static IncomingRequest Signed(const std::string& secret, const std::string& body,
@@ -493,9 +493,8 @@ TEST_F(FrontDoorHandlerTest, AJobsErrorNamesNoEngineAddress) {
                  "Couldn't connect to server");
   };
   HandlerOptions options;
-  options.workers = 1;
   options.clock = [] { return kNow; };
-  WebhookHandler failing(verifier_, std::move(backend), options);
+  HandlerHarness failing(verifier_, std::move(backend), options);
   Reply reply = failing.Handle(request);
   EXPECT_EQ(reply.status, 500);
   EXPECT_EQ(reply.body.find("/run/secret"), std::string::npos) << reply.body;

@@ -13,6 +13,7 @@
 #include <mutex>
 #include <thread>
 
+#include "handler_harness.h"
 #include "webhook_handler.h"
 
 namespace deliveryhook::app {
@@ -34,7 +35,7 @@ constexpr std::int64_t kNow = 1800000000;
 
 TEST(JobStoreNotification, WaitForChangeWakesOnUpdateAndTimesOutOtherwise) {
   JobStore store;
-  const Job job = store.Create("pull", "web", "app", "web");
+  const Job job = store.Create({.action = "pull", .container_name = "web", .project = "app", .service = "web"});
   const std::uint64_t version = store.Version();
 
   const auto start = std::chrono::steady_clock::now();
@@ -56,7 +57,7 @@ TEST(JobStoreNotification, WaitForChangeWakesOnUpdateAndTimesOutOtherwise) {
 TEST(JobStoreNotification, CreateCountsAsAChange) {
   JobStore store;
   const std::uint64_t version = store.Version();
-  store.Create("pull", "web", "app", "web");
+  store.Create({.action = "pull", .container_name = "web", .project = "app", .service = "web"});
   EXPECT_EQ(store.Version(), version + 1);
 }
 
@@ -146,7 +147,7 @@ class Output {
 
 TEST(FollowJobTest, SendsEachChangeAndEndsWithTheFinalState) {
   JobStore store;
-  const Job job = store.Create("pull", "web", "app", "web");
+  const Job job = store.Create({.action = "pull", .container_name = "web", .project = "app", .service = "web"});
   Output output;
   std::thread follower([&] {
     FollowJob(store, job.id, [](const Job& j) { return "{\"id\":\"" + j.id + "\"}"; },
@@ -194,7 +195,7 @@ TEST(FollowJobTest, ChangesFasterThanTheReaderAreMergedAndTheFinalStateComesLast
 
 TEST(FollowJobTest, KeepAlivesWhileQuietAndAnEndAfterTheLongestDuration) {
   JobStore store;
-  const Job job = store.Create("pull", "web", "app", "web");
+  const Job job = store.Create({.action = "pull", .container_name = "web", .project = "app", .service = "web"});
   std::string out;
   FollowOptions options;
   options.keep_alive = 30ms;
@@ -212,8 +213,8 @@ TEST(FollowJobTest, KeepAlivesWhileQuietAndAnEndAfterTheLongestDuration) {
 
 TEST(FollowJobTest, KeepAlivesAlsoWhileOtherJobsChange) {
   JobStore store;
-  const Job job = store.Create("pull", "web", "app", "web");
-  const Job busy = store.Create("pull", "db", "app", "db");
+  const Job job = store.Create({.action = "pull", .container_name = "web", .project = "app", .service = "web"});
+  const Job busy = store.Create({.action = "pull", .container_name = "db", .project = "app", .service = "db"});
   std::atomic<bool> done{false};
   std::thread other([&] {
     for (int i = 0; !done; ++i) {
@@ -235,7 +236,7 @@ TEST(FollowJobTest, KeepAlivesAlsoWhileOtherJobsChange) {
 
 TEST(FollowJobTest, AReaderThatFailsEndsTheStream) {
   JobStore store;
-  const Job job = store.Create("pull", "web", "app", "web");
+  const Job job = store.Create({.action = "pull", .container_name = "web", .project = "app", .service = "web"});
   int writes = 0;
   FollowOptions options;
   options.keep_alive = 10ms;
@@ -264,13 +265,13 @@ DeployBackend GatedBackend(Gate* gate) {
     return target;
   };
   backend.deploy = [gate](const Target&, Action, const ProgressSink& progress) -> Result<DeployOutcome> {
-    progress.on_step("recreating");
+    progress.on_step(deliveryhook::deploy::Step::kRecreating);
     ++gate->started;
     std::unique_lock lock(gate->mutex);
     while (!gate->released) {
       if (progress.should_abort && progress.should_abort()) {
         lock.unlock();
-        progress.on_step(ToString(deliveryhook::deploy::Step::kRollingBack));
+        progress.on_step(deliveryhook::deploy::Step::kRollingBack);
         return deliveryhook::Error(deliveryhook::ErrorCode::kUnavailable,
                                    "the hook was stopping; rolled back to the old container")
             .RolledBack();
@@ -289,8 +290,7 @@ class EventsRouteTest : public ::testing::Test {
     auto verifier = std::make_shared<deliveryhook::webhook::SignatureVerifier>(
         kSecret, deliveryhook::webhook::VerifierOptions{}, [] { return kNow; });
     HandlerOptions options;
-    options.workers = 1;
-    handler_ = std::make_unique<WebhookHandler>(verifier, GatedBackend(&gate_), options);
+    handler_ = std::make_unique<HandlerHarness>(verifier, GatedBackend(&gate_), options);
   }
   void TearDown() override {
     Release();
@@ -335,7 +335,7 @@ class EventsRouteTest : public ::testing::Test {
 
   Gate gate_;
   int triggers_ = 0;
-  std::unique_ptr<WebhookHandler> handler_;
+  std::unique_ptr<HandlerHarness> handler_;
 };
 
 TEST_F(EventsRouteTest, StreamsServerSentEventsUntilTheJobEnds) {

@@ -14,8 +14,8 @@ namespace {
 
 TEST(JobStoreTest, CreatesJobsWithRandomIdsAndTokens) {
   JobStore store;
-  Job a = store.Create("pull", "web", "app", "web");
-  Job b = store.Create("pull", "web", "app", "web");
+  Job a = store.Create({.action = "pull", .container_name = "web", .project = "app", .service = "web"});
+  Job b = store.Create({.action = "pull", .container_name = "web", .project = "app", .service = "web"});
   EXPECT_EQ(a.id.size(), 32u);
   EXPECT_EQ(a.token.size(), 64u);
   EXPECT_NE(a.id, b.id);
@@ -26,10 +26,10 @@ TEST(JobStoreTest, CreatesJobsWithRandomIdsAndTokens) {
 
 TEST(JobStoreTest, ForgetsTheOldestFinishedJobWhenFull) {
   JobStore store(2);
-  Job first = store.Create("pull", "a", "p", "a");
-  Job second = store.Create("pull", "b", "p", "b");
+  Job first = store.Create({.action = "pull", .container_name = "a", .project = "p", .service = "a"});
+  Job second = store.Create({.action = "pull", .container_name = "b", .project = "p", .service = "b"});
   store.Update(second.id, [](Job& job) { job.state = JobState::kSucceeded; });
-  Job third = store.Create("pull", "c", "p", "c");
+  Job third = store.Create({.action = "pull", .container_name = "c", .project = "p", .service = "c"});
   EXPECT_TRUE(store.Get(first.id).has_value());  // still queued: kept
   EXPECT_FALSE(store.Get(second.id).has_value());
   EXPECT_TRUE(store.Get(third.id).has_value());
@@ -39,8 +39,8 @@ TEST(JobStoreTest, ForgetsTheOldestFinishedJobWhenFull) {
 TEST(JobStoreTest, AQueuedJobIsJoinedOnlyWithTheSamePin) {
   JobStore store;
   const std::string digest = "sha256:" + std::string(64, 'a');
-  Job plain = store.Create("pull", "web", "app", "web");
-  Job pinned = store.Create("pull", "web", "app", "web", "reg/app:v2", digest);
+  Job plain = store.Create({.action = "pull", .container_name = "web", .project = "app", .service = "web"});
+  Job pinned = store.Create({.action = "pull", .container_name = "web", .project = "app", .service = "web", .image = "reg/app:v2", .digest = digest});
   EXPECT_EQ(store.FindQueued("app", "web", "pull")->id, plain.id);
   EXPECT_EQ(store.FindQueued("app", "web", "pull", "reg/app:v2", digest)->id, pinned.id);
   EXPECT_FALSE(store.FindQueued("app", "web", "pull", "reg/app:v2").has_value());
@@ -114,13 +114,13 @@ TEST_F(PersistentJobStoreTest, JobsSurviveARestart) {
   {
     JobStore store;
     ASSERT_TRUE(store.Persist(path_, std::chrono::hours(24)).ok());
-    Job finished = store.Create("pull", "web", "app", "web");
+    Job finished = store.Create({.action = "pull", .container_name = "web", .project = "app", .service = "web"});
     store.Update(finished.id, [](Job& job) {
       job.state = JobState::kSucceeded;
       job.image_id = "sha256:abc";
       job.log = {"one", "two"};
     });
-    Job running = store.Create("build", "db", "app", "db", "reg/app:v2", "sha256:abcd");
+    Job running = store.Create({.action = "build", .container_name = "db", .project = "app", .service = "db", .image = "reg/app:v2", .digest = "sha256:abcd"});
     store.Update(running.id, [](Job& job) { job.state = JobState::kRunning; });
     finished_id = finished.id;
     running_id = running.id;
@@ -147,7 +147,7 @@ TEST_F(PersistentJobStoreTest, PrunesBeyondTheCapacity) {
     JobStore store(10);
     ASSERT_TRUE(store.Persist(path_, std::chrono::hours(24)).ok());
     for (int i = 0; i < 25; ++i) {
-      Job job = store.Create("pull", "web", "app", "web");
+      Job job = store.Create({.action = "pull", .container_name = "web", .project = "app", .service = "web"});
       store.Update(job.id, [](Job& j) { j.state = JobState::kSucceeded; });
     }
   }

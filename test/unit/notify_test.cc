@@ -27,6 +27,7 @@ jobs::Job FinishedJob(jobs::JobState state = jobs::JobState::kSucceeded, std::st
   job.project = "shop";
   job.service = "web";
   job.state = state;
+  job.step = "rolling back";
   job.error = std::move(error);
   job.image_id = "sha256:img";
   job.container_id = "c0ffee";
@@ -118,8 +119,9 @@ TEST(NotifyPayloads, Generic) {
   EXPECT_EQ(
       GenericPayload(FinishedJob(jobs::JobState::kFailed, "pull failed: \"x\"")),
       R"({"event":"job.finished","job_id":"0123abcd","request_id":"req-7","action":"pull",)"
-      R"("project":"shop","service":"web","container_name":"shop-web-1","state":"failed",)"
-      R"("error":"pull failed: \"x\"","image_id":"sha256:img","container_id":"c0ffee",)"
+      R"("container_name":"shop-web-1","project":"shop","service":"web","image":"","digest":"",)"
+      R"("state":"failed","step":"rolling back","error":"pull failed: \"x\"",)"
+      R"("image_id":"sha256:img","container_id":"c0ffee",)"
       R"("created_at":1700000000000,"started_at":1700000000500,"finished_at":1700000012800})");
   // The job's token never leaves the hook.
   EXPECT_EQ(GenericPayload(FinishedJob()).find("secret-token"), std::string::npos);

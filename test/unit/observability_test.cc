@@ -16,6 +16,7 @@
 #include "request_log.h"
 #include "routes.h"
 #include "signed_request.h"
+#include "handler_harness.h"
 #include "webhook_handler.h"
 
 namespace deliveryhook::app {
@@ -246,17 +247,16 @@ DeployBackend QuickBackend() {
   backend.deploy = [](const deliveryhook::deploy::Target&, deliveryhook::deploy::Action,
                       const deliveryhook::deploy::ProgressSink& progress)
       -> Result<deliveryhook::deploy::DeployOutcome> {
-    progress.on_step("pulling");
+    progress.on_step(deliveryhook::deploy::Step::kPulling);
     return deliveryhook::deploy::DeployOutcome{"c1", "sha256:new"};
   };
   return backend;
 }
 
-std::unique_ptr<WebhookHandler> MakeHandler(HandlerOptions options = {}) {
+std::unique_ptr<HandlerHarness> MakeHandler(HandlerOptions options = {}) {
   auto verifier = std::make_shared<deliveryhook::webhook::SignatureVerifier>(
       kSecret, deliveryhook::webhook::VerifierOptions{}, [] { return kNow; });
-  options.workers = 1;
-  return std::make_unique<WebhookHandler>(verifier, QuickBackend(), options);
+  return std::make_unique<HandlerHarness>(verifier, QuickBackend(), options);
 }
 
 IncomingRequest Get(const std::string& path) {
@@ -536,7 +536,7 @@ TEST(JobDatabaseHealth, AWritableDatabasePasses) {
   EXPECT_TRUE(store.persistent());
   EXPECT_TRUE(store.CheckWritable().ok());
   // The request id survives a restart.
-  auto job = store.Create("pull", "web", "app", "web", {}, {}, "req-1");
+  auto job = store.Create({.action = "pull", .container_name = "web", .project = "app", .service = "web", .request_id = "req-1"});
   deliveryhook::jobs::JobStore reopened(10);
   ASSERT_TRUE(reopened.Persist(path, std::chrono::hours(24)).ok());
   EXPECT_EQ(reopened.Get(job.id)->request_id, "req-1");

@@ -20,6 +20,8 @@
 
 #include "server.h"
 
+#include "handler_harness.h"
+
 namespace deliveryhook::app {
 namespace {
 
@@ -69,8 +71,8 @@ DeployBackend NoTargets() {
 
 class ServerLimitsTest : public ::testing::Test {
  protected:
-  void Start(ServerOptions options, HandlerOptions handler_options = {1024, 1}) {
-    handler_ = std::make_unique<WebhookHandler>(
+  void Start(ServerOptions options, HandlerOptions handler_options = {.max_body_bytes = 1024}) {
+    handler_ = std::make_unique<HandlerHarness>(
         std::make_shared<deliveryhook::webhook::SignatureVerifier>(
             kSecret, deliveryhook::webhook::VerifierOptions{}, [] { return kNow; }),
         NoTargets(), handler_options);
@@ -93,7 +95,7 @@ class ServerLimitsTest : public ::testing::Test {
     return client.ReadAll();
   }
 
-  std::unique_ptr<WebhookHandler> handler_;
+  std::unique_ptr<HandlerHarness> handler_;
   std::unique_ptr<Server> server_;
   std::thread thread_;
   int port_ = 0;
@@ -176,10 +178,10 @@ TEST_F(ServerLimitsTest, AtTheCapTheOldestIdleConnectionMakesRoom) {
 TEST_F(ServerLimitsTest, ConnectionsBeyondTheCapOfBusyOnesAre503AndTheCapFreesUp) {
   ServerOptions options;
   options.max_connections = 1;
-  HandlerOptions handler_options{1024, 1};
+  HandlerOptions handler_options{.max_body_bytes = 1024};
   handler_options.events_keep_alive = 100ms;
   Start(options, handler_options);
-  auto job = handler_->store().Create("pull", "web", "app", "web");
+  auto job = handler_->store().Create({.action = "pull", .container_name = "web", .project = "app", .service = "web"});
   auto busy = std::make_unique<Connection>(port_);
   busy->Send("GET /jobs/" + job.id + "/events HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer " +
              job.token + "\r\n\r\n");
@@ -397,7 +399,7 @@ TEST_F(ServerLimitsTest, ATricklingRequestIsClosedAtItsDeadline) {
 
 
 TEST_F(ServerLimitsTest, TlsFilesThatCannotBeLoadedStopTheStart) {
-  handler_ = std::make_unique<WebhookHandler>(
+  handler_ = std::make_unique<HandlerHarness>(
       std::make_shared<deliveryhook::webhook::SignatureVerifier>(kSecret), NoTargets(),
       HandlerOptions{});
   ServerOptions options;
@@ -413,7 +415,7 @@ TEST_F(ServerLimitsTest, TlsFilesThatCannotBeLoadedStopTheStart) {
 
 TEST_F(ServerLimitsTest, AJobsEventsAreStreamedChunked) {
   Start({});
-  auto job = handler_->store().Create("pull", "web", "app", "web");
+  auto job = handler_->store().Create({.action = "pull", .container_name = "web", .project = "app", .service = "web"});
   std::thread finisher([&] {
     std::this_thread::sleep_for(300ms);
     handler_->store().Update(job.id, [](deliveryhook::jobs::Job& j) {
@@ -439,11 +441,11 @@ TEST_F(ServerLimitsTest, AStreamNobodyReadsHoldsNeitherTheJobNorTheConnection) {
   ServerOptions options;
   options.write_timeout_seconds = 1;
   options.max_connections = 1;
-  HandlerOptions handler_options{1024, 1};
+  HandlerOptions handler_options{.max_body_bytes = 1024};
   handler_options.events_keep_alive = 100ms;
   Start(options, handler_options);
   auto& store = handler_->store();
-  auto job = store.Create("pull", "web", "app", "web");
+  auto job = store.Create({.action = "pull", .container_name = "web", .project = "app", .service = "web"});
   Connection stalled(port_);
   stalled.Send("GET /jobs/" + job.id + "/events HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer " +
                job.token + "\r\n\r\n");

@@ -16,6 +16,8 @@
 #include <thread>
 #include <vector>
 
+#include "handler_harness.h"
+
 namespace deliveryhook::app {
 namespace {
 
@@ -67,10 +69,10 @@ class Socket {
 class ServerTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    handler_ = std::make_unique<WebhookHandler>(
+    handler_ = std::make_unique<HandlerHarness>(
         std::make_shared<deliveryhook::webhook::SignatureVerifier>(
             kSecret, deliveryhook::webhook::VerifierOptions{}, [] { return kNow; }),
-        NoTargets(), HandlerOptions{1024, 1});
+        NoTargets(), HandlerOptions{.max_body_bytes = 1024});
     server_ = std::make_unique<Server>(*handler_, ServerOptions{"127.0.0.1", 0, 1024});
     port_ = server_->Bind();
     ASSERT_GT(port_, 0);
@@ -89,7 +91,7 @@ class ServerTest : public ::testing::Test {
            "\r\nConnection: close\r\n\r\n" + body;
   }
 
-  std::unique_ptr<WebhookHandler> handler_;
+  std::unique_ptr<HandlerHarness> handler_;
   std::unique_ptr<Server> server_;
   std::thread thread_;
   int port_ = 0;

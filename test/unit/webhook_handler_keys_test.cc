@@ -9,6 +9,7 @@
 #include "deliveryhook/webhook/keys.h"
 #include "request_log.h"
 #include "signed_request.h"
+#include "handler_harness.h"
 #include "webhook_handler.h"
 
 namespace deliveryhook::app {
@@ -67,7 +68,7 @@ DeployBackend Backend(std::vector<std::string>* deployed) {
 
 class KeysHandlerTest : public ::testing::Test {
  protected:
-  std::unique_ptr<WebhookHandler> Make(bool require_opt_in = false, std::size_t fail_limit = 0) {
+  std::unique_ptr<HandlerHarness> Make(bool require_opt_in = false, std::size_t fail_limit = 0) {
     Key shop = MakeKey("ci-shop", "shop-secret");
     shop.projects = {"shop"};
     Key ops = MakeKey("ops", "ops-secret");
@@ -77,12 +78,11 @@ class KeysHandlerTest : public ::testing::Test {
                          MakeKey("swh", "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw")},
         deliveryhook::webhook::VerifierOptions{}, [] { return kNow; });
     HandlerOptions options;
-    options.workers = 1;
     options.access.require_opt_in = require_opt_in;
     options.access.self.container_ids = {kHookId};
     options.auth_failures = {fail_limit, std::chrono::seconds(60), 16};
     options.clock = [this] { return now_; };
-    return std::make_unique<WebhookHandler>(verifier, Backend(&deployed_), options);
+    return std::make_unique<HandlerHarness>(verifier, Backend(&deployed_), options);
   }
 
   static IncomingRequest Signed(const std::string& secret, const std::string& container,

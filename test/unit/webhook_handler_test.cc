@@ -1,3 +1,4 @@
+#include "handler_harness.h"
 #include "webhook_handler.h"
 
 #include <gtest/gtest.h>
@@ -53,7 +54,7 @@ DeployBackend FakeBackend(Recorder* recorder, bool engine_down = false) {
   backend.deploy = [recorder](const Target& target, Action action,
                               const deliveryhook::deploy::ProgressSink& progress)
       -> Result<DeployOutcome> {
-    progress.on_step("pulling");
+    progress.on_step(deliveryhook::deploy::Step::kPulling);
     progress.on_log("layer1: Downloading 1/2");
     progress.on_log("layer1: Downloading 2/2");
     if (recorder != nullptr) {
@@ -68,10 +69,10 @@ DeployBackend FakeBackend(Recorder* recorder, bool engine_down = false) {
 
 class HandlerTest : public ::testing::Test {
  protected:
-  WebhookHandler MakeHandler(bool engine_down = false) {
+  HandlerHarness MakeHandler(bool engine_down = false) {
     auto verifier = std::make_shared<deliveryhook::webhook::SignatureVerifier>(
         kSecret, deliveryhook::webhook::VerifierOptions{}, [] { return kNow; });
-    return WebhookHandler(verifier, FakeBackend(&recorder_, engine_down), {1024, 1});
+    return HandlerHarness(verifier, FakeBackend(&recorder_, engine_down), {.max_body_bytes = 1024});
   }
 
   static IncomingRequest Signed(const std::string& path, const std::string& body,
@@ -328,7 +329,7 @@ DeployBackend GatedBackend(Gate* gate, bool fail = false) {
     gate->opened.wait(lock, [&] { return gate->open; });
     ++gate->deploys;
     if (fail) {
-      sink.on_step(ToString(deliveryhook::deploy::Step::kRollingBack));
+      sink.on_step(deliveryhook::deploy::Step::kRollingBack);
       return Error(ErrorCode::kFailedPrecondition, "the new container is unhealthy; rolled back")
           .RolledBack();
     }
@@ -343,7 +344,7 @@ TEST_F(HandlerTest, RequestsForAQueuedServiceJoinItsJob) {
       kSecret, deliveryhook::webhook::VerifierOptions{}, [] { return kNow; });
   std::vector<std::string> job_ids;
   {
-    WebhookHandler handler(verifier, GatedBackend(&gate), {1024, 1, 2, 900});
+    HandlerHarness handler(verifier, GatedBackend(&gate), {.max_body_bytes = 1024}, {.workers = 1, .max_queued = 2});
     for (int i = 0; i < 6; ++i) {
       Reply reply = handler.Handle(
           Signed("/pull", R"({"container_name": "web", "n": )" + std::to_string(i) + "}"));
@@ -372,7 +373,7 @@ TEST_F(HandlerTest, QueuedJobsAreJoinedOnlyWithTheSamePin) {
   auto verifier = std::make_shared<deliveryhook::webhook::SignatureVerifier>(
       kSecret, deliveryhook::webhook::VerifierOptions{}, [] { return kNow; });
   {
-    WebhookHandler handler(verifier, GatedBackend(&gate), {1024, 1, 10, 900});
+    HandlerHarness handler(verifier, GatedBackend(&gate), {.max_body_bytes = 1024}, {.workers = 1, .max_queued = 10});
     int n = 0;
     auto trigger = [&](const std::string& pin) {
       Reply reply = handler.Handle(Signed(
@@ -409,7 +410,7 @@ TEST_F(HandlerTest, AFullQueueAnswers429WithRetryAfter) {
   Gate gate;
   auto verifier = std::make_shared<deliveryhook::webhook::SignatureVerifier>(
       kSecret, deliveryhook::webhook::VerifierOptions{}, [] { return kNow; });
-  WebhookHandler handler(verifier, GatedBackend(&gate), {1024, 1, 0, 900});
+  HandlerHarness handler(verifier, GatedBackend(&gate), {.max_body_bytes = 1024}, {.workers = 1, .max_queued = 0});
   // max_queued 0: the first job is taken by the worker only once it starts,
   // so queueing any job at all is refused.
   Reply reply = handler.Handle(Signed("/pull", R"({"container_name": "web"})"));
@@ -430,7 +431,7 @@ TEST_F(HandlerTest, AFailedJobUnderWaitIsNot2xx) {
   gate.open = true;
   auto verifier = std::make_shared<deliveryhook::webhook::SignatureVerifier>(
       kSecret, deliveryhook::webhook::VerifierOptions{}, [] { return kNow; });
-  WebhookHandler handler(verifier, GatedBackend(&gate, /*fail=*/true), {1024, 1, 8, 900});
+  HandlerHarness handler(verifier, GatedBackend(&gate, /*fail=*/true), {.max_body_bytes = 1024}, {.workers = 1, .max_queued = 8});
   auto request = Signed("/pull", R"({"container_name": "web"})");
   request.query["wait"] = "30";
   Reply reply = handler.Handle(request);

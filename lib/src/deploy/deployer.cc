@@ -5,10 +5,12 @@
 #include <algorithm>
 
 #include "deploy/compose_labels.h"
+#include "deploy/deploy_phases.h"
 #include "deploy/container_spec.h"
 #include "deploy/dependants.h"
 #include "deploy/image_pin.h"
 #include "deploy/image_tag.h"
+#include "deploy/progress.h"
 #include "deploy/swap.h"
 #include "deploy/swap_names.h"
 #include "deploy/swap_order.h"
@@ -69,66 +71,6 @@ Result<Target> TargetFromContainer(const engine::ContainerInfo& container) {
   return target;
 }
 
-std::vector<ExistingMount> MountsOf(const engine::ContainerInfo& container) {
-  std::vector<ExistingMount> mounts;
-  rapidjson::Document inspect;
-  inspect.Parse(container.raw_json.c_str());
-  if (inspect.HasParseError() || !inspect.HasMember("Mounts") || !inspect["Mounts"].IsArray()) {
-    return mounts;
-  }
-  auto text = [](const rapidjson::Value& v, const char* key) -> std::string {
-    return v.HasMember(key) && v[key].IsString() ? v[key].GetString() : "";
-  };
-  for (const auto& m : inspect["Mounts"].GetArray()) {
-    mounts.push_back({text(m, "Type"), text(m, "Name"), text(m, "Source"), text(m, "Destination")});
-  }
-  return mounts;
-}
-
-// compose leaves a running container alone when its config hash and image
-// are those it would create now.
-bool IsUpToDate(const engine::ContainerInfo& container,
-                const std::map<std::string, std::string>& wanted_labels) {
-  if (!container.state.running) return false;
-  for (const char* key : {kConfigHashLabel, kImageLabel}) {
-    if (LabelOr(container.labels, key) != wanted_labels.at(key)) return false;
-  }
-  return true;
-}
-
-// Service name -> id of its first container by name, as compose resolves
-// `service:x` references.
-std::map<std::string, std::string> FirstContainerOfEachService(engine::EngineApi& client,
-                                                               const std::string& project) {
-  std::map<std::string, std::pair<std::string, std::string>> first;  // service -> (name, id)
-  if (auto siblings = client.ListContainers({std::string(kProjectLabel) + "=" + project})) {
-    for (const auto& sibling : *siblings) {
-      auto service = sibling.labels.find(kServiceLabel);
-      if (service == sibling.labels.end() || ParseSwapName(sibling.name)) continue;
-      auto [it, added] = first.try_emplace(service->second, sibling.name, sibling.id);
-      if (!added && sibling.name < it->second.first) it->second = {sibling.name, sibling.id};
-    }
-  }
-  std::map<std::string, std::string> ids;
-  for (const auto& [service, name_and_id] : first) ids.emplace(service, name_and_id.second);
-  return ids;
-}
-
-// Service name -> names of all its containers, for compose's `links`.
-std::map<std::string, std::vector<std::string>> ContainerNamesOfEachService(engine::EngineApi& client,
-                                                                            const std::string& project) {
-  std::map<std::string, std::vector<std::string>> names;
-  if (auto siblings = client.ListContainers({std::string(kProjectLabel) + "=" + project,
-                                             std::string(kOneoffLabel) + "=False"})) {
-    for (const auto& sibling : *siblings) {
-      auto service = sibling.labels.find(kServiceLabel);
-      if (service == sibling.labels.end() || ParseSwapName(sibling.name)) continue;
-      names[service->second].push_back(sibling.name);
-    }
-  }
-  return names;
-}
-
 // Whether the service's `volumes_from` names service `other` ("x" or "x:ro").
 bool UsesVolumesFrom(const std::string& canonical_json, const std::string& other) {
   rapidjson::Document json;
@@ -144,98 +86,6 @@ bool UsesVolumesFrom(const std::string& canonical_json, const std::string& other
   }
   return false;
 }
-
-// The service's canonical `pull_policy` ("" when unset).
-std::string PullPolicyOf(const compose::Service& service) {
-  rapidjson::Document json;
-  json.Parse(service.canonical_json.c_str());
-  if (json.HasParseError() || !json.IsObject() || !json.HasMember("pull_policy") ||
-      !json["pull_policy"].IsString()) {
-    return {};
-  }
-  return json["pull_policy"].GetString();
-}
-
-// The service with `"network_mode|ipc|pid":"service:x"` replaced by
-// `"container:<id of x>"` in its canonical JSON, as compose resolves them
-// before hashing. The JSON is compact, so the replacement is exact.
-compose::Service WithServiceReferencesResolved(const compose::Service& service,
-                                               const std::map<std::string, std::string>& ids) {
-  compose::Service resolved = service;
-  for (const char* key : {"network_mode", "ipc", "pid"}) {
-    for (const auto& [other, id] : ids) {
-      const std::string from = std::string("\"") + key + "\":\"service:" + other + "\"";
-      const std::string to = std::string("\"") + key + "\":\"container:" + id + "\"";
-      if (auto at = resolved.canonical_json.find(from); at != std::string::npos) {
-        resolved.canonical_json.replace(at, from.size(), to);
-      }
-    }
-  }
-  resolved.canonical_json = ResolveVolumesFrom(resolved.canonical_json, ids);
-  return resolved;
-}
-
-void Report(const ProgressSink& progress, std::string_view step) {
-  if (progress.on_step) progress.on_step(step);
-}
-
-void Log(const ProgressSink& progress, std::string_view line) {
-  if (progress.on_log) progress.on_log(line);
-}
-
-bool AbortRequested(const ProgressSink& progress) {
-  return progress.should_abort && progress.should_abort();
-}
-
-// The swap reports in enums; the sink takes their names.
-SwapEvents SwapEventsFor(const ProgressSink& progress) {
-  SwapEvents events;
-  if (progress.on_step) {
-    events.on_step = [&progress](Step step) { progress.on_step(ToString(step)); };
-  }
-  if (progress.on_checkpoint) {
-    events.on_checkpoint = [&progress](Checkpoint at) { progress.on_checkpoint(ToString(at)); };
-  }
-  events.on_log = progress.on_log;
-  events.should_abort = progress.should_abort;
-  return events;
-}
-
-Error AbortedBeforeSwap() {
-  return Error(ErrorCode::kUnavailable, "the hook was stopping; nothing on the host changed");
-}
-
-// A pull or build by tag moves the service's tag to the new image while the
-// old container still runs the old one. A deploy that ends before its swap
-// (a digest that does not match, a definition that cannot be built, a stop)
-// points the tag back, or `docker compose up -d` would deploy what this
-// deploy refused. The swap restores it itself, so it is disarmed there.
-class TagRestoredUnlessDisarmed {
- public:
-  TagRestoredUnlessDisarmed(engine::EngineApi& engine, const engine::ContainerInfo& old_container,
-                            const ProgressSink& progress)
-      : engine_(engine), old_container_(old_container), progress_(progress) {}
-  TagRestoredUnlessDisarmed(const TagRestoredUnlessDisarmed&) = delete;
-  TagRestoredUnlessDisarmed& operator=(const TagRestoredUnlessDisarmed&) = delete;
-  ~TagRestoredUnlessDisarmed() {
-    if (!armed_) return;
-    auto moved = PointTagAtRunningImage(engine_, old_container_);
-    if (!moved) {
-      Log(progress_, "could not point " + ConfigImageOf(old_container_) +
-                         " back at the running container's image: " + moved.error().message());
-    } else if (*moved) {
-      Log(progress_, "pointed " + ConfigImageOf(old_container_) +
-                         " back at the running container's image");
-    }
-  }
-  void Disarm() { armed_ = false; }
-
- private:
-  engine::EngineApi& engine_;
-  const engine::ContainerInfo& old_container_;
-  const ProgressSink& progress_;
-  bool armed_ = true;
-};
 
 }  // namespace
 
@@ -295,7 +145,7 @@ void Deployer::RestartDependants(const compose::Project& project, const std::str
               [](const auto& x, const auto& y) { return x.name < y.name; });
     for (const auto& container : *containers) {
       if (container.state != "running" || ParseSwapName(container.name)) continue;
-      Report(progress, "restarting dependants");
+      Report(progress, Step::kRestartingDependants);
       Log(progress, "restarting " + container.name + ", whose depends_on " + service_name +
                         " has restart: true");
       if (auto restarted = client_.RestartContainer(container.id); !restarted) {
@@ -378,160 +228,48 @@ Result<Target> Deployer::ResolveContainer(const TargetSelector& selector) {
 
 Result<DeployOutcome> Deployer::Deploy(const Target& requested, Action action,
                                        const ProgressSink& progress) {
-  Report(progress, "loading");
+  Report(progress, Step::kLoading);
   // The container may have been replaced since the request was accepted (by
   // an earlier job, or by compose): work on the one that holds the name now.
   auto current = Resolve({requested.container_name, {}, {}});
   if (!current) return current.error().WithContext("find the service's container");
   current->image = requested.image;
   current->digest = requested.digest;
-  const Target& target = *current;
-  auto old_container = client_.InspectContainer(target.container_id);
-  if (!old_container) return old_container.error().WithContext("inspect the running container");
-
-  compose::LoadOptions load;
-  load.config_files = target.config_files;
-  load.working_dir = target.working_dir;
-  load.project_name = target.project;
-  load.environment = options_.environment;
-  load.env_files = target.env_files;
-  auto project = compose::LoadProject(load);
-  if (!project) return project.error();
-  const compose::Service* service = project->FindService(target.service);
-  if (service == nullptr) {
-    return Error(ErrorCode::kNotFound, "the compose files no longer define service \"" +
-                                           target.service + "\"");
-  }
-  if (auto supported = compose::CheckSupported(*project, *service); !supported) {
-    return supported.error();
-  }
-
+  auto loaded = LoadService(client_, *current, options_.environment);
+  if (!loaded) return loaded.error();
   if (AbortRequested(progress)) return AbortedBeforeSwap();
-  // 1. The new image, before anything on the host changes.
-  const std::string image = service->image.empty()
-                                ? project->name + "-" + service->name
-                                : service->image;
-  auto on_progress = [&](const engine::ProgressEvent& event) {
-    std::string line = event.id.empty() ? event.status : event.id + ": " + event.status;
-    Log(progress, line);
-  };
-  PullPlan plan{image, {}, {}, false};
-  // pull_policy `never` and `build`: compose's up never pulls such a service;
-  // nor does the hook. `build` builds instead, `never` takes the local image.
-  // Every other policy pulls, as the request says a new image exists.
-  const std::string pull_policy = PullPolicyOf(*service);
-  if (action == Action::kPull && (pull_policy == "never" || pull_policy == "build")) {
-    if (!target.image.empty() || !target.digest.empty()) {
-      return Error(ErrorCode::kInvalidArgument, "service \"" + service->name + "\" has pull_policy " +
-                                                    pull_policy + ": a pinned image or digest cannot be pulled");
-    }
-    Log(progress, "pull_policy " + pull_policy + ": not pulling " + image);
-    if (pull_policy == "build" && service->build) action = Action::kBuild;
-  }
-  if (action == Action::kPull && pull_policy != "never" && pull_policy != "build") {
-    if (service->image.empty()) {
-      return Error(ErrorCode::kFailedPrecondition,
-                   "service \"" + service->name + "\" has no image to pull; use /build");
-    }
-    auto planned = PlanPull(image, target.image, target.digest);
-    if (!planned) return planned.error();
-    plan = std::move(*planned);
-    Report(progress, "pulling");
-    if (auto pulled = client_.PullImage(plan.pull_reference, on_progress, ServicePlatform(*project, *service));
-        !pulled) {
-      return pulled.error().WithContext("pull " + plan.pull_reference);
-    }
-  } else if (!target.image.empty() || !target.digest.empty()) {
-    return Error(ErrorCode::kInvalidArgument, "a pinned image or digest can only be pulled");
-  } else if (action == Action::kBuild) {
-    if (!service->build) {
-      return Error(ErrorCode::kFailedPrecondition,
-                   "service \"" + service->name + "\" has no build section; use /pull");
-    }
-    Report(progress, "building");
-    engine::BuildOptions build;
-    build.context_dir = service->build->context;
-    build.dockerfile = service->build->dockerfile;
-    build.tags = {image};
-    build.build_args = service->build->args;
-    build.target = service->build->target;
-    build.labels = {{"com.docker.compose.project", project->name},
-                    {"com.docker.compose.service", service->name}};
-    if (auto built = client_.BuildImage(build, on_progress); !built) {
-      return built.error().WithContext("build " + image);
-    }
-  }
-  TagRestoredUnlessDisarmed tag_guard(client_, *old_container, progress);
-  auto image_info = client_.InspectImage(plan.pull_reference);
-  if (!image_info) return image_info.error().WithContext("inspect image " + plan.pull_reference);
-  if (auto verified = VerifyDigest(plan, image_info->repo_digests); !verified) {
-    return verified.error();
-  }
-  if (!plan.digest.empty()) Log(progress, plan.pull_reference + " has digest " + plan.digest);
+
+  // The new image, before anything on the host changes.
+  auto acquired = AcquireImage(client_, *loaded, action, progress);
+  if (!acquired) return acquired.error();
+  TagRestoredUnlessDisarmed tag_guard(client_, loaded->old_container, progress);
+  auto image = VerifyImage(client_, *acquired, progress);
+  if (!image) return image.error();
+
+  auto plan = PlanContainer(client_, *loaded, *image, options_, progress);
+  if (!plan) return plan.error();
   // A pinned image becomes what the compose tag names only once it is
   // verified and about to run; a rollback points the tag back.
-  auto point_tag_at_pin = [&]() -> Status {
-    if (!plan.retag) return Ok();
-    Log(progress, "tagging " + plan.pull_reference + " as " + image);
-    if (auto tagged = client_.TagImage(image_info->id, image); !tagged) {
-      return tagged.error().WithContext("tag " + plan.pull_reference + " as " + image);
-    }
-    return Ok();
-  };
-
-  // 2. The new container's definition.
-  SwapPlan swap_plan{*old_container, target.container_name, image_info->id, {}, image};
-  ContainerSpecInput spec_input;
-  spec_input.service_container_ids = FirstContainerOfEachService(client_, project->name);
-  spec_input.service_container_names = ContainerNamesOfEachService(client_, project->name);
-  spec_input.container_number = target.container_number;
-  // compose hashes `service:x` namespaces as the container they resolve to.
-  const compose::Service resolved =
-      WithServiceReferencesResolved(*service, spec_input.service_container_ids);
-  LabelInputs label_inputs{&target, &resolved, image_info->id, old_container->id,
-                           &old_container->labels};
-  spec_input.project = &*project;
-  spec_input.service = service;
-  spec_input.container_name = target.container_name;
-  spec_input.compose_labels = ComposeLabels(label_inputs);
-  Log(progress, "compose " + target.compose_version.ToString() + " config hash " +
-                    spec_input.compose_labels.at(kConfigHashLabel));
-  spec_input.api_version = client_.api_version();
-  spec_input.compose_version = target.compose_version;
-  spec_input.old_mounts = MountsOf(*old_container);
-  spec_input.image_volumes = image_info->volumes;
-  if (IsUpToDate(*old_container, spec_input.compose_labels)) {
+  if (auto tagged = PointTagAtPin(client_, *acquired, *image, loaded->image, progress); !tagged) {
+    return tagged.error();
+  }
+  if (plan->unchanged) {
     // What `docker compose up -d` would do: nothing.
-    if (auto tagged = point_tag_at_pin(); !tagged) return tagged.error();
     tag_guard.Disarm();  // the old container runs what the tag names
-    Report(progress, "unchanged");
+    Report(progress, Step::kUnchanged);
     Log(progress, "the container already runs this image and configuration");
-    return DeployOutcome{old_container->id, image_info->id};
+    return DeployOutcome{loaded->old_container.id, image->id};
   }
-  auto spec = BuildContainerSpec(spec_input);
-  if (!spec) return spec.error();
-  swap_plan.spec = std::move(*spec);
-  if (auto tagged = point_tag_at_pin(); !tagged) return tagged.error();
 
-  // 3. The swap, with rollback.
   if (AbortRequested(progress)) return AbortedBeforeSwap();
-  const SwapOrderChoice order = ChooseSwapOrder(service->canonical_json);
-  if (!order.fallback_reason.empty()) {
-    Log(progress, "order start-first is not possible, as " + order.fallback_reason +
-                      ": the old container stops first");
-  } else if (order.order == SwapOrder::kStartFirst) {
-    Log(progress, "order start-first: the old container runs until the new one is verified");
-  }
-  Report(progress, "recreating");
-  swap_plan.order = order.order;
-  swap_plan.settle_time = options_.settle_time;
-  swap_plan.health_timeout = options_.health_timeout;
+  Report(progress, Step::kRecreating);
   tag_guard.Disarm();  // from here the swap points the tag back on failure
-  auto new_id = RunSwap(client_, swap_plan, SwapEventsFor(progress));
+  auto new_id = RunSwap(client_, plan->swap, progress);
   if (!new_id) return new_id.error();
-  RecreateNamespaceDependants(*project, service->name, progress);
-  RestartDependants(*project, service->name, progress);
-  return DeployOutcome{*new_id, image_info->id};
+
+  RecreateNamespaceDependants(loaded->project, loaded->service_name, progress);
+  RestartDependants(loaded->project, loaded->service_name, progress);
+  return DeployOutcome{*new_id, image->id};
 }
 
 }  // namespace deliveryhook::deploy

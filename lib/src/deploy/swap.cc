@@ -45,7 +45,7 @@ std::string ShortId(const std::string& id) { return id.substr(0, kShortIdLength)
 
 class Swap {
  public:
-  Swap(engine::EngineApi& engine, const SwapPlan& plan, const SwapEvents& events)
+  Swap(engine::EngineApi& engine, const SwapPlan& plan, const ProgressSink& events)
       : engine_(engine),
         plan_(plan),
         events_(events),
@@ -316,7 +316,7 @@ class Swap {
 
   engine::EngineApi& engine_;
   const SwapPlan& plan_;
-  const SwapEvents& events_;
+  const ProgressSink& events_;
   std::string new_id_;    // empty once removed
   std::string new_name_;  // the new container's name now
   std::string old_name_;  // the old container's name now
@@ -328,7 +328,7 @@ class Swap {
 }  // namespace
 
 Result<std::string> RunSwap(engine::EngineApi& engine, const SwapPlan& plan,
-                            const SwapEvents& events) {
+                            const ProgressSink& events) {
   return Swap(engine, plan, events).Run();
 }
 

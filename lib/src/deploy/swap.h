@@ -57,18 +57,12 @@ struct SwapPlan {
   std::chrono::milliseconds health_timeout{120000};
 };
 
-// What the swap tells its caller while it runs. Any member may be empty.
-struct SwapEvents {
-  std::function<void(Step)> on_step;              // kVerifying, kRollingBack
-  std::function<void(Checkpoint)> on_checkpoint;  // right after each host change
-  std::function<void(std::string_view)> on_log;
-  std::function<bool()> should_abort;  // asked between steps
-};
-
-// Runs the swap; returns the id of the container now serving under the
+// Runs the swap, telling `events` its steps (kVerifying, kRollingBack),
+// checkpoints and log lines, and asking it whether to abort between steps;
+// returns the id of the container now serving under the
 // service's name.
 Result<std::string> RunSwap(engine::EngineApi& engine, const SwapPlan& plan,
-                            const SwapEvents& events);
+                            const ProgressSink& events);
 
 }  // namespace deliveryhook::deploy
 

@@ -89,19 +89,17 @@ void JobStore::Save(const Job& job) {
   }
 }
 
-Job JobStore::Create(std::string action, std::string container_name, std::string project,
-                     std::string service, std::string image, std::string digest,
-                     std::string request_id) {
+Job JobStore::Create(NewJob request) {
   Job job;
   job.id = RandomHex(16);
   job.token = RandomHex(32);
-  job.action = std::move(action);
-  job.container_name = std::move(container_name);
-  job.project = std::move(project);
-  job.service = std::move(service);
-  job.image = std::move(image);
-  job.digest = std::move(digest);
-  job.request_id = std::move(request_id);
+  job.action = std::move(request.action);
+  job.container_name = std::move(request.container_name);
+  job.project = std::move(request.project);
+  job.service = std::move(request.service);
+  job.image = std::move(request.image);
+  job.digest = std::move(request.digest);
+  job.request_id = std::move(request.request_id);
   job.created_at = NowMillis();
   std::lock_guard lock(mutex_);
   ForgetOldFinished();

@@ -1,8 +1,5 @@
 #include "deliveryhook/notify/notifier.h"
 
-#include <rapidjson/stringbuffer.h>
-#include <rapidjson/writer.h>
-
 #include <algorithm>
 #include <condition_variable>
 #include <cstdio>
@@ -10,29 +7,19 @@
 #include <mutex>
 #include <thread>
 
+#include "deliveryhook/jobs/job_json.h"
 #include "deliveryhook/webhook/verifier.h"
+#include "util/json_writer.h"
 
 namespace deliveryhook::notify {
 namespace {
 
-using Writer = rapidjson::Writer<rapidjson::StringBuffer>;
+using util::Field;
+using util::JsonObject;
+using Writer = util::JsonWriter;
 
 constexpr std::size_t kDiscordLimit = 2000;    // characters of "content"
 constexpr std::size_t kErrorInSummary = 1000;  // bytes of the job's error in a chat message
-
-void Field(Writer& w, const char* key, const std::string& value) {
-  w.Key(key);
-  w.String(value.c_str(), static_cast<rapidjson::SizeType>(value.size()));
-}
-
-std::string Object(const std::function<void(Writer&)>& fill) {
-  rapidjson::StringBuffer buffer;
-  Writer writer(buffer);
-  writer.StartObject();
-  fill(writer);
-  writer.EndObject();
-  return {buffer.GetString(), buffer.GetSize()};
-}
 
 // Cuts `text` to at most `limit` bytes without splitting a UTF-8 sequence.
 std::string Truncate(const std::string& text, std::size_t limit) {
@@ -76,25 +63,11 @@ std::string_view ToString(Format format) {
 }
 
 std::string GenericPayload(const jobs::Job& job) {
-  return Object([&](Writer& w) {
-    Field(w, "event", "job.finished");
-    Field(w, "job_id", job.id);
-    Field(w, "request_id", job.request_id);
-    Field(w, "action", job.action);
-    Field(w, "project", job.project);
-    Field(w, "service", job.service);
-    Field(w, "container_name", job.container_name);
-    Field(w, "state", std::string(jobs::ToString(job.state)));
-    Field(w, "error", job.error);
-    Field(w, "image_id", job.image_id);
-    Field(w, "container_id", job.container_id);
-    w.Key("created_at");
-    w.Int64(job.created_at);
-    w.Key("started_at");
-    w.Int64(job.started_at);
-    w.Key("finished_at");
-    w.Int64(job.finished_at);
-  });
+  jobs::JobJsonOptions options;
+  options.event = "job.finished";
+  options.with_log = false;
+  options.fixed_schema = true;
+  return jobs::ToJson(job, options);
 }
 
 std::string Summary(const jobs::Job& job) {
@@ -124,11 +97,11 @@ std::string Summary(const jobs::Job& job) {
 }
 
 std::string SlackPayload(const jobs::Job& job) {
-  return Object([&](Writer& w) { Field(w, "text", Summary(job)); });
+  return JsonObject([&](Writer& w) { Field(w, "text", Summary(job)); });
 }
 
 std::string DiscordPayload(const jobs::Job& job) {
-  return Object(
+  return JsonObject(
       [&](Writer& w) { Field(w, "content", FirstCodePoints(Summary(job), kDiscordLimit)); });
 }
 

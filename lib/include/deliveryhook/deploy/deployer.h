@@ -49,6 +49,7 @@
 #include <vector>
 
 #include "deliveryhook/compose/project.h"
+#include "deliveryhook/deploy/target.h"
 #include "deliveryhook/engine/client.h"  // for callers, as in the example above
 #include "deliveryhook/engine/engine_api.h"
 #include "deliveryhook/result.h"
@@ -59,48 +60,10 @@ namespace deliveryhook::deploy {
 enum class Action { kPull, kBuild, kRecreate };
 std::string_view ToString(Action action);  // "pull", "build", "recreate"
 
-// Which service to redeploy: a container name, or a project and service.
-struct TargetSelector {
-  std::string container_name;
-  std::string project;
-  std::string service;
-  // Optional, for Action::kPull only: the image to deploy instead of the tag
-  // the compose file names, as a tag or digest reference of the same
-  // repository ("127.0.0.1:5000/app:v2", "127.0.0.1:5000/app@sha256:<hex>").
-  // It is pulled, then the service's compose tag is pointed at it, so the
-  // container keeps compose's image reference and config hash.
-  std::string image = {};
-  // Optional "sha256:<64 hex>": the pulled image must carry this registry
-  // digest for its repository (its RepoDigests), or the deploy fails before
-  // anything on the host changes.
-  std::string digest = {};
-};
-
-// Checks the syntax of TargetSelector::image and ::digest (either may be
-// empty): kInvalidArgument with a message naming the field, e.g.
-//   "digest" must be "sha256:" followed by 64 lowercase hex digits
-Status CheckPinSyntax(std::string_view image, std::string_view digest);
-
-// A compose service container found on the engine, with what its labels say.
-struct Target {
-  std::string container_id;
-  std::string container_name;
-  std::string project;
-  std::string service;
-  std::string working_dir;
-  std::vector<std::string> config_files;
-  std::vector<std::string> env_files;  // from com.docker.compose.project.environment_file
-  compose::ComposeVersion compose_version;
-  int container_number = 1;
-  std::string image;   // the selector's pin, if any
-  std::string digest;  // the selector's expected digest, if any
-  std::map<std::string, std::string> labels;  // all of the container's labels
-};
-
-// The steps a deploy goes through, as ProgressSink::on_step names them (the
-// job's "step"): ToString gives "loading", "pulling", "building",
+// The steps a deploy goes through, as ProgressSink::on_step tells them
+// (ToString gives the job's "step": "loading", "pulling", "building",
 // "unchanged", "recreating", "verifying", "rolling back",
-// "restarting dependants".
+// "restarting dependants").
 enum class Step {
   kLoading,
   kPulling,
@@ -113,20 +76,19 @@ enum class Step {
 };
 std::string_view ToString(Step step);
 
-// The points of a swap right after a step that changed the host, as
-// ProgressSink::on_checkpoint names them: "created", "stopped",
-// "moved_aside", "renamed", "started".
+// The points of a swap right after a step that changed the host (ToString:
+// "created", "stopped", "moved_aside", "renamed", "started").
 enum class Checkpoint { kCreated, kStopped, kMovedAside, kRenamed, kStarted };
 std::string_view ToString(Checkpoint checkpoint);
 
-// Receives what a deploy is doing, for job status and logs.
+// Receives what a deploy is doing, for job status and logs. Called on the
+// thread that runs Deploy(); any member may be empty.
 struct ProgressSink {
-  std::function<void(std::string_view step)> on_step;  // ToString(Step): "pulling", ...
-  std::function<void(std::string_view line)> on_log;    // one line of progress
-  // Called right after each step that changes the host, with
-  // ToString(Checkpoint): "created", "stopped", "moved_aside", "renamed",
-  // "started". A seam for crash tests.
-  std::function<void(std::string_view checkpoint)> on_checkpoint;
+  std::function<void(Step step)> on_step;
+  std::function<void(std::string_view line)> on_log;  // one line of progress
+  // Called right after each step that changes the host. A seam for crash
+  // tests.
+  std::function<void(Checkpoint checkpoint)> on_checkpoint;
   // Asked between steps; once it returns true the deploy stops as safely as
   // it can: before the swap nothing on the host has changed and the deploy
   // fails; during it the swap is rolled back (the old container serves
@@ -150,6 +112,10 @@ struct DeployOutcome {
   std::string image_id;      // the image it runs
 };
 
+// Thread-safety: a Deployer holds no state of its own between calls beyond
+// the engine reference and its options, so one may be shared by threads
+// when the engine is (engine::Client is). Two deploys of one service must
+// not overlap: jobs::JobService runs one at a time per service.
 class Deployer {
  public:
   // `engine` must outlive the Deployer.

@@ -1,7 +1,8 @@
 // Keeps jobs so callers can follow them by id: in memory, and once Persist()
 // was called also in an SQLite file, so the history survives restarts.
 //
-// Thread-safe. Holds at most `capacity` jobs; when full, the oldest finished
+// Thread-safe: every member may be called from any thread; the Job values
+// it returns are copies. Holds at most `capacity` jobs; when full, the oldest finished
 // job is forgotten first (a running job is never forgotten).
 #ifndef DELIVERYHOOK_JOBS_JOB_STORE_H_
 #define DELIVERYHOOK_JOBS_JOB_STORE_H_
@@ -26,6 +27,17 @@ namespace deliveryhook::jobs {
 
 class JobDatabase;
 
+// What a new job is for.
+struct NewJob {
+  std::string action;          // "pull" or "build"
+  std::string container_name;  // as requested
+  std::string project;
+  std::string service;
+  std::string image = {};       // the request's pin, if any
+  std::string digest = {};
+  std::string request_id = {};  // X-Request-Id of the request
+};
+
 class JobStore {
  public:
   explicit JobStore(std::size_t capacity = 1000);
@@ -40,10 +52,7 @@ class JobStore {
   Status Persist(const std::string& database_path, std::chrono::hours max_age);
 
   // Stores a new queued job with a fresh id, token and creation time.
-  // `image` and `digest` are the request's pin, if any.
-  Job Create(std::string action, std::string container_name, std::string project,
-             std::string service, std::string image = {}, std::string digest = {},
-             std::string request_id = {});
+  Job Create(NewJob job);
   std::optional<Job> Get(const std::string& id) const;
   // Applies `change` to the job under the store's lock. Returns false when
   // the job is unknown.

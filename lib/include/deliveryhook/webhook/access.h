@@ -23,7 +23,7 @@
 #include <string_view>
 #include <vector>
 
-#include "deliveryhook/deploy/deployer.h"
+#include "deliveryhook/deploy/target.h"
 #include "deliveryhook/webhook/keys.h"
 
 namespace deliveryhook::webhook {
