@@ -16,6 +16,8 @@
 #include <thread>
 #include <vector>
 
+#include "signed_request.h"
+
 namespace deliveryhook::app {
 namespace {
 
@@ -84,7 +86,7 @@ class ServerTest : public ::testing::Test {
   static std::string Signed(const std::string& body, const std::string& extra_headers = "") {
     const std::string timestamp = std::to_string(kNow);
     return "POST /pull HTTP/1.1\r\nHost: x\r\nX-Timestamp: " + timestamp +
-           "\r\nX-Signature: " + deliveryhook::webhook::HmacSha256Hex(kSecret, body + timestamp) +
+           "\r\nX-Signature: " + test_support::SignatureOver(body, kSecret, kNow) +
            "\r\n" + extra_headers + "Content-Length: " + std::to_string(body.size()) +
            "\r\nConnection: close\r\n\r\n" + body;
   }
