@@ -15,6 +15,7 @@
 #include "openapi.h"
 #include "request_log.h"
 #include "routes.h"
+#include "util/crypto.h"
 #include "signed_request.h"
 #include "webhook_handler.h"
 
@@ -531,7 +532,7 @@ TEST(JobDatabaseHealth, AWritableDatabasePasses) {
   EXPECT_FALSE(store.persistent());
   EXPECT_FALSE(store.CheckWritable().ok());
   const std::string path =
-      ::testing::TempDir() + "/health-" + deliveryhook::jobs::JobStore::RandomHex(4) + ".sqlite3";
+      ::testing::TempDir() + "/health-" + deliveryhook::util::RandomHex(4) + ".sqlite3";
   ASSERT_TRUE(store.Persist(path, std::chrono::hours(24)).ok());
   EXPECT_TRUE(store.persistent());
   EXPECT_TRUE(store.CheckWritable().ok());

@@ -12,7 +12,7 @@
 #include <cstdint>
 #include <string>
 
-#include "deliveryhook/webhook/verifier.h"
+#include "util/crypto.h"
 #include "webhook_handler.h"
 
 namespace deliveryhook::app::test_support {
@@ -20,7 +20,7 @@ namespace deliveryhook::app::test_support {
 // X-Signature's value for `message` signed at `timestamp`.
 inline std::string SignatureOver(const std::string& message, const std::string& secret,
                                  std::int64_t timestamp) {
-  return deliveryhook::webhook::HmacSha256Hex(secret, message + std::to_string(timestamp));
+  return deliveryhook::util::HmacSha256Hex(secret, message + std::to_string(timestamp));
 }
 
 // Sets X-Timestamp and X-Signature over `message` + timestamp.
