@@ -12,15 +12,15 @@
 #include <memory>
 #include <thread>
 
-#include "deliveryhook/webhook/failure_limiter.h"
 #include "deliveryhook/webhook/keys.h"
-#include "deliveryhook/webhook/replay_cache.h"
 #include "deliveryhook/webhook/replay_journal.h"
 #include "deliveryhook/webhook/trusted_proxies.h"
 #include "deliveryhook/webhook/verifier.h"
 #include "config.h"
 #include "request_log.h"
 #include "signed_request.h"
+#include "webhook/failure_limiter.h"
+#include "webhook/replay_cache.h"
 #include "webhook_handler.h"
 
 namespace deliveryhook::app {

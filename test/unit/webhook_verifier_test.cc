@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "util/crypto.h"
+#include "webhook/replay_cache.h"
 
 namespace deliveryhook::webhook {
 namespace {

@@ -8,6 +8,7 @@
 
 #include "util/base64.h"
 #include "util/crypto.h"
+#include "webhook/replay_cache.h"
 
 namespace deliveryhook::webhook {
 namespace {
@@ -104,7 +105,9 @@ SignatureVerifier::SignatureVerifier(std::vector<Key> keys, VerifierOptions opti
     : keys_(std::make_shared<const KeySet>(std::move(keys))),
       options_(options),
       clock_(std::move(clock)),
-      replays_(options.replay_capacity) {}
+      replays_(std::make_unique<ReplayCache>(options.replay_capacity)) {}
+
+SignatureVerifier::~SignatureVerifier() = default;
 
 std::shared_ptr<const SignatureVerifier::KeySet> SignatureVerifier::Keys() const {
   std::lock_guard lock(keys_mutex_);
@@ -202,9 +205,9 @@ ReplayEntry SignatureVerifier::EntryOf(const Match& match, std::chrono::seconds 
 
 Result<ReplayReservation> SignatureVerifier::Reserve(const ReplayEntry& entry, bool standard,
                                                      const std::string& key_name) {
-  switch (replays_.Reserve(entry, clock_())) {
+  switch (replays_->Reserve(entry, clock_())) {
     case ReplayCache::Outcome::kRemembered:
-      return ReplayReservation(&replays_, entry);
+      return ReplayReservation(replays_.get(), entry);
     case ReplayCache::Outcome::kReplay:
       if (standard) {
         return Error(ErrorCode::kConflict,
@@ -216,7 +219,7 @@ Result<ReplayReservation> SignatureVerifier::Reserve(const ReplayEntry& entry, b
                    "key \"" + key_name + "\" sent more requests within the timestamp window "
                    "than the hook remembers per key (" + std::to_string(options_.replay_capacity) +
                    "); try again in " +
-                   std::to_string(replays_.SecondsUntilRoom(entry.key_id, clock_())) + " seconds");
+                   std::to_string(replays_->SecondsUntilRoom(entry.key_id, clock_())) + " seconds");
   }
   return Refuse("internal error");
 }
@@ -248,16 +251,16 @@ Result<ReplayReservation> SignatureVerifier::Reserve(const Authenticated& authen
 }
 
 std::int64_t SignatureVerifier::SecondsUntilReplayRoom(const Authenticated& authenticated) const {
-  return replays_.SecondsUntilRoom(authenticated.replay.key_id, clock_());
+  return replays_->SecondsUntilRoom(authenticated.replay.key_id, clock_());
 }
 
 void SignatureVerifier::SetReplayJournal(std::function<void(const ReplayEntry&)> journal) {
-  replays_.SetJournal(std::move(journal));
+  replays_->SetJournal(std::move(journal));
 }
 
 void SignatureVerifier::RestoreReplays(const std::vector<ReplayEntry>& entries) {
   const std::int64_t now = clock_();
-  for (const auto& entry : entries) replays_.Restore(entry, now);
+  for (const auto& entry : entries) replays_->Restore(entry, now);
 }
 
 Result<std::shared_ptr<const Key>> SignatureVerifier::Authenticate(
@@ -285,6 +288,14 @@ Status SignatureVerifier::Verify(std::string_view body, std::string_view timesta
   auto match = CheckOriginal(body, {timestamp_header, signature_header, {}, {}, {}});
   if (!match) return match.error();
   return Remember(*match, false);
+}
+
+ReplayReservation::~ReplayReservation() {
+  if (cache_ != nullptr) cache_->Release(entry_);
+}
+
+void ReplayReservation::Commit() {
+  if (cache_ != nullptr) std::exchange(cache_, nullptr)->Commit(entry_);
 }
 
 }  // namespace deliveryhook::webhook
