@@ -12,8 +12,8 @@ trap 'rm -rf "$work"' EXIT
 cmake --install "$build_dir" --prefix "$work/prefix" --component development >/dev/null
 
 # lib/ or lib/<multiarch>/, as GNUInstallDirs chose for the prefix.
-allowed='^\./(include/deliveryhook/.+\.h|lib(/[^/]+-linux-gnu)?/(libdeliveryhook\.(a|so[.0-9]*)|cmake/deliveryhook/[^/]+\.cmake|pkgconfig/deliveryhook\.pc))$'
-unexpected=$(cd "$work/prefix" && find . ! -type d | grep -Ev "$allowed" || true)
+allowed='^(include/deliveryhook/.+\.h|lib(/[^/]+-linux-gnu)?/(libdeliveryhook\.(a|so[.0-9]*)|cmake/deliveryhook/[^/]+\.cmake|pkgconfig/deliveryhook\.pc))$'
+unexpected=$(find "$work/prefix" ! -type d -printf '%P\n' | grep -Ev "$allowed" || true)
 if [ -n "$unexpected" ]; then
   echo "the development component installs more than the library: $unexpected" >&2
   exit 1
@@ -31,7 +31,7 @@ export PKG_CONFIG_PATH="$work/prefix/lib/pkgconfig:$work/prefix/lib/x86_64-linux
 # caller's CXX, CXXFLAGS and LDFLAGS, as cmake above takes them: a sanitized
 # library needs a sanitized consumer). No -std here: the headers need C++20,
 # and the .pc's Cflags must say so.
-# shellcheck disable=SC2086
+# shellcheck disable=SC2046,SC2086  # one argument per flag
 ${CXX:-g++} ${CXXFLAGS:-} "$source_dir/examples/redeploy/main.cc" -o "$work/redeploy-pc" \
   $(pkg-config --cflags --libs deliveryhook) ${LDFLAGS:-}
 "$work/redeploy-pc" --help | grep -q "usage: redeploy"
