@@ -6,7 +6,7 @@
 #include <functional>
 #include <set>
 
-#include "deliveryhook/jobs/job_store.h"
+#include "util/crypto.h"
 
 namespace deliveryhook::app {
 namespace {
@@ -153,7 +153,7 @@ deliveryhook::Result<Config> ConfigFromEnvironment(const std::map<std::string, s
                    "(or SECRET_KEY_FILE, or KEYS_FILE; or run `delivery-hook serve --dev` to try "
                    "the hook with a generated one)");
     }
-    config.secret = deliveryhook::jobs::JobStore::RandomHex(24);
+    config.secret = deliveryhook::util::RandomHex(24);
     config.secret_generated = true;
     config.keys.push_back(deliveryhook::webhook::DefaultKey(config.secret));
   }

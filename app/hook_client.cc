@@ -7,6 +7,7 @@
 
 #include "engine/url.h"
 #include "json_object.h"
+#include "util/crypto.h"
 #include "util/json_fields.h"
 
 namespace deliveryhook::app::cli {
@@ -116,7 +117,7 @@ SignatureHeaders SignMessage(std::string_view secret, std::string_view message,
   SignatureHeaders headers;
   headers.timestamp = std::to_string(unix_seconds);
   headers.signature =
-      deliveryhook::webhook::HmacSha256Hex(secret, std::string(message) + headers.timestamp);
+      deliveryhook::util::HmacSha256Hex(secret, std::string(message) + headers.timestamp);
   return headers;
 }
 

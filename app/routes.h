@@ -1,6 +1,6 @@
 // Every route the server answers, in one table: WebhookHandler::Handle
-// dispatches on it, the OpenAPI document (openapi.h) describes exactly it,
-// and a test checks that the two agree.
+// dispatches on it, the OpenAPI document (docs/openapi.json, served through
+// openapi.h) describes exactly it, and a test checks that the two agree.
 #ifndef DELIVERYHOOK_APP_ROUTES_H_
 #define DELIVERYHOOK_APP_ROUTES_H_
 

@@ -23,7 +23,7 @@
 #include "deliveryhook/jobs/job_service.h"
 #include "deliveryhook/jobs/job_store.h"
 #include "deliveryhook/webhook/access.h"
-#include "deliveryhook/webhook/failure_limiter.h"
+#include "webhook/failure_limiter.h"
 #include "deliveryhook/webhook/trusted_proxies.h"
 #include "deliveryhook/webhook/verifier.h"
 #include "health.h"

@@ -16,7 +16,7 @@
 #include <random>
 #include <string>
 
-#include "deliveryhook/webhook/replay_cache.h"
+#include "webhook/replay_cache.h"
 
 namespace {
 

@@ -1,5 +1,9 @@
 # Installs the library with an exported CMake package (deliveryhook::deliveryhook)
 # and a pkg-config file: the "development" component (CPack's libdeliveryhook-dev).
+# Every rule here names that component and nothing else does, so
+# `cmake --install <build> --component development` installs exactly the
+# library, its headers and the package files: none of the daemon's (the
+# "service" component: app/CMakeLists.txt, cmake/packaging.cmake).
 include(CMakePackageConfigHelpers)
 
 install(TARGETS deliveryhook EXPORT deliveryhookTargets

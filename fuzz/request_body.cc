@@ -3,7 +3,7 @@
 #include <cstdint>
 #include <string>
 
-#include "deliveryhook/webhook/verifier.h"
+#include "util/crypto.h"
 #include "handler_support.h"
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
@@ -15,7 +15,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   const std::string timestamp = std::to_string(++harness.now);
   request.headers["x-timestamp"] = timestamp;
   request.headers["x-signature"] =
-      deliveryhook::webhook::HmacSha256Hex(fuzz::kSecret, request.body + timestamp);
+      deliveryhook::util::HmacSha256Hex(fuzz::kSecret, request.body + timestamp);
   const deliveryhook::app::Reply reply = harness.handler.Handle(request);
   fuzz::CheckReply(reply);
   if (reply.status == 401) __builtin_trap();  // it was signed

@@ -7,6 +7,7 @@
 #include <string>
 
 #include "deliveryhook/webhook/verifier.h"
+#include "util/crypto.h"
 
 namespace {
 constexpr char kSecret[] = "fuzz-secret";
@@ -21,7 +22,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   std::string timestamp = input.ConsumeRandomLengthString(32);
   std::string signature = input.ConsumeRandomLengthString(100);
   const std::string body = input.ConsumeRemainingBytesAsString();
-  if (sign) signature = deliveryhook::webhook::HmacSha256Hex(kSecret, body + timestamp);
+  if (sign) signature = deliveryhook::util::HmacSha256Hex(kSecret, body + timestamp);
 
   const auto checked = verifier.VerifyWithoutReplayCheck(body, timestamp, signature);
   const auto verdict = verifier.Verify(body, timestamp, signature);

@@ -4,7 +4,7 @@
 #include <cstdint>
 #include <string>
 
-#include "deliveryhook/webhook/verifier.h"
+#include "util/crypto.h"
 #include "handler_support.h"
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
@@ -31,7 +31,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     const std::string timestamp = std::to_string(sign == 1 ? now : now - 301);
     request.headers["x-timestamp"] = timestamp;
     request.headers["x-signature"] =
-        deliveryhook::webhook::HmacSha256Hex(fuzz::kSecret, request.body + timestamp);
+        deliveryhook::util::HmacSha256Hex(fuzz::kSecret, request.body + timestamp);
   }
   fuzz::CheckReply(harness.handler.Handle(request));
   return 0;

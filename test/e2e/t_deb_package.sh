@@ -99,6 +99,15 @@ for path in include/deliveryhook/deploy/deployer.h lib/cmake/deliveryhook/delive
   lib/pkgconfig/deliveryhook.pc lib/libdeliveryhook.a; do
   assert_contains "$dev_contents" "./usr/$path" "libdeliveryhook-dev's files"
 done
+# Each package has its own files only: the daemon's are not in the -dev
+# package, the library's are not in the daemon's.
+for path in ./usr/bin/delivery-hook ".$UNIT" ".$DEFAULTS" ./usr/share/man/man1/delivery-hook.1.gz \
+  ./usr/share/doc/delivery-hook/; do
+  assert_not_contains "$dev_contents" "$path" "libdeliveryhook-dev's files"
+done
+for path in ./usr/include/ ./usr/lib/cmake/ ./usr/lib/pkgconfig/ libdeliveryhook.a; do
+  assert_not_contains "$contents" "$path" "$PACKAGE's files"
+done
 
 # --- the machine ----------------------------------------------------------------
 # The package's dependencies by name (the first of each alternative).

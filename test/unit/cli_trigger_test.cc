@@ -12,6 +12,7 @@
 #include "commands.h"
 #include "hook_client.h"
 #include "handler_harness.h"
+#include "util/crypto.h"
 #include "webhook_handler.h"
 
 namespace deliveryhook::app::cli {
@@ -275,7 +276,7 @@ TEST_F(CliTriggerTest, SignPrintsHeadersTheHandlerAccepts) {
   const std::string timestamp = timestamp_line.substr(13);
   EXPECT_EQ(timestamp, "1700000000");
   EXPECT_EQ(signature_line.substr(13),
-            deliveryhook::webhook::HmacSha256Hex(kSecret, R"({"container_name": "web"})" + timestamp));
+            deliveryhook::util::HmacSha256Hex(kSecret, R"({"container_name": "web"})" + timestamp));
 
   std::istringstream unused;
   EXPECT_EQ(RunSign(SignOptions{}, "", unused, Io()), kExitError);

@@ -12,9 +12,7 @@
 #include <memory>
 #include <thread>
 
-#include "deliveryhook/webhook/failure_limiter.h"
 #include "deliveryhook/webhook/keys.h"
-#include "deliveryhook/webhook/replay_cache.h"
 #include "deliveryhook/webhook/replay_journal.h"
 #include "deliveryhook/webhook/trusted_proxies.h"
 #include "deliveryhook/webhook/verifier.h"
@@ -22,6 +20,8 @@
 #include "request_log.h"
 #include "signed_request.h"
 #include "handler_harness.h"
+#include "webhook/failure_limiter.h"
+#include "webhook/replay_cache.h"
 #include "webhook_handler.h"
 
 namespace deliveryhook::app {

@@ -14,6 +14,7 @@
 #include <thread>
 
 #include "handler_harness.h"
+#include "signed_request.h"
 #include "webhook_handler.h"
 
 namespace deliveryhook::app {
@@ -304,17 +305,10 @@ class EventsRouteTest : public ::testing::Test {
 
   // Triggers a pull of `container`; returns {job_id, token}.
   std::pair<std::string, std::string> Trigger(const std::string& container = "web") {
-    IncomingRequest request;
-    request.method = "POST";
-    request.path = "/pull";
     // A distinct body each time: the same one twice would be a replay.
-    request.body = "{\"container_name\": \"" + container + "\", \"n\": " +
-                   std::to_string(++triggers_) + "}";
-    const std::string timestamp = std::to_string(kNow);
-    request.headers["x-timestamp"] = timestamp;
-    request.headers["x-signature"] =
-        deliveryhook::webhook::HmacSha256Hex(kSecret, request.body + timestamp);
-    const Reply reply = handler_->Handle(request);
+    const std::string body = "{\"container_name\": \"" + container + "\", \"n\": " +
+                             std::to_string(++triggers_) + "}";
+    const Reply reply = handler_->Handle(test_support::SignedPost("/pull", body, kSecret, kNow));
     EXPECT_EQ(reply.status, 202) << reply.body;
     rapidjson::Document json;
     json.Parse(reply.body.c_str());
@@ -375,9 +369,7 @@ TEST_F(EventsRouteTest, AuthorizedLikeTheJobAndNdjsonOnRequest) {
   // The key's signature over the path works too.
   IncomingRequest signed_request = Events(id, "");
   signed_request.headers.erase("authorization");
-  signed_request.headers["x-timestamp"] = std::to_string(kNow);
-  signed_request.headers["x-signature"] = deliveryhook::webhook::HmacSha256Hex(
-      kSecret, signed_request.path + std::to_string(kNow));
+  test_support::Sign(signed_request, signed_request.path, kSecret, kNow);
   EXPECT_EQ(handler_->Handle(signed_request).status, 200);
 
   IncomingRequest ndjson = Events(id, token);

@@ -9,6 +9,7 @@
 
 #include "deliveryhook/notify/notifier.h"
 #include "deliveryhook/webhook/verifier.h"
+#include "util/crypto.h"
 
 namespace deliveryhook::notify {
 namespace {
@@ -151,7 +152,7 @@ TEST(NotifyRequests, GenericIsSignedLikeTheHooksOwnRequests) {
   EXPECT_EQ(HeaderOf(request, "Content-Type"), "application/json");
   EXPECT_EQ(HeaderOf(request, "X-Timestamp"), "1800000000");
   EXPECT_EQ(HeaderOf(request, "X-Signature"),
-            webhook::HmacSha256Hex("notify-secret", request.body + "1800000000"));
+            util::HmacSha256Hex("notify-secret", request.body + "1800000000"));
   // A verifier configured with the same secret accepts it.
   webhook::SignatureVerifier verifier("notify-secret", {}, [] { return std::int64_t{1800000000}; });
   EXPECT_TRUE(

@@ -1,12 +1,16 @@
 // /metrics, /healthz, /openapi.json, /docs, request ids and log lines.
 #include <gtest/gtest.h>
 #include <rapidjson/document.h>
+#include <rapidjson/error/en.h>
+#include <rapidjson/pointer.h>
 
 #include <atomic>
 #include <map>
 #include <set>
 #include <sstream>
 #include <thread>
+#include <utility>
+#include <vector>
 
 #include "config.h"
 #include "deliveryhook/jobs/job_store.h"
@@ -15,6 +19,7 @@
 #include "openapi.h"
 #include "request_log.h"
 #include "routes.h"
+#include "util/crypto.h"
 #include "signed_request.h"
 #include "handler_harness.h"
 #include "webhook_handler.h"
@@ -531,7 +536,7 @@ TEST(JobDatabaseHealth, AWritableDatabasePasses) {
   EXPECT_FALSE(store.persistent());
   EXPECT_FALSE(store.CheckWritable().ok());
   const std::string path =
-      ::testing::TempDir() + "/health-" + deliveryhook::jobs::JobStore::RandomHex(4) + ".sqlite3";
+      ::testing::TempDir() + "/health-" + deliveryhook::util::RandomHex(4) + ".sqlite3";
   ASSERT_TRUE(store.Persist(path, std::chrono::hours(24)).ok());
   EXPECT_TRUE(store.persistent());
   EXPECT_TRUE(store.CheckWritable().ok());
@@ -574,7 +579,7 @@ TEST(OpenApi, TheDocumentListsExactlyTheRouteTable) {
       for (char& c : method) c = static_cast<char>(std::toupper(c));
       documented.insert(method + " " + path.name.GetString());
       EXPECT_TRUE(operation.value.HasMember("responses"))
-          << method << " " << path.name.GetString() << " has no description in openapi.cc";
+          << method << " " << path.name.GetString() << " has no description in docs/openapi.json";
       EXPECT_TRUE(operation.value.HasMember("operationId"));
     }
   }
@@ -582,6 +587,45 @@ TEST(OpenApi, TheDocumentListsExactlyTheRouteTable) {
   for (const Route& route : Routes())
     served.insert(std::string(route.method) + " " + std::string(route.path));
   EXPECT_EQ(documented, served);
+}
+
+// Every "$ref" string under `value`, with where it is (a JSON pointer).
+void CollectRefs(const rapidjson::Value& value, const std::string& at,
+                 std::vector<std::pair<std::string, std::string>>* refs) {
+  if (value.IsObject()) {
+    for (const auto& member : value.GetObject()) {
+      const std::string name(member.name.GetString(), member.name.GetStringLength());
+      if (name == "$ref" && member.value.IsString()) {
+        refs->emplace_back(at, member.value.GetString());
+      } else {
+        CollectRefs(member.value, at + "/" + name, refs);
+      }
+    }
+  } else if (value.IsArray()) {
+    for (rapidjson::SizeType i = 0; i < value.Size(); ++i) {
+      CollectRefs(value[i], at + "/" + std::to_string(i), refs);
+    }
+  }
+}
+
+// The file itself, as embedded: JSON, and every local $ref (the operations
+// share their parts through components) points at something.
+TEST(OpenApi, TheFileIsJsonAndItsReferencesResolve) {
+  const std::string_view text = OpenApiJsonText();
+  rapidjson::Document doc;
+  doc.Parse(text.data(), text.size());
+  ASSERT_FALSE(doc.HasParseError())
+      << "docs/openapi.json is not JSON at offset " << doc.GetErrorOffset() << ": "
+      << rapidjson::GetParseError_En(doc.GetParseError());
+  ASSERT_TRUE(doc.IsObject());
+  std::vector<std::pair<std::string, std::string>> refs;
+  CollectRefs(doc, "", &refs);
+  EXPECT_FALSE(refs.empty());
+  for (const auto& [at, ref] : refs) {
+    ASSERT_EQ(ref.rfind("#/", 0), 0u) << at << ": only local references: " << ref;
+    EXPECT_NE(rapidjson::Pointer(ref.substr(1).c_str()).Get(doc), nullptr)
+        << at << ": " << ref << " points at nothing";
+  }
 }
 
 TEST(OpenApi, EveryRouteInTheTableIsServed) {

@@ -17,6 +17,7 @@
 #include <vector>
 
 #include "handler_harness.h"
+#include "signed_request.h"
 
 namespace deliveryhook::app {
 namespace {
@@ -86,7 +87,7 @@ class ServerTest : public ::testing::Test {
   static std::string Signed(const std::string& body, const std::string& extra_headers = "") {
     const std::string timestamp = std::to_string(kNow);
     return "POST /pull HTTP/1.1\r\nHost: x\r\nX-Timestamp: " + timestamp +
-           "\r\nX-Signature: " + deliveryhook::webhook::HmacSha256Hex(kSecret, body + timestamp) +
+           "\r\nX-Signature: " + test_support::SignatureOver(body, kSecret, kNow) +
            "\r\n" + extra_headers + "Content-Length: " + std::to_string(body.size()) +
            "\r\nConnection: close\r\n\r\n" + body;
   }

@@ -3,7 +3,7 @@
 #include <map>
 
 #include "deliveryhook/webhook/access.h"
-#include "deliveryhook/webhook/failure_limiter.h"
+#include "webhook/failure_limiter.h"
 
 namespace deliveryhook::webhook {
 namespace {

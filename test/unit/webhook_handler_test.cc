@@ -11,6 +11,7 @@
 #include <thread>
 
 #include "deploy/image_pin.h"
+#include "signed_request.h"
 
 namespace deliveryhook::app {
 namespace {
@@ -77,14 +78,7 @@ class HandlerTest : public ::testing::Test {
 
   static IncomingRequest Signed(const std::string& path, const std::string& body,
                                 std::int64_t timestamp = kNow) {
-    IncomingRequest request;
-    request.method = "POST";
-    request.path = path;
-    request.body = body;
-    request.headers["x-timestamp"] = std::to_string(timestamp);
-    request.headers["x-signature"] = deliveryhook::webhook::HmacSha256Hex(
-        kSecret, body + std::to_string(timestamp));
-    return request;
+    return test_support::SignedPost(path, body, kSecret, timestamp);
   }
 
   static std::string ErrorOf(const Reply& reply) {

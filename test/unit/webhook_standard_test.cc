@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include "deliveryhook/webhook/verifier.h"
+#include "util/crypto.h"
 
 namespace deliveryhook::webhook {
 namespace {
@@ -126,7 +127,7 @@ TEST(SeveralKeysTest, TheOriginalSchemeTriesEveryKey) {
   const std::string body = R"({"container_name": "web"})";
   for (const char* id : {"old", "new"}) {
     const std::string secret = std::string(id) + "-secret";
-    const std::string signature = HmacSha256Hex(secret, body + "1700000000");
+    const std::string signature = util::HmacSha256Hex(secret, body + "1700000000");
     SignatureHeaders headers;
     headers.timestamp = "1700000000";
     headers.signature = signature;
@@ -136,7 +137,7 @@ TEST(SeveralKeysTest, TheOriginalSchemeTriesEveryKey) {
   }
   SignatureHeaders stranger;
   stranger.timestamp = "1700000000";
-  const std::string signature = HmacSha256Hex("unknown", body + "1700000000");
+  const std::string signature = util::HmacSha256Hex("unknown", body + "1700000000");
   stranger.signature = signature;
   auto refused = verifier.Authenticate(body, stranger, ReplayCheck::kRemember);
   ASSERT_FALSE(refused);

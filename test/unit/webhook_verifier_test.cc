@@ -6,6 +6,9 @@
 #include <thread>
 #include <vector>
 
+#include "util/crypto.h"
+#include "webhook/replay_cache.h"
+
 namespace deliveryhook::webhook {
 namespace {
 
@@ -23,16 +26,16 @@ SignatureVerifier MakeVerifier(std::int64_t* now) {
 }
 
 TEST(HmacTest, MatchesThePipelineRecipes) {
-  EXPECT_EQ(HmacSha256Hex(kSecret, std::string(kBody) + kTimestamp), kRecipeSignature);
+  EXPECT_EQ(util::HmacSha256Hex(kSecret, std::string(kBody) + kTimestamp), kRecipeSignature);
 }
 
 TEST(HmacTest, Rfc4231TestCase2) {
-  EXPECT_EQ(HmacSha256Hex("Jefe", "what do ya want for nothing?"),
+  EXPECT_EQ(util::HmacSha256Hex("Jefe", "what do ya want for nothing?"),
             "5bdcc146bf60754e6a042426089575c75a003f089d2739839dec58b964ec3843");
 }
 
 TEST(HmacTest, EmptyKeyAndMessage) {
-  EXPECT_EQ(HmacSha256Hex("", ""), "b613679a0814d9ec772f95d778c35fc5ff1697c493715653c6c712144292c5ad");
+  EXPECT_EQ(util::HmacSha256Hex("", ""), "b613679a0814d9ec772f95d778c35fc5ff1697c493715653c6c712144292c5ad");
 }
 
 TEST(HmacTest, SameAnswerFromManyThreads) {
@@ -41,7 +44,7 @@ TEST(HmacTest, SameAnswerFromManyThreads) {
   for (int t = 0; t < 8; ++t) {
     threads.emplace_back([&] {
       for (int i = 0; i < 200; ++i) {
-        if (HmacSha256Hex("key", "The quick brown fox jumps over the lazy dog") !=
+        if (util::HmacSha256Hex("key", "The quick brown fox jumps over the lazy dog") !=
             "f7bc83f430538424b13298e6aa6fb143ef4d59a14946175997479dbc2d1a3cd8") {
           ++wrong;
         }

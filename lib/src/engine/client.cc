@@ -14,6 +14,7 @@
 #include "engine/registry_auth.h"
 #include "engine/url.h"
 #include "engine/version.h"
+#include "util/json_fields.h"
 
 namespace deliveryhook::engine {
 namespace {
@@ -24,19 +25,8 @@ constexpr size_t kMaxErrorBody = 64 * 1024;
 
 bool IsSuccess(int status) { return status >= 200 && status < 300; }
 
-std::string String(const rapidjson::Value& object, const char* name) {
-  if (!object.IsObject()) return {};
-  const auto it = object.FindMember(name);
-  if (it == object.MemberEnd() || !it->value.IsString()) return {};
-  return std::string(it->value.GetString(), it->value.GetStringLength());
-}
-
-const rapidjson::Value* Object(const rapidjson::Value& object, const char* name) {
-  if (!object.IsObject()) return nullptr;
-  const auto it = object.FindMember(name);
-  if (it == object.MemberEnd() || !it->value.IsObject()) return nullptr;
-  return &it->value;
-}
+using util::FindObject;
+using util::GetString;
 
 std::map<std::string, std::string> StringMap(const rapidjson::Value* object) {
   std::map<std::string, std::string> out;
@@ -77,7 +67,7 @@ Status CheckStatusAllowNotModified(const HttpResponse& response) {
 Result<std::string> IdFromBody(const HttpResponse& response, std::string_view what) {
   auto doc = ParseJson(response.body, what);
   if (!doc) return doc.error();
-  std::string id = String(*doc, "Id");
+  std::string id = GetString(*doc, "Id");
   if (id.empty()) return Error(ErrorCode::kInternal, "the Docker engine returned no Id for " + std::string(what));
   return id;
 }
@@ -202,15 +192,15 @@ Result<std::vector<ContainerSummary>> Client::ListContainers(const std::vector<s
   std::vector<ContainerSummary> containers;
   for (const auto& item : doc->GetArray()) {
     ContainerSummary summary;
-    summary.id = String(item, "Id");
+    summary.id = GetString(item, "Id");
     if (const auto names = item.FindMember("Names");
         names != item.MemberEnd() && names->value.IsArray() && !names->value.Empty() &&
         names->value[0].IsString()) {
       summary.name = StripSlash(names->value[0].GetString());
     }
-    summary.image = String(item, "Image");
-    summary.state = String(item, "State");
-    summary.labels = StringMap(Object(item, "Labels"));
+    summary.image = GetString(item, "Image");
+    summary.state = GetString(item, "State");
+    summary.labels = StringMap(FindObject(item, "Labels"));
     containers.push_back(std::move(summary));
   }
   return containers;
@@ -224,21 +214,25 @@ Result<ContainerInfo> Client::InspectContainer(std::string_view id_or_name) {
   if (!doc) return doc.error();
 
   ContainerInfo info;
-  info.id = String(*doc, "Id");
-  info.name = StripSlash(String(*doc, "Name"));
-  info.image = String(*doc, "Image");
-  if (const auto* state = Object(*doc, "State")) {
-    info.state.status = String(*state, "Status");
+  info.id = GetString(*doc, "Id");
+  info.name = StripSlash(GetString(*doc, "Name"));
+  info.image = GetString(*doc, "Image");
+  if (const auto* state = FindObject(*doc, "State")) {
+    info.state.status = GetString(*state, "Status");
     if (const auto it = state->FindMember("Running"); it != state->MemberEnd() && it->value.IsBool()) {
       info.state.running = it->value.GetBool();
     }
     if (const auto it = state->FindMember("ExitCode"); it != state->MemberEnd() && it->value.IsInt()) {
       info.state.exit_code = it->value.GetInt();
     }
-    if (const auto* health = Object(*state, "Health")) info.state.health = String(*health, "Status");
-    info.state.error = String(*state, "Error");
+    if (const auto* health = FindObject(*state, "Health")) {
+      info.state.health = GetString(*health, "Status");
+    }
+    info.state.error = GetString(*state, "Error");
   }
-  if (const auto* config = Object(*doc, "Config")) info.labels = StringMap(Object(*config, "Labels"));
+  if (const auto* config = FindObject(*doc, "Config")) {
+    info.labels = StringMap(FindObject(*config, "Labels"));
+  }
   info.raw_json = std::move(response->body);
   return info;
 }
@@ -308,9 +302,9 @@ Result<ImageInfo> Client::InspectImage(std::string_view reference) {
   auto doc = ParseJson(response->body, "an image");
   if (!doc) return doc.error();
   ImageInfo info;
-  info.id = String(*doc, "Id");
-  if (const auto* config = Object(*doc, "Config")) {
-    if (const auto* volumes = Object(*config, "Volumes")) {
+  info.id = GetString(*doc, "Id");
+  if (const auto* config = FindObject(*doc, "Config")) {
+    if (const auto* volumes = FindObject(*config, "Volumes")) {
       for (const auto& member : volumes->GetObject()) {
         info.volumes.emplace_back(member.name.GetString(), member.name.GetStringLength());
       }

@@ -5,6 +5,8 @@
 #include <algorithm>
 #include <cctype>
 
+#include "util/json_fields.h"
+
 namespace deliveryhook::engine {
 namespace {
 
@@ -41,12 +43,7 @@ Error ErrorFromResponse(int status, std::string_view body) {
   std::string message;
   rapidjson::Document doc;
   doc.Parse(body.data(), body.size());
-  if (!doc.HasParseError() && doc.IsObject()) {
-    const auto it = doc.FindMember("message");
-    if (it != doc.MemberEnd() && it->value.IsString()) {
-      message.assign(it->value.GetString(), it->value.GetStringLength());
-    }
-  }
+  if (!doc.HasParseError()) message = util::GetString(doc, "message");
   if (message.empty()) {
     std::string_view text = TrimSpace(body);
     text = text.substr(0, text.find('\n'));

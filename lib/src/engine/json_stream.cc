@@ -5,32 +5,14 @@
 #include <cctype>
 
 #include "engine/http_error.h"
+#include "util/json_fields.h"
 
 namespace deliveryhook::engine {
 namespace {
 
-std::string GetString(const rapidjson::Value& object, const char* name) {
-  if (!object.IsObject()) return {};
-  const auto it = object.FindMember(name);
-  if (it == object.MemberEnd() || !it->value.IsString()) return {};
-  return std::string(it->value.GetString(), it->value.GetStringLength());
-}
-
-long long GetInt(const rapidjson::Value& object, const char* name) {
-  if (!object.IsObject()) return 0;
-  const auto it = object.FindMember(name);
-  if (it == object.MemberEnd()) return 0;
-  if (it->value.IsInt64()) return it->value.GetInt64();
-  if (it->value.IsUint64()) return static_cast<long long>(it->value.GetUint64());
-  return 0;
-}
-
-const rapidjson::Value* GetObject(const rapidjson::Value& object, const char* name) {
-  if (!object.IsObject()) return nullptr;
-  const auto it = object.FindMember(name);
-  if (it == object.MemberEnd() || !it->value.IsObject()) return nullptr;
-  return &it->value;
-}
+using util::FindObject;
+using util::GetInt64;
+using util::GetString;
 
 std::string_view TrimSpace(std::string_view text) {
   while (!text.empty() && std::isspace(static_cast<unsigned char>(text.front()))) text.remove_prefix(1);
@@ -52,12 +34,14 @@ Result<StreamMessage> ParseStreamLine(std::string_view line) {
   message.id = GetString(doc, "id");
   message.status = GetString(doc, "status");
   message.stream = GetString(doc, "stream");
-  if (const auto* detail = GetObject(doc, "progressDetail")) {
-    message.current = GetInt(*detail, "current");
-    message.total = GetInt(*detail, "total");
+  if (const auto* detail = FindObject(doc, "progressDetail")) {
+    message.current = GetInt64(*detail, "current");
+    message.total = GetInt64(*detail, "total");
   }
-  if (const auto* aux = GetObject(doc, "aux")) message.aux_id = GetString(*aux, "ID");
-  if (const auto* detail = GetObject(doc, "errorDetail")) message.error = GetString(*detail, "message");
+  if (const auto* aux = FindObject(doc, "aux")) message.aux_id = GetString(*aux, "ID");
+  if (const auto* detail = FindObject(doc, "errorDetail")) {
+    message.error = GetString(*detail, "message");
+  }
   if (message.error.empty()) message.error = GetString(doc, "error");
   if (message.error.empty() && (doc.HasMember("errorDetail") || doc.HasMember("error"))) {
     message.error = "the Docker engine reported an error without a message";

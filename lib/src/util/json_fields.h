@@ -6,6 +6,7 @@
 
 #include <rapidjson/document.h>
 
+#include <cstdint>
 #include <string>
 
 namespace deliveryhook::util {
@@ -31,6 +32,17 @@ inline std::string GetString(const rapidjson::Value& object, const char* key) {
 inline const rapidjson::Value* FindObject(const rapidjson::Value& object, const char* key) {
   const rapidjson::Value* value = Find(object, key);
   return value != nullptr && value->IsObject() ? value : nullptr;
+}
+
+// The integer member `key`, or 0 when it is missing or no integer. An
+// unsigned value beyond int64's range wraps (the engine's progress counts
+// never get there).
+inline std::int64_t GetInt64(const rapidjson::Value& object, const char* key) {
+  const rapidjson::Value* value = Find(object, key);
+  if (value == nullptr) return 0;
+  if (value->IsInt64()) return value->GetInt64();
+  if (value->IsUint64()) return static_cast<std::int64_t>(value->GetUint64());
+  return 0;
 }
 
 // The boolean member `key`, or false when it is missing or no boolean.

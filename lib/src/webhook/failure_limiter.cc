@@ -1,4 +1,4 @@
-#include "deliveryhook/webhook/failure_limiter.h"
+#include "webhook/failure_limiter.h"
 
 #include <arpa/inet.h>
 

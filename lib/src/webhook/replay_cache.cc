@@ -1,4 +1,4 @@
-#include "deliveryhook/webhook/replay_cache.h"
+#include "webhook/replay_cache.h"
 
 #include <algorithm>
 

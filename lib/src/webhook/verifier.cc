@@ -1,9 +1,5 @@
 #include "deliveryhook/webhook/verifier.h"
 
-#include <openssl/core_names.h>
-#include <openssl/evp.h>
-#include <openssl/params.h>
-
 #include <algorithm>
 #include <cctype>
 #include <chrono>
@@ -11,7 +7,8 @@
 #include <optional>
 
 #include "util/base64.h"
-#include "util/hex.h"
+#include "util/crypto.h"
+#include "webhook/replay_cache.h"
 
 namespace deliveryhook::webhook {
 namespace {
@@ -46,51 +43,6 @@ std::string NormalizeSignature(std::string_view header) {
   return lower;
 }
 
-// OpenSSL 3's one-shot HMAC() looks the HMAC and SHA-256 implementations up
-// in the provider store on every call, under its lock and with a dozen
-// allocations: under a flood of bad signatures that was most of the
-// signature check. Both are looked up once, into a context that each call
-// copies; null if OpenSSL cannot provide them.
-const EVP_MAC_CTX* HmacSha256Template() {
-  static EVP_MAC_CTX* const context = [] () -> EVP_MAC_CTX* {
-    EVP_MAC* mac = EVP_MAC_fetch(nullptr, "HMAC", nullptr);
-    if (mac == nullptr) return nullptr;
-    EVP_MAC_CTX* made = EVP_MAC_CTX_new(mac);
-    EVP_MAC_free(mac);  // the context holds its own reference
-    char digest_name[] = "SHA256";
-    const OSSL_PARAM params[] = {
-        OSSL_PARAM_construct_utf8_string(OSSL_MAC_PARAM_DIGEST, digest_name, 0),
-        OSSL_PARAM_construct_end()};
-    if (made != nullptr && EVP_MAC_CTX_set_params(made, params) != 1) {
-      EVP_MAC_CTX_free(made);
-      return nullptr;
-    }
-    return made;
-  }();
-  return context;
-}
-
-using MacContext = std::unique_ptr<EVP_MAC_CTX, decltype(&EVP_MAC_CTX_free)>;
-
-// The raw HMAC-SHA256 digest (32 bytes), or nothing if OpenSSL fails.
-std::optional<std::string> HmacSha256(std::string_view key, std::string_view message) {
-  const EVP_MAC_CTX* prototype = HmacSha256Template();
-  if (prototype == nullptr) return std::nullopt;
-  MacContext context(EVP_MAC_CTX_dup(prototype), &EVP_MAC_CTX_free);
-  // A null key would mean "the key set before"; an empty one is a key too.
-  static const unsigned char kNoBytes[1] = {0};
-  const auto* key_bytes = key.empty() ? kNoBytes : reinterpret_cast<const unsigned char*>(key.data());
-  unsigned char digest[EVP_MAX_MD_SIZE];
-  std::size_t length = 0;
-  if (!context || EVP_MAC_init(context.get(), key_bytes, key.size(), nullptr) != 1 ||
-      EVP_MAC_update(context.get(), reinterpret_cast<const unsigned char*>(message.data()),
-                     message.size()) != 1 ||
-      EVP_MAC_final(context.get(), digest, &length, sizeof digest) != 1 || length == 0) {
-    return std::nullopt;
-  }
-  return std::string(reinterpret_cast<const char*>(digest), length);
-}
-
 // The decoded signatures of the "v1," entries of a webhook-signature header.
 // Entries of other versions (v1a, asymmetric) are skipped, as the spec asks.
 Result<std::vector<std::string>> V1Signatures(std::string_view header) {
@@ -117,16 +69,14 @@ Result<std::vector<std::string>> V1Signatures(std::string_view header) {
 }  // namespace
 
 std::string HmacSha256Hex(std::string_view key, std::string_view message) {
-  const auto digest = HmacSha256(key, message);
-  if (!digest) return {};
-  return util::LowerHex(reinterpret_cast<const unsigned char*>(digest->data()), digest->size());
+  return util::HmacSha256Hex(key, message);
 }
 
 std::string StandardWebhooksSignature(std::string_view key, std::string_view id,
                                       std::string_view timestamp, std::string_view body) {
   std::string message;
   message.append(id).append(".").append(timestamp).append(".").append(body);
-  const auto digest = HmacSha256(key, message);
+  const auto digest = util::HmacSha256(key, message);
   return digest ? "v1," + util::Base64Encode(*digest) : std::string();
 }
 
@@ -155,7 +105,9 @@ SignatureVerifier::SignatureVerifier(std::vector<Key> keys, VerifierOptions opti
     : keys_(std::make_shared<const KeySet>(std::move(keys))),
       options_(options),
       clock_(std::move(clock)),
-      replays_(options.replay_capacity) {}
+      replays_(std::make_unique<ReplayCache>(options.replay_capacity)) {}
+
+SignatureVerifier::~SignatureVerifier() = default;
 
 std::shared_ptr<const SignatureVerifier::KeySet> SignatureVerifier::Keys() const {
   std::lock_guard lock(keys_mutex_);
@@ -199,9 +151,8 @@ Result<SignatureVerifier::Match> SignatureVerifier::CheckOriginal(
   const auto keys = Keys();
   const Key* matched = nullptr;
   for (const Key& key : *keys) {
-    if (ConstantTimeEquals(HmacSha256Hex(key.secret, message), signature) && matched == nullptr) {
-      matched = &key;
-    }
+    const bool matches = ConstantTimeEquals(util::HmacSha256Hex(key.secret, message), signature);
+    if (matches && matched == nullptr) matched = &key;
   }
   if (matched == nullptr) return Refuse("signature does not match");
   // Shares ownership of the whole set, so the key outlives a reload.
@@ -231,7 +182,7 @@ Result<SignatureVerifier::Match> SignatureVerifier::CheckStandard(
   const Key* matched = nullptr;
   for (const Key& key : *keys) {
     // No digest matches nothing: an empty one would equal an undecodable signature.
-    const auto expected = HmacSha256(key.StandardWebhooksKey(), message);
+    const auto expected = util::HmacSha256(key.StandardWebhooksKey(), message);
     if (!expected) continue;
     for (const auto& candidate : *signatures) {
       if (ConstantTimeEquals(*expected, candidate) && matched == nullptr) matched = &key;
@@ -248,15 +199,15 @@ ReplayEntry SignatureVerifier::EntryOf(const Match& match, std::chrono::seconds 
   // The memory is per key, by its secret rather than its id, so a key renamed
   // in a reload keeps what it accepted; a fingerprint, never the secret.
   const std::string fingerprint =
-      HmacSha256Hex(match.key->secret, "delivery-hook replay memory").substr(0, 16);
+      util::HmacSha256Hex(match.key->secret, "delivery-hook replay memory").substr(0, 16);
   return {fingerprint, match.replay_key, match.timestamp + window.count() + 1};
 }
 
 Result<ReplayReservation> SignatureVerifier::Reserve(const ReplayEntry& entry, bool standard,
                                                      const std::string& key_name) {
-  switch (replays_.Reserve(entry, clock_())) {
+  switch (replays_->Reserve(entry, clock_())) {
     case ReplayCache::Outcome::kRemembered:
-      return ReplayReservation(&replays_, entry);
+      return ReplayReservation(replays_.get(), entry);
     case ReplayCache::Outcome::kReplay:
       if (standard) {
         return Error(ErrorCode::kConflict,
@@ -268,7 +219,7 @@ Result<ReplayReservation> SignatureVerifier::Reserve(const ReplayEntry& entry, b
                    "key \"" + key_name + "\" sent more requests within the timestamp window "
                    "than the hook remembers per key (" + std::to_string(options_.replay_capacity) +
                    "); try again in " +
-                   std::to_string(replays_.SecondsUntilRoom(entry.key_id, clock_())) + " seconds");
+                   std::to_string(replays_->SecondsUntilRoom(entry.key_id, clock_())) + " seconds");
   }
   return Refuse("internal error");
 }
@@ -300,16 +251,16 @@ Result<ReplayReservation> SignatureVerifier::Reserve(const Authenticated& authen
 }
 
 std::int64_t SignatureVerifier::SecondsUntilReplayRoom(const Authenticated& authenticated) const {
-  return replays_.SecondsUntilRoom(authenticated.replay.key_id, clock_());
+  return replays_->SecondsUntilRoom(authenticated.replay.key_id, clock_());
 }
 
 void SignatureVerifier::SetReplayJournal(std::function<void(const ReplayEntry&)> journal) {
-  replays_.SetJournal(std::move(journal));
+  replays_->SetJournal(std::move(journal));
 }
 
 void SignatureVerifier::RestoreReplays(const std::vector<ReplayEntry>& entries) {
   const std::int64_t now = clock_();
-  for (const auto& entry : entries) replays_.Restore(entry, now);
+  for (const auto& entry : entries) replays_->Restore(entry, now);
 }
 
 Result<std::shared_ptr<const Key>> SignatureVerifier::Authenticate(
@@ -337,6 +288,14 @@ Status SignatureVerifier::Verify(std::string_view body, std::string_view timesta
   auto match = CheckOriginal(body, {timestamp_header, signature_header, {}, {}, {}});
   if (!match) return match.error();
   return Remember(*match, false);
+}
+
+ReplayReservation::~ReplayReservation() {
+  if (cache_ != nullptr) cache_->Release(entry_);
+}
+
+void ReplayReservation::Commit() {
+  if (cache_ != nullptr) std::exchange(cache_, nullptr)->Commit(entry_);
 }
 
 }  // namespace deliveryhook::webhook

@@ -20,7 +20,7 @@
 #include <vector>
 
 #include "deliveryhook/result.h"
-#include "deliveryhook/webhook/replay_cache.h"
+#include "deliveryhook/webhook/verifier.h"  // ReplayEntry
 
 namespace deliveryhook::jobs {
 class JobDatabase;

@@ -47,12 +47,13 @@
 
 #include "deliveryhook/result.h"
 #include "deliveryhook/webhook/keys.h"
-#include "deliveryhook/webhook/replay_cache.h"
 
 namespace deliveryhook::webhook {
 
 // Lowercase hex of HMAC-SHA256(key, message); empty if OpenSSL cannot compute
-// it, which matches no signature.
+// it, which matches no signature. Deprecated: the hook's own code uses
+// util::HmacSha256Hex (lib/src/util/crypto.h), which this calls; kept only
+// until the notifier, its last caller, moves over.
 std::string HmacSha256Hex(std::string_view key, std::string_view message);
 
 // "v1,<base64>": the Standard Webhooks signature of `body` with message id
@@ -90,6 +91,20 @@ struct SignatureHeaders {
   std::string_view webhook_signature;
 };
 
+// An accepted request, as the replay memory keeps it (and the journal,
+// replay_journal.h, across restarts).
+struct ReplayEntry {
+  // The key that signed: a fingerprint of its secret (16 hex digits of an
+  // HMAC), so a key renamed by a reload keeps its memory.
+  std::string key_id;
+  std::string replay_key;  // "x-signature:<hex>" or "webhook-id:<id>"
+  std::int64_t expires_at = 0;  // UNIX seconds: forgotten from then on
+};
+
+// The replay memory itself is internal: the verifier reserves and commits
+// entries in it.
+class ReplayCache;
+
 enum class ReplayCheck {
   kRemember,  // refuse a request accepted before, and remember this one
   kSkip,      // read-only requests, which may be repeated safely
@@ -112,6 +127,7 @@ class SignatureVerifier {
   // Several keys, tried in order. Precondition: at least one.
   explicit SignatureVerifier(std::vector<Key> keys, VerifierOptions options = {},
                              Clock clock = SystemClock());
+  ~SignatureVerifier();
 
   // Which key signed `content` (the body; for reads, the path). The key
   // stays valid for as long as the caller holds it, also across
@@ -176,7 +192,7 @@ class SignatureVerifier {
   std::shared_ptr<const KeySet> keys_;  // keys_mutex_ held to read or swap the pointer
   VerifierOptions options_;
   Clock clock_;
-  ReplayCache replays_;
+  std::unique_ptr<ReplayCache> replays_;
 };
 
 // A request's reserved place in the replay memory (see Reserve()).
@@ -188,13 +204,9 @@ class ReplayReservation {
       : cache_(std::exchange(other.cache_, nullptr)), entry_(std::move(other.entry_)) {}
   ReplayReservation& operator=(ReplayReservation&&) = delete;
   ReplayReservation(const ReplayReservation&) = delete;
-  ~ReplayReservation() {
-    if (cache_ != nullptr) cache_->Release(entry_);
-  }
+  ~ReplayReservation();
   // The request was accepted: it stays remembered until its expiry.
-  void Commit() {
-    if (cache_ != nullptr) std::exchange(cache_, nullptr)->Commit(entry_);
-  }
+  void Commit();
 
  private:
   ReplayCache* cache_;

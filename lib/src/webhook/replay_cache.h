@@ -24,15 +24,9 @@
 #include <string_view>
 #include <unordered_map>
 
-namespace deliveryhook::webhook {
+#include "deliveryhook/webhook/verifier.h"  // ReplayEntry
 
-struct ReplayEntry {
-  // The key that signed: a fingerprint of its secret (16 hex digits of an
-  // HMAC), so a key renamed by a reload keeps its memory.
-  std::string key_id;
-  std::string replay_key;  // "x-signature:<hex>" or "webhook-id:<id>"
-  std::int64_t expires_at = 0;  // UNIX seconds: forgotten from then on
-};
+namespace deliveryhook::webhook {
 
 class ReplayCache {
  public:
