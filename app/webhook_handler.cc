@@ -14,6 +14,7 @@
 #include "openapi.h"
 #include "request_log.h"
 #include "trigger_request.h"
+#include "util/crypto.h"
 #include "version.h"
 
 namespace deliveryhook::app {
@@ -97,7 +98,7 @@ std::string RequestIdFor(const std::string& header) {
     const bool alnum = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9');
     if (!alnum && c != '.' && c != '_' && c != ':' && c != '-') sane = false;
   }
-  return sane ? header : deliveryhook::jobs::JobStore::RandomHex(16);
+  return sane ? header : util::RandomHex(16);
 }
 
 Reply WebhookHandler::NotFound() { return ErrorReply(404, "no such endpoint"); }

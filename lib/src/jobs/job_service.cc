@@ -5,6 +5,7 @@
 #include <vector>
 
 #include "engine/engine_address.h"
+#include "util/crypto.h"
 
 namespace deliveryhook::jobs {
 namespace {
@@ -33,7 +34,7 @@ void AppendProgress(Job& job, std::string_view line) {
 }
 
 void RecordOutcome(Job& job, const Result<deploy::DeployOutcome>& outcome) {
-  job.finished_at = JobStore::NowMillis();
+  job.finished_at = util::NowMillis();
   if (outcome) {
     job.state = JobState::kSucceeded;
     job.step = "done";
@@ -101,7 +102,7 @@ std::vector<std::string> JobService::CancelQueued() {
       if (queued.state != JobState::kQueued) return;
       queued.state = JobState::kFailed;
       queued.error = "the hook stopped before the job started; nothing on the host changed";
-      queued.finished_at = JobStore::NowMillis();
+      queued.finished_at = util::NowMillis();
       cancelled = queued;
     });
     if (!cancelled) {
@@ -144,7 +145,7 @@ void JobService::Run(const std::string& job_id, const deploy::Target& target,
   store_.Update(job_id, [&](Job& job) {
     if (job.state != JobState::kQueued) return;  // ended by Stop() meanwhile
     job.state = JobState::kRunning;
-    job.started_at = JobStore::NowMillis();
+    job.started_at = util::NowMillis();
     started = job;
   });
   if (!started) return;

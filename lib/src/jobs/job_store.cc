@@ -1,6 +1,5 @@
 #include "deliveryhook/jobs/job_store.h"
 
-#include <openssl/rand.h>
 
 #include <algorithm>
 #include <chrono>
@@ -8,7 +7,7 @@
 #include <stdexcept>
 
 #include "jobs/job_database.h"
-#include "util/hex.h"
+#include "util/crypto.h"
 
 namespace deliveryhook::jobs {
 
@@ -28,28 +27,13 @@ bool IsFinal(JobState state) {
          state == JobState::kRolledBack;
 }
 
-std::string JobStore::RandomHex(std::size_t bytes) {
-  std::vector<unsigned char> raw(bytes);
-  if (RAND_bytes(raw.data(), static_cast<int>(raw.size())) != 1) {
-    // Without randomness ids and tokens would be guessable; better to stop.
-    throw std::runtime_error("the OS random generator failed");
-  }
-  return util::LowerHex(raw.data(), raw.size());
-}
-
-std::int64_t JobStore::NowMillis() {
-  return std::chrono::duration_cast<std::chrono::milliseconds>(
-             std::chrono::system_clock::now().time_since_epoch())
-      .count();
-}
-
 JobStore::JobStore(std::size_t capacity) : capacity_(capacity) {}
 JobStore::~JobStore() = default;
 
 Status JobStore::Persist(const std::string& database_path, std::chrono::hours max_age) {
   auto database = JobDatabase::Open(database_path);
   if (!database) return database.error();
-  const std::int64_t oldest = NowMillis() - std::chrono::duration_cast<std::chrono::milliseconds>(max_age).count();
+  const std::int64_t oldest = util::NowMillis() - std::chrono::duration_cast<std::chrono::milliseconds>(max_age).count();
   if (auto pruned = (*database)->Prune(oldest, capacity_); !pruned) return pruned;
   auto saved = (*database)->LoadNewest(capacity_);
   if (!saved) return saved.error();
@@ -69,7 +53,7 @@ Status JobStore::Persist(const std::string& database_path, std::chrono::hours ma
     if (!IsFinal(job.state)) {
       job.state = JobState::kFailed;
       job.error = "interrupted: the hook stopped before the job ended";
-      job.finished_at = NowMillis();
+      job.finished_at = util::NowMillis();
       changed.push_back(job.id);
     }
     order_.push_back(job.id);
@@ -91,8 +75,8 @@ void JobStore::Save(const Job& job) {
 
 Job JobStore::Create(NewJob request) {
   Job job;
-  job.id = RandomHex(16);
-  job.token = RandomHex(32);
+  job.id = util::RandomHex(16);
+  job.token = util::RandomHex(32);
   job.action = std::move(request.action);
   job.container_name = std::move(request.container_name);
   job.project = std::move(request.project);
@@ -100,7 +84,7 @@ Job JobStore::Create(NewJob request) {
   job.image = std::move(request.image);
   job.digest = std::move(request.digest);
   job.request_id = std::move(request.request_id);
-  job.created_at = NowMillis();
+  job.created_at = util::NowMillis();
   std::lock_guard lock(mutex_);
   ForgetOldFinished();
   jobs_.emplace(job.id, job);

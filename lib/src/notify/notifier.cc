@@ -9,6 +9,7 @@
 
 #include "deliveryhook/jobs/job_json.h"
 #include "deliveryhook/webhook/verifier.h"
+#include "util/crypto.h"
 #include "util/json_writer.h"
 
 namespace deliveryhook::notify {
@@ -126,7 +127,7 @@ engine::HttpRequest MakeRequest(const Receiver& receiver, const jobs::Job& job,
     const std::string stamp = std::to_string(timestamp);
     request.headers.emplace_back("X-Timestamp", stamp);
     request.headers.emplace_back("X-Signature",
-                                 webhook::HmacSha256Hex(receiver.secret, request.body + stamp));
+                                 util::HmacSha256Hex(receiver.secret, request.body + stamp));
   }
   return request;
 }

@@ -68,10 +68,6 @@ Result<std::vector<std::string>> V1Signatures(std::string_view header) {
 
 }  // namespace
 
-std::string HmacSha256Hex(std::string_view key, std::string_view message) {
-  return util::HmacSha256Hex(key, message);
-}
-
 std::string StandardWebhooksSignature(std::string_view key, std::string_view id,
                                       std::string_view timestamp, std::string_view body) {
   std::string message;

@@ -82,11 +82,6 @@ class JobStore {
   std::uint64_t Version() const;
   std::uint64_t WaitForChange(std::uint64_t seen_version, std::chrono::milliseconds timeout) const;
 
-  // Random lowercase hex of `bytes` bytes from the OS's CSPRNG.
-  static std::string RandomHex(std::size_t bytes);
-  // Current UNIX time in milliseconds.
-  static std::int64_t NowMillis();
-
  private:
   void ForgetOldFinished();
   void Save(const Job& job);  // to the database, if any; mutex_ held

@@ -50,12 +50,6 @@
 
 namespace deliveryhook::webhook {
 
-// Lowercase hex of HMAC-SHA256(key, message); empty if OpenSSL cannot compute
-// it, which matches no signature. Deprecated: the hook's own code uses
-// util::HmacSha256Hex (lib/src/util/crypto.h), which this calls; kept only
-// until the notifier, its last caller, moves over.
-std::string HmacSha256Hex(std::string_view key, std::string_view message);
-
 // "v1,<base64>": the Standard Webhooks signature of `body` with message id
 // `id` and `timestamp`, made with `key` (the decoded bytes of a whsec_ secret);
 // empty if OpenSSL cannot compute it.
