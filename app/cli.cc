@@ -1,7 +1,6 @@
 // The command line, wired with CLI11.
 #include "cli.h"
 
-
 #include <CLI/CLI.hpp>
 #include <cstdlib>
 #include <filesystem>
@@ -16,6 +15,7 @@
 #include "healthcheck_command.h"
 #include "hook_client.h"
 #include "serve_command.h"
+#include "settings.h"
 #include "version.h"
 
 namespace deliveryhook::app::cli {
@@ -24,19 +24,19 @@ namespace {
 constexpr char kDescription[] =
     "delivery-hook: redeploy a Docker Compose service from a signed HTTP request";
 
-constexpr char kFooter[] = R"(
+constexpr char kExitCodes[] = R"(
 Exit codes of trigger and jobs: 0 done (trigger --wait: the job succeeded), 1 the job
 failed or was rolled back, 2 usage error, SECRET_KEY missing, request refused (401,
 other 4xx/5xx), hook unreachable, --timeout reached. healthcheck: 0 healthy, 1 not.
+)";
 
-Settings (environment): SECRET_KEY (required; trigger, sign and jobs sign with it),
-PORT (8000; UVICORN_PORT also read), LISTEN_ADDRESS (0.0.0.0), DOCKER_HOST
-(unix:///var/run/docker.sock), WORKERS (2), MAX_BODY_BYTES (65536),
-TIMESTAMP_WINDOW (300), SETTLE_MS (1000), DATA_DIR (/var/lib/delivery-hook),
-JOB_RETENTION_DAYS (30), JOB_HISTORY (1000), SHOW_DOCS; HTTPS, stopping and
-connection limits: TLS_CERT_FILE, TLS_KEY_FILE, STOP_GRACE_SECONDS (8), READ_TIMEOUT_SECONDS,
-WRITE_TIMEOUT_SECONDS, HEADER_TIMEOUT_SECONDS (10), BODY_TIMEOUT_SECONDS (10),
-MAX_HEADER_BYTES, MAX_HEADER_COUNT, MAX_CONNECTIONS (see the README).)";
+// The exit codes, then every setting of serve with its default, from the
+// one table (settings.cc), so the help and the man page cannot drift.
+std::string Footer() {
+  return std::string(kExitCodes) + "\n" + SettingsHelp() +
+         "\ntrigger, sign and jobs sign with SECRET_KEY (or SECRET_KEY_FILE) too. Every setting\n"
+         "in full: docs/configuration.md (/usr/share/doc/delivery-hook/docs with the .deb).";
+}
 
 CommandLine Finished(int exit_code, std::string out, std::string err) {
   CommandLine result;
@@ -82,7 +82,7 @@ CommandLine ParseCommandLine(const std::vector<std::string>& args) {
   CLI::App app(kDescription, "delivery-hook");
   app.set_version_flag("--version", std::string("delivery-hook ") + kVersion);
   app.require_subcommand(1);
-  app.footer(kFooter);
+  app.footer(Footer());
 
   CLI::App* serve = app.add_subcommand(
       "serve", "Serve POST /pull, POST /build and GET /jobs (settings from the environment)");

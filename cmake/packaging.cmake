@@ -60,6 +60,9 @@ if(DELIVERYHOOK_BUILD_APP)
   endif()
   install(FILES "${PROJECT_SOURCE_DIR}/README.md" "${PROJECT_SOURCE_DIR}/CHANGELOG.md"
     DESTINATION ${CMAKE_INSTALL_DATAROOTDIR}/doc/delivery-hook COMPONENT service)
+  # The operator's manual the README links to, with its relative links intact.
+  install(DIRECTORY "${PROJECT_SOURCE_DIR}/docs/"
+    DESTINATION ${CMAKE_INSTALL_DATAROOTDIR}/doc/delivery-hook/docs COMPONENT service)
 endif()
 
 set(CPACK_PACKAGE_NAME delivery-hook)

@@ -6,7 +6,7 @@
 # up -d did not fail, the job succeeded, exactly one container of the service
 # runs the new image, and a final up -d changes nothing.
 # Compose 2.26.1 at that moment still fails (it removes the new container and
-# hits a name conflict; README "How a deploy runs"), so it is not run here.
+# hits a name conflict; docs/deploys.md), so it is not run here.
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
 project=$PREFIX-midswap

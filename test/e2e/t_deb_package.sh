@@ -209,7 +209,7 @@ if grep -q '^DELIVERYHOOK_SANITIZE:BOOL=ON' "$DELIVERYHOOK_BUILD_DIR/CMakeCache.
 fi
 
 # --- started by systemd -------------------------------------------------------
-# The README's command. Enabled, the unit also stays loaded once stopped
+# docs/install.md's command. Enabled, the unit also stays loaded once stopped
 # (multi-user.target wants it), so its exit status can be read then.
 log "systemctl enable --now $PACKAGE"
 in_machine systemctl enable --now "$PACKAGE" 2>"$WORK/enable.log" ||

@@ -115,7 +115,7 @@ assert_contains "$(cat "$HOOK_LOG")" "key=ci-elsewhere endpoint=/pull decision=d
 # The issue's attack: validly signed requests for made-up targets, each one
 # different, so none is a replay. None of them is remembered (none is
 # accepted), so the hook's memory stays bounded: its RSS grows by less than
-# 16 MiB (README, Security) over 6,000 of them, then ci-own fills its share.
+# 16 MiB (docs/security.md) over 6,000 of them, then ci-own fills its share.
 rss_kib() { awk '$1 == "VmRSS:" {print $2}' "/proc/$HOOK_PID/status"; }
 rss_before=$(rss_kib)
 answers=$(python3 "$E2E_DIR/flood.py" 127.0.0.1 "$HOOK_PORT" 6000 "{\"container_name\": \"$PREFIX-made-up-{i}\"}" \

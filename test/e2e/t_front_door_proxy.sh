@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # shellcheck source-path=SCRIPTDIR
 # Behind a real reverse proxy (Debian's nginx, run as a plain process on
-# 127.0.0.1 with the README's configuration), with TRUSTED_PROXIES=127.0.0.1:
+# 127.0.0.1 with docs/security.md's configuration), with TRUSTED_PROXIES=127.0.0.1:
 #   - an attacker (source address 127.0.0.2) floods bad signatures through
 #     the proxy, claiming in X-Forwarded-For to be the pipeline (127.0.0.3):
 #     it locks out only itself (the right-most untrusted address), and the
@@ -23,7 +23,7 @@ BODY="{\"container_name\": \"$APP_NAME\"}"
 hook_start TRUSTED_PROXIES="127.0.0.1, ::1" AUTH_FAIL_LIMIT=5 AUTH_FAIL_WINDOW_SECONDS=300
 HOOK_BASE=$API_BASE
 
-# The README's nginx location, in a configuration of its own.
+# docs/security.md's nginx location, in a configuration of its own.
 PROXY_PORT=$(free_port)
 mkdir -p "$WORK/nginx"
 cat >"$WORK/nginx/nginx.conf" <<CONF
