@@ -10,8 +10,10 @@
 #      time with the sanitized build, so the whole suite has run under
 #      ASan + UBSan and on both engines.
 # FUZZ_SECONDS (default 0: replay only, deterministic) is each fuzzer's time.
+# Every build here treats compiler warnings as errors (g++ and clang).
 set -euo pipefail
 cd "$(dirname "$0")/.."
+export DELIVERYHOOK_WERROR=ON
 ./scripts/install-deps.sh --with-test-tools
 ./test/e2e/testbed.sh up
 
