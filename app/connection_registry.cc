@@ -5,7 +5,7 @@
 namespace deliveryhook::app {
 
 ConnectionRegistry::Admission ConnectionRegistry::Admit(int fd) {
-  std::lock_guard lock(mutex_);
+  MutexLock lock(mutex_);
   const auto now = Clock::now();
   Admission admission{next_id_++, false};
   if (counted_ >= capacity_) {
@@ -34,7 +34,7 @@ ConnectionRegistry::Admission ConnectionRegistry::Admit(int fd) {
 }
 
 bool ConnectionRegistry::MarkIdle(std::uint64_t id) {
-  std::lock_guard lock(mutex_);
+  MutexLock lock(mutex_);
   if (stopping_) return false;
   auto it = entries_.find(id);
   if (it == entries_.end()) return false;
@@ -46,13 +46,13 @@ bool ConnectionRegistry::MarkIdle(std::uint64_t id) {
 }
 
 void ConnectionRegistry::MarkBusy(std::uint64_t id) {
-  std::lock_guard lock(mutex_);
+  MutexLock lock(mutex_);
   auto it = entries_.find(id);
   if (it != entries_.end()) it->second.idle = false;
 }
 
 void ConnectionRegistry::Remove(std::uint64_t id) {
-  std::lock_guard lock(mutex_);
+  MutexLock lock(mutex_);
   auto it = entries_.find(id);
   if (it == entries_.end()) return;
   if (it->second.counted) --counted_;
@@ -60,7 +60,7 @@ void ConnectionRegistry::Remove(std::uint64_t id) {
 }
 
 void ConnectionRegistry::Stop() {
-  std::lock_guard lock(mutex_);
+  MutexLock lock(mutex_);
   stopping_ = true;
   for (auto& [id, entry] : entries_) {
     if (entry.idle) ::shutdown(entry.fd, SHUT_RDWR);
@@ -68,12 +68,12 @@ void ConnectionRegistry::Stop() {
 }
 
 std::size_t ConnectionRegistry::counted() const {
-  std::lock_guard lock(mutex_);
+  MutexLock lock(mutex_);
   return counted_;
 }
 
 std::uint64_t ConnectionRegistry::evicted() const {
-  std::lock_guard lock(mutex_);
+  MutexLock lock(mutex_);
   return evicted_;
 }
 

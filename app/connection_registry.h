@@ -6,7 +6,8 @@
 #include <chrono>
 #include <cstdint>
 #include <map>
-#include <mutex>
+
+#include "deliveryhook/mutex.h"
 
 namespace deliveryhook::app {
 
@@ -30,18 +31,20 @@ class ConnectionRegistry {
     bool over_capacity = false;
   };
   // Registers the socket `fd`, idle. It stays open until Remove().
-  Admission Admit(int fd);
+  Admission Admit(int fd) DELIVERYHOOK_EXCLUDES(mutex_);
   // The connection waits for its next request. False once Stop() was
   // called: the connection should end instead.
-  bool MarkIdle(std::uint64_t id);
-  void MarkBusy(std::uint64_t id);
+  bool MarkIdle(std::uint64_t id) DELIVERYHOOK_EXCLUDES(mutex_);
+  void MarkBusy(std::uint64_t id) DELIVERYHOOK_EXCLUDES(mutex_);
   // Before the socket is closed (after this, the registry never touches it).
-  void Remove(std::uint64_t id);
+  void Remove(std::uint64_t id) DELIVERYHOOK_EXCLUDES(mutex_);
   // Shuts down every idle connection, and makes MarkIdle() false from now on.
-  void Stop();
+  void Stop() DELIVERYHOOK_EXCLUDES(mutex_);
 
-  std::size_t counted() const;     // connections held against the cap
-  std::uint64_t evicted() const;   // connections closed to make room, ever
+  // Connections held against the cap.
+  std::size_t counted() const DELIVERYHOOK_EXCLUDES(mutex_);
+  // Connections closed to make room, ever.
+  std::uint64_t evicted() const DELIVERYHOOK_EXCLUDES(mutex_);
 
  private:
   struct Entry {
@@ -52,12 +55,12 @@ class ConnectionRegistry {
   };
 
   const std::size_t capacity_;
-  mutable std::mutex mutex_;
-  std::map<std::uint64_t, Entry> entries_;
-  std::uint64_t next_id_ = 1;
-  std::size_t counted_ = 0;
-  std::uint64_t evicted_ = 0;
-  bool stopping_ = false;
+  mutable Mutex mutex_;
+  std::map<std::uint64_t, Entry> entries_ DELIVERYHOOK_GUARDED_BY(mutex_);
+  std::uint64_t next_id_ DELIVERYHOOK_GUARDED_BY(mutex_) = 1;
+  std::size_t counted_ DELIVERYHOOK_GUARDED_BY(mutex_) = 0;
+  std::uint64_t evicted_ DELIVERYHOOK_GUARDED_BY(mutex_) = 0;
+  bool stopping_ DELIVERYHOOK_GUARDED_BY(mutex_) = false;
 };
 
 }  // namespace deliveryhook::app

@@ -9,7 +9,7 @@ HealthCheck::HealthCheck(HealthProbes probes, std::chrono::milliseconds cache_fo
     : probes_(std::move(probes)), cache_for_(cache_for), clock_(std::move(clock)) {}
 
 Reply HealthCheck::Check() {
-  std::lock_guard lock(mutex_);
+  MutexLock lock(mutex_);
   const auto now = clock_();
   if (!checked_at_ || now - *checked_at_ >= cache_for_) {
     std::string engine = "ok";

@@ -6,10 +6,10 @@
 
 #include <chrono>
 #include <functional>
-#include <mutex>
 #include <optional>
 #include <string>
 
+#include "deliveryhook/mutex.h"
 #include "deliveryhook/result.h"
 
 namespace deliveryhook::app {
@@ -36,16 +36,18 @@ class HealthCheck {
   // {"status":"unavailable","engine":"unreachable",...,"error":"..."} naming
   // the failing part. The underlying reasons (socket paths, SQLite messages)
   // go to the log (warn), not to the unauthenticated caller.
-  Reply Check();
+  Reply Check() DELIVERYHOOK_EXCLUDES(mutex_);
 
  private:
   HealthProbes probes_;
   std::chrono::milliseconds cache_for_;
   Clock clock_;
-  std::mutex mutex_;
-  std::optional<std::chrono::steady_clock::time_point> checked_at_;
-  int status_ = 200;
-  std::string body_;
+  // Held through a check, so that concurrent probes wait for its answer
+  // rather than running their own.
+  Mutex mutex_;
+  std::optional<std::chrono::steady_clock::time_point> checked_at_ DELIVERYHOOK_GUARDED_BY(mutex_);
+  int status_ DELIVERYHOOK_GUARDED_BY(mutex_) = 200;
+  std::string body_ DELIVERYHOOK_GUARDED_BY(mutex_);
 };
 
 }  // namespace deliveryhook::app

@@ -53,22 +53,22 @@ class CountingTransport final : public deliveryhook::engine::Transport {
 }  // namespace
 
 void Metrics::CountRequest(const std::string& endpoint, int status) {
-  std::lock_guard lock(mutex_);
+  MutexLock lock(mutex_);
   ++requests_[{endpoint, status}];
 }
 
 void Metrics::CountAuthFailure() {
-  std::lock_guard lock(mutex_);
+  MutexLock lock(mutex_);
   ++auth_failures_;
 }
 
 void Metrics::CountRateLimited() {
-  std::lock_guard lock(mutex_);
+  MutexLock lock(mutex_);
   ++rate_limited_;
 }
 
 void Metrics::CountJob(const std::string& action, const std::string& outcome, double seconds) {
-  std::lock_guard lock(mutex_);
+  MutexLock lock(mutex_);
   ++jobs_[{action, outcome}];
   for (std::size_t i = 0; i < kDeployBuckets.size(); ++i) {
     if (seconds <= kDeployBuckets[i]) {
@@ -81,12 +81,12 @@ void Metrics::CountJob(const std::string& action, const std::string& outcome, do
 }
 
 void Metrics::CountEngineApiError() {
-  std::lock_guard lock(mutex_);
+  MutexLock lock(mutex_);
   ++engine_api_errors_;
 }
 
 std::string Metrics::Render(std::size_t queue_depth) const {
-  std::lock_guard lock(mutex_);
+  MutexLock lock(mutex_);
   std::string out;
   Header(out, "deliveryhook_http_requests_total", "counter",
          "HTTP requests answered, by route template and status code.");

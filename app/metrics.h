@@ -11,11 +11,11 @@
 #include <functional>
 #include <map>
 #include <memory>
-#include <mutex>
 #include <string>
 #include <utility>
 
 #include "deliveryhook/engine/transport.h"
+#include "deliveryhook/mutex.h"
 
 namespace deliveryhook::app {
 
@@ -27,31 +27,35 @@ class Metrics {
 
   // One answered request; `endpoint` is a route template ("/jobs/{job_id}")
   // or "other".
-  void CountRequest(const std::string& endpoint, int status);
-  void CountAuthFailure();
+  void CountRequest(const std::string& endpoint, int status) DELIVERYHOOK_EXCLUDES(mutex_);
+  void CountAuthFailure() DELIVERYHOOK_EXCLUDES(mutex_);
   // A request refused with 429 because its client is over the failed
   // authentication limit (logged in aggregate, so counted here).
-  void CountRateLimited();
+  void CountRateLimited() DELIVERYHOOK_EXCLUDES(mutex_);
   // A finished job: action "pull"/"build", outcome "succeeded", "failed",
   // "rolled_back".
-  void CountJob(const std::string& action, const std::string& outcome, double seconds);
-  void CountEngineApiError();
+  void CountJob(const std::string& action, const std::string& outcome, double seconds)
+      DELIVERYHOOK_EXCLUDES(mutex_);
+  void CountEngineApiError() DELIVERYHOOK_EXCLUDES(mutex_);
 
   // The whole exposition; `queue_depth` is the number of jobs waiting now.
-  std::string Render(std::size_t queue_depth) const;
+  std::string Render(std::size_t queue_depth) const DELIVERYHOOK_EXCLUDES(mutex_);
 
   static constexpr const char* kContentType = "text/plain; version=0.0.4; charset=utf-8";
 
  private:
-  mutable std::mutex mutex_;
-  std::map<std::pair<std::string, int>, std::uint64_t> requests_;
-  std::uint64_t auth_failures_ = 0;
-  std::uint64_t rate_limited_ = 0;
-  std::map<std::pair<std::string, std::string>, std::uint64_t> jobs_;
-  std::array<std::uint64_t, kDeployBuckets.size()> deploy_buckets_{};  // not cumulative
-  std::uint64_t deploy_count_ = 0;
-  double deploy_sum_ = 0;
-  std::uint64_t engine_api_errors_ = 0;
+  mutable Mutex mutex_;
+  std::map<std::pair<std::string, int>, std::uint64_t> requests_ DELIVERYHOOK_GUARDED_BY(mutex_);
+  std::uint64_t auth_failures_ DELIVERYHOOK_GUARDED_BY(mutex_) = 0;
+  std::uint64_t rate_limited_ DELIVERYHOOK_GUARDED_BY(mutex_) = 0;
+  std::map<std::pair<std::string, std::string>, std::uint64_t> jobs_
+      DELIVERYHOOK_GUARDED_BY(mutex_);
+  // Per bucket, not cumulative.
+  std::array<std::uint64_t, kDeployBuckets.size()> deploy_buckets_
+      DELIVERYHOOK_GUARDED_BY(mutex_){};
+  std::uint64_t deploy_count_ DELIVERYHOOK_GUARDED_BY(mutex_) = 0;
+  double deploy_sum_ DELIVERYHOOK_GUARDED_BY(mutex_) = 0;
+  std::uint64_t engine_api_errors_ DELIVERYHOOK_GUARDED_BY(mutex_) = 0;
 };
 
 // Wraps the engine transport: a request that fails (engine unreachable,

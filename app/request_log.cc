@@ -4,8 +4,8 @@
 #include <chrono>
 #include <cstdio>
 #include <ctime>
-#include <mutex>
 
+#include "deliveryhook/mutex.h"
 #include "http_exchange.h"
 
 namespace deliveryhook::app {
@@ -27,13 +27,15 @@ std::string UtcNow() {
 
 std::atomic<int> threshold{static_cast<int>(LogLevel::kInfo)};
 
-std::mutex& SinkMutex() {
-  static std::mutex mutex;
-  return mutex;
-}
+// Where lines go: the test's sink when one is set, else stderr. The mutex
+// also keeps concurrent lines whole.
+struct Sink {
+  Mutex mutex;
+  std::function<void(const std::string&)> for_testing DELIVERYHOOK_GUARDED_BY(mutex);
+};
 
-std::function<void(const std::string&)>& TestSink() {
-  static std::function<void(const std::string&)> sink;
+Sink& TheSink() {
+  static Sink sink;
   return sink;
 }
 
@@ -79,8 +81,9 @@ void RequestLog::SetThreshold(LogLevel level) { threshold = static_cast<int>(lev
 bool RequestLog::Enabled(LogLevel level) { return static_cast<int>(level) >= threshold.load(); }
 
 void RequestLog::SetSinkForTesting(std::function<void(const std::string&)> sink) {
-  std::lock_guard lock(SinkMutex());
-  TestSink() = std::move(sink);
+  Sink& the_sink = TheSink();
+  MutexLock lock(the_sink.mutex);
+  the_sink.for_testing = std::move(sink);
 }
 
 std::string LogValue(const std::string& value) {
@@ -108,9 +111,10 @@ std::string LogValue(const std::string& value) {
 void RequestLog::Line(LogLevel level, const std::string& fields) {
   if (!Enabled(level)) return;
   const std::string line = FormatLogLine(UtcNow(), level, fields);
-  std::lock_guard lock(SinkMutex());
-  if (TestSink()) {
-    TestSink()(line);
+  Sink& sink = TheSink();
+  MutexLock lock(sink.mutex);
+  if (sink.for_testing) {
+    sink.for_testing(line);
     return;
   }
   std::fprintf(stderr, "%s\n", line.c_str());

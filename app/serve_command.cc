@@ -11,7 +11,6 @@
 #include <iostream>
 #include <map>
 #include <memory>
-#include <mutex>
 #include <optional>
 #include <string>
 #include <thread>
@@ -20,6 +19,7 @@
 #include "deliveryhook/compose/project.h"
 #include "deliveryhook/deploy/deployer.h"
 #include "deliveryhook/engine/client.h"
+#include "deliveryhook/mutex.h"
 #include "deliveryhook/notify/notifier.h"
 #include "deliveryhook/webhook/replay_journal.h"
 #include "deliveryhook/webhook/verifier.h"
@@ -45,8 +45,8 @@ class EngineConnection {
         metrics_(std::move(metrics)),
         on_connected_(std::move(on_connected)) {}
 
-  deliveryhook::Result<deliveryhook::engine::Client*> Get() {
-    std::lock_guard lock(mutex_);
+  deliveryhook::Result<deliveryhook::engine::Client*> Get() DELIVERYHOOK_EXCLUDES(mutex_) {
+    MutexLock lock(mutex_);
     if (!client_) {
       auto endpoint = deliveryhook::engine::Endpoint::Parse(options_.docker_host);
       if (!endpoint) return endpoint.error();
@@ -66,8 +66,9 @@ class EngineConnection {
   deliveryhook::engine::ClientOptions options_;
   std::shared_ptr<Metrics> metrics_;
   OnConnected on_connected_;
-  std::mutex mutex_;
-  std::optional<deliveryhook::engine::Client> client_;
+  Mutex mutex_;
+  // Set once, by the first Get() that connects; used without the lock then.
+  std::optional<deliveryhook::engine::Client> client_ DELIVERYHOOK_GUARDED_BY(mutex_);
 };
 
 // The variables compose files are interpolated with: the process environment

@@ -11,7 +11,6 @@
 #include <condition_variable>
 #include <deque>
 #include <map>
-#include <mutex>
 #include <optional>
 #include <system_error>
 #include <thread>
@@ -22,6 +21,7 @@
 
 #include "connection_registry.h"
 #include "connection_stream.h"
+#include "deliveryhook/mutex.h"
 #include "routes.h"
 
 namespace deliveryhook::app {
@@ -88,8 +88,8 @@ class ConnectionThreads : public httplib::TaskQueue {
       : max_threads_(max_connections + kRefusalThreads) {}
   ~ConnectionThreads() override { shutdown(); }
 
-  void enqueue(std::function<void()> task) override {
-    std::unique_lock lock(mutex_);
+  void enqueue(std::function<void()> task) override DELIVERYHOOK_EXCLUDES(mutex_) {
+    MutexLock lock(mutex_);
     JoinRetired();
     tasks_.push_back(std::move(task));
     // An idle thread counts until it has woken up and taken a task, so
@@ -107,28 +107,30 @@ class ConnectionThreads : public httplib::TaskQueue {
     }
   }
 
-  void shutdown() override {
-    std::unique_lock lock(mutex_);
+  void shutdown() override DELIVERYHOOK_EXCLUDES(mutex_) {
+    MutexLock lock(mutex_);
     stopping_ = true;
     wake_.notify_all();
     // Connections being served finish (httplib has closed the listening
     // socket and shut the others down by now); then every thread is joined.
     std::map<std::thread::id, std::thread> threads = std::move(threads_);
     threads_.clear();
-    lock.unlock();
+    lock.Unlock();
     for (auto& [id, thread] : threads) thread.join();
-    lock.lock();
+    lock.Lock();
     JoinRetired();
   }
 
  private:
   static constexpr std::chrono::seconds kIdleExit{30};
 
-  void Work() {
-    std::unique_lock lock(mutex_);
+  void Work() DELIVERYHOOK_EXCLUDES(mutex_) {
+    MutexLock lock(mutex_);
     for (;;) {
       ++idle_;
-      const bool woken = wake_.wait_for(lock, kIdleExit, [this] { return stopping_ || !tasks_.empty(); });
+      const bool woken = lock.WaitFor(wake_, kIdleExit, [this]() DELIVERYHOOK_REQUIRES(mutex_) {
+        return stopping_ || !tasks_.empty();
+      });
       --idle_;
       if (tasks_.empty()) {
         if (stopping_ || !woken) break;
@@ -136,9 +138,9 @@ class ConnectionThreads : public httplib::TaskQueue {
       }
       std::function<void()> task = std::move(tasks_.front());
       tasks_.pop_front();
-      lock.unlock();
+      lock.Unlock();
       task();
-      lock.lock();
+      lock.Lock();
     }
     // Joined by the next enqueue() or by shutdown(), never by itself.
     auto self = threads_.find(std::this_thread::get_id());
@@ -148,19 +150,20 @@ class ConnectionThreads : public httplib::TaskQueue {
     }
   }
 
-  void JoinRetired() {  // with mutex_ held; the retired threads only have to return
+  // The retired threads only have to return, so joining them under the lock is quick.
+  void JoinRetired() DELIVERYHOOK_REQUIRES(mutex_) {
     for (auto& thread : retired_) thread.join();
     retired_.clear();
   }
 
   const std::size_t max_threads_;
-  std::mutex mutex_;
+  Mutex mutex_;
   std::condition_variable wake_;
-  std::deque<std::function<void()>> tasks_;
-  std::map<std::thread::id, std::thread> threads_;
-  std::vector<std::thread> retired_;
-  std::size_t idle_ = 0;
-  bool stopping_ = false;
+  std::deque<std::function<void()>> tasks_ DELIVERYHOOK_GUARDED_BY(mutex_);
+  std::map<std::thread::id, std::thread> threads_ DELIVERYHOOK_GUARDED_BY(mutex_);
+  std::vector<std::thread> retired_ DELIVERYHOOK_GUARDED_BY(mutex_);
+  std::size_t idle_ DELIVERYHOOK_GUARDED_BY(mutex_) = 0;
+  bool stopping_ DELIVERYHOOK_GUARDED_BY(mutex_) = false;
 };
 
 void Send(const Reply& reply, httplib::Response& response) {

@@ -3,5 +3,8 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 build_dir=${BUILD_DIR:-build}
-cmake -S . -B "$build_dir" -DCMAKE_BUILD_TYPE="${BUILD_TYPE:-RelWithDebInfo}" "$@" >/dev/null
+# Warnings are errors in CI (CI=true, or DELIVERYHOOK_WERROR=ON as scripts/test.sh sets).
+werror=${DELIVERYHOOK_WERROR:-$([ "${CI:-}" = true ] && echo ON || echo OFF)}
+cmake -S . -B "$build_dir" -DCMAKE_BUILD_TYPE="${BUILD_TYPE:-RelWithDebInfo}" \
+  -DDELIVERYHOOK_WERROR="$werror" "$@" >/dev/null
 cmake --build "$build_dir" -j"$(nproc)"

@@ -18,12 +18,14 @@ shift || true
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 build=${DELIVERYHOOK_FUZZ_BUILD_DIR:-$root/build-fuzz}
 jobs=${JOBS:-2}
+# Warnings are errors in CI (CI=true, or DELIVERYHOOK_WERROR=ON as scripts/test.sh sets).
+werror=${DELIVERYHOOK_WERROR:-$([ "${CI:-}" = true ] && echo ON || echo OFF)}
 
 command -v clang++ >/dev/null || { echo "fuzz.sh: clang++ not found (apt-get install clang libclang-rt-14-dev)" >&2; exit 1; }
 
 cmake -S "$root" -B "$build" -DCMAKE_CXX_COMPILER=clang++ -DCMAKE_BUILD_TYPE=RelWithDebInfo \
   -DDELIVERYHOOK_BUILD_FUZZERS=ON -DDELIVERYHOOK_SANITIZE=ON \
-  -DDELIVERYHOOK_BUILD_TESTS=OFF -DDELIVERYHOOK_INSTALL=OFF >/dev/null
+  -DDELIVERYHOOK_BUILD_TESTS=OFF -DDELIVERYHOOK_INSTALL=OFF -DDELIVERYHOOK_WERROR="$werror" >/dev/null
 cmake --build "$build" -j"$jobs"
 
 targets=("$@")

@@ -20,9 +20,11 @@ root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 build=${DELIVERYHOOK_ASAN_BUILD_DIR:-$root/build-asan}
 compiler=${CXX:-clang++}
 jobs=${JOBS:-2}
+# Warnings are errors in CI (CI=true, or DELIVERYHOOK_WERROR=ON as scripts/test.sh sets).
+werror=${DELIVERYHOOK_WERROR:-$([ "${CI:-}" = true ] && echo ON || echo OFF)}
 
 cmake -S "$root" -B "$build" -DCMAKE_CXX_COMPILER="$compiler" -DCMAKE_BUILD_TYPE=RelWithDebInfo \
-  -DDELIVERYHOOK_SANITIZE=ON >/dev/null
+  -DDELIVERYHOOK_SANITIZE=ON -DDELIVERYHOOK_WERROR="$werror" >/dev/null
 cmake --build "$build" -j"$jobs"
 
 logs=$build/sanitizer-logs

@@ -13,6 +13,7 @@
 #include "hook_client.h"
 #include "handler_harness.h"
 #include "util/crypto.h"
+#include "unit/wait_until.h"
 #include "webhook_handler.h"
 
 namespace deliveryhook::app::cli {
@@ -125,6 +126,7 @@ class CliTriggerTest : public ::testing::Test {
     };
     io.sleep = [this](std::chrono::milliseconds duration) {
       virtual_ms_ += duration.count();
+      ++sleeps_;
       std::this_thread::sleep_for(std::chrono::milliseconds(2));
     };
     io.unix_millis = [] { return std::int64_t{1700000000000}; };
@@ -146,6 +148,7 @@ class CliTriggerTest : public ::testing::Test {
   bool released_ = false;
   bool blocked_ = false;  // the deploy waits in "recreating"
   std::atomic<std::int64_t> virtual_ms_{0};
+  std::atomic<int> sleeps_{0};  // the command's waits between polls
   std::ostringstream out_;
   std::ostringstream err_;
 };
@@ -187,7 +190,9 @@ TEST_F(CliTriggerTest, WaitOnATerminalRewritesOneLine) {
       std::unique_lock lock(mutex_);
       released_cv_.wait(lock, [this] { return blocked_; });
     }
-    std::this_thread::sleep_for(std::chrono::milliseconds(100));  // a few polls see it
+    // A few polls see the blocked step before it ends.
+    const int polled = sleeps_;
+    EXPECT_TRUE(deliveryhook::testing::WaitUntil([&] { return sleeps_ >= polled + 3; }));
     Release();
   });
   EXPECT_EQ(RunTrigger(Options(true), client, Io(/*terminal=*/true)), kExitOk) << err_.str();

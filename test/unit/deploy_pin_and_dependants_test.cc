@@ -34,7 +34,7 @@ TEST(CheckPinSyntax, AcceptsATagOrADigestAndAnExpectedDigest) {
 }
 
 TEST(CheckPinSyntax, RefusesWithExactMessages) {
-  for (const std::string image :
+  for (const std::string& image :
        {std::string("127.0.0.1:5000/app"), std::string("app"), std::string("127.0.0.1:5000/App:v2"),
         std::string("app:v 2"), std::string("app:"), std::string("app@sha256:abc"),
         "app@sha512:" + std::string(128, 'a'), "app@sha256:" + std::string(64, 'A'),
@@ -42,7 +42,7 @@ TEST(CheckPinSyntax, RefusesWithExactMessages) {
         std::string("-app:v2"), std::string("app:v2\n"), std::string(kHexA)}) {
     EXPECT_EQ(PinError(image), kBadImage) << image;
   }
-  for (const std::string digest :
+  for (const std::string& digest :
        {std::string("sha256:abc"), "sha256:" + std::string(64, 'A'), "sha512:" + kHexA, kHexA,
         "sha256:" + kHexA + "0", " " + kDigestA}) {
     EXPECT_EQ(PinError("", digest), kBadDigest) << digest;

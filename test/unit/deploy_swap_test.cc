@@ -161,7 +161,10 @@ TEST_F(SwapTest, StartFirstTakesOverWhenTheOldContainerWasRemovedMeanwhile) {
   const std::string compose_removes_old = std::string("RemoveContainer ") + kOld + " force";
   events_.on_checkpoint = [this](Checkpoint at) {
     checkpoints_.push_back(std::string(ToString(at)));
-    if (at == Checkpoint::kStarted) ASSERT_TRUE(engine_.RemoveContainer(kOld, /*force=*/true));
+    // Braces: ASSERT_TRUE expands to an if/else of its own.
+    if (at == Checkpoint::kStarted) {
+      ASSERT_TRUE(engine_.RemoveContainer(kOld, /*force=*/true));
+    }
   };
   auto swapped = Run(SwapOrder::kStartFirst);
   ASSERT_TRUE(swapped) << swapped.error();

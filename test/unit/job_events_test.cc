@@ -15,6 +15,7 @@
 
 #include "handler_harness.h"
 #include "signed_request.h"
+#include "unit/wait_until.h"
 #include "webhook_handler.h"
 
 namespace deliveryhook::app {
@@ -340,7 +341,7 @@ TEST_F(EventsRouteTest, StreamsServerSentEventsUntilTheJobEnds) {
   EXPECT_EQ(reply.content_type, "text/event-stream");
   std::string out;
   std::atomic<bool> first_written{false};
-  while (gate_.started == 0) std::this_thread::sleep_for(1ms);
+  ASSERT_TRUE(deliveryhook::testing::WaitUntil([&] { return gate_.started > 0; }));
   std::thread reader([&] {
     reply.stream([&](std::string_view piece) {
       out += piece;
@@ -348,7 +349,7 @@ TEST_F(EventsRouteTest, StreamsServerSentEventsUntilTheJobEnds) {
       return true;
     });
   });
-  while (!first_written) std::this_thread::sleep_for(1ms);
+  EXPECT_TRUE(deliveryhook::testing::WaitUntil([&] { return first_written.load(); }));
   Release();
   reader.join();
   EXPECT_EQ(out.rfind("event: job\ndata: {\"job_id\":\"" + id + "\"", 0), 0u) << out;
@@ -390,10 +391,12 @@ TEST_F(EventsRouteTest, AuthorizedLikeTheJobAndNdjsonOnRequest) {
 
 TEST_F(EventsRouteTest, StopFailsQueuedJobsAndLetsARunningOneFinishWithinTheGrace) {
   const auto running = Trigger("web");
-  while (gate_.started == 0) std::this_thread::sleep_for(1ms);
+  ASSERT_TRUE(deliveryhook::testing::WaitUntil([&] { return gate_.started > 0; }));
   const auto queued = Trigger("web");  // same service: waits behind the first
+  // Released once Stop() has failed the queued job, so the running one ends
+  // within the grace, while Stop() waits for it.
   std::thread releaser([&] {
-    std::this_thread::sleep_for(100ms);
+    EXPECT_TRUE(deliveryhook::testing::WaitUntil([&] { return State(queued.first) == "failed"; }));
     Release();
   });
   handler_->Stop(10s);
@@ -411,7 +414,7 @@ TEST_F(EventsRouteTest, StopFailsQueuedJobsAndLetsARunningOneFinishWithinTheGrac
 
 TEST_F(EventsRouteTest, StopAbortsAJobStillRunningWhenTheGraceRunsOut) {
   const auto running = Trigger("web");
-  while (gate_.started == 0) std::this_thread::sleep_for(1ms);
+  ASSERT_TRUE(deliveryhook::testing::WaitUntil([&] { return gate_.started > 0; }));
   const auto start = std::chrono::steady_clock::now();
   handler_->Stop(200ms);
   const auto took = std::chrono::steady_clock::now() - start;

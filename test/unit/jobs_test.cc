@@ -8,6 +8,7 @@
 
 #include "deliveryhook/jobs/job_runner.h"
 #include "deliveryhook/jobs/job_store.h"
+#include "unit/wait_until.h"
 
 namespace deliveryhook::jobs {
 namespace {
@@ -76,20 +77,21 @@ TEST(JobRunnerTest, NeverRunsTwoTasksOfOneKeyAtOnce) {
 }
 
 TEST(JobRunnerTest, RunsDifferentKeysSideBySide) {
-  std::atomic<int> concurrent{0};
-  std::atomic<int> peak{0};
+  // Each task waits for the other to have started: only side by side can
+  // both get past that (one after the other, the first times out alone).
+  std::atomic<int> started{0};
+  std::atomic<int> met{0};
   {
     JobRunner runner(2);
     for (const char* key : {"app/a", "app/b"}) {
       runner.Submit(key, [&] {
-        int now = ++concurrent;
-        peak = std::max(peak.load(), now);
-        std::this_thread::sleep_for(std::chrono::milliseconds(100));
-        --concurrent;
+        ++started;
+        const auto both_started = [&] { return started == 2; };
+        if (deliveryhook::testing::WaitUntil(both_started, std::chrono::seconds(10))) ++met;
       });
     }
   }
-  EXPECT_EQ(peak, 2);
+  EXPECT_EQ(met, 2);
 }
 
 }  // namespace

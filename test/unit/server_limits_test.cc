@@ -54,6 +54,12 @@ class Connection {
     for (ssize_t n; (n = recv(fd_, buffer, sizeof buffer, 0)) > 0;) out.append(buffer, n);
     return out;
   }
+  // Waits (up to 8 s) for the server to begin its answer, without reading
+  // it: a connection being answered is busy, and its bytes stay unread.
+  bool AnswerBegun() {
+    char byte;
+    return recv(fd_, &byte, 1, MSG_PEEK) == 1;
+  }
 
  private:
   int fd_;
@@ -185,7 +191,7 @@ TEST_F(ServerLimitsTest, ConnectionsBeyondTheCapOfBusyOnesAre503AndTheCapFreesUp
   auto busy = std::make_unique<Connection>(port_);
   busy->Send("GET /jobs/" + job.id + "/events HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer " +
              job.token + "\r\n\r\n");
-  std::this_thread::sleep_for(200ms);
+  ASSERT_TRUE(busy->AnswerBegun());
   const auto start = std::chrono::steady_clock::now();
   const std::string refused = Get("/healthz", "X-Request-Id: full-1\r\n");
   EXPECT_LT(std::chrono::steady_clock::now() - start, 2s);
@@ -449,7 +455,7 @@ TEST_F(ServerLimitsTest, AStreamNobodyReadsHoldsNeitherTheJobNorTheConnection) {
   Connection stalled(port_);
   stalled.Send("GET /jobs/" + job.id + "/events HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer " +
                job.token + "\r\n\r\n");
-  std::this_thread::sleep_for(200ms);
+  ASSERT_TRUE(stalled.AnswerBegun());
   EXPECT_EQ(Get("/healthz").rfind("HTTP/1.1 503", 0), 0u);  // the stream holds the one connection
 
   std::atomic<bool> done{false};

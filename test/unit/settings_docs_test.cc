@@ -101,7 +101,9 @@ TEST(SettingsDocs, PackagedDefaultsFileListsEverySetting) {
     // A literal default shown there must be the code's (the file may leave
     // one empty where the service's default differs, as DOCKER_CONFIG's).
     const bool literal = setting->default_shown.find(' ') == std::string_view::npos;
-    if (!value.empty() && literal) EXPECT_EQ(value, setting->default_shown) << name;
+    if (!value.empty() && literal) {
+      EXPECT_EQ(value, setting->default_shown) << name;
+    }
   }
 }
 

@@ -11,7 +11,7 @@ JobRunner::JobRunner(std::size_t threads) {
 
 JobRunner::~JobRunner() {
   {
-    std::lock_guard lock(mutex_);
+    MutexLock lock(mutex_);
     stopping_ = true;
   }
   wake_.notify_all();
@@ -20,34 +20,36 @@ JobRunner::~JobRunner() {
 
 void JobRunner::Submit(std::string key, std::function<void()> task) {
   {
-    std::lock_guard lock(mutex_);
+    MutexLock lock(mutex_);
     pending_.push_back({std::move(key), std::move(task)});
   }
   wake_.notify_one();
 }
 
 std::size_t JobRunner::QueuedCount() const {
-  std::lock_guard lock(mutex_);
+  MutexLock lock(mutex_);
   return pending_.size();
 }
 
 void JobRunner::WorkLoop() {
-  std::unique_lock lock(mutex_);
+  MutexLock lock(mutex_);
   while (true) {
     // The oldest task whose key is not being worked on by another thread.
     auto runnable = pending_.end();
-    wake_.wait(lock, [&] {
+    lock.Wait(wake_, [&]() DELIVERYHOOK_REQUIRES(mutex_) {
       runnable = std::find_if(pending_.begin(), pending_.end(),
-                              [&](const Pending& p) { return busy_keys_.count(p.key) == 0; });
+                              [&](const Pending& p) DELIVERYHOOK_REQUIRES(mutex_) {
+                                return busy_keys_.count(p.key) == 0;
+                              });
       return runnable != pending_.end() || (stopping_ && pending_.empty());
     });
     if (runnable == pending_.end()) return;  // stopping and nothing left
     Pending work = std::move(*runnable);
     pending_.erase(runnable);
     busy_keys_.insert(work.key);
-    lock.unlock();
+    lock.Unlock();
     work.task();
-    lock.lock();
+    lock.Lock();
     busy_keys_.erase(work.key);
     // Another thread may now run the next task of this key.
     wake_.notify_all();

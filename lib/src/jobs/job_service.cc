@@ -59,7 +59,7 @@ JobService::~JobService() = default;
 Result<Enqueued> JobService::Enqueue(const deploy::Target& target, deploy::Action action,
                                      const std::string& request_id) {
   // One lock around find-or-create, so two requests cannot both create.
-  std::lock_guard lock(enqueue_mutex_);
+  MutexLock lock(enqueue_mutex_);
   if (stopping_) return Error(ErrorCode::kUnavailable, "the hook is stopping");
   const std::string action_name(deploy::ToString(action));
   if (auto queued = store_.FindQueued(target.project, target.service, action_name, target.image,
@@ -84,13 +84,13 @@ Result<Enqueued> JobService::Enqueue(const deploy::Target& target, deploy::Actio
 std::size_t JobService::QueuedCount() const { return runner_->QueuedCount(); }
 
 bool JobService::stopping() const {
-  std::lock_guard lock(enqueue_mutex_);
+  MutexLock lock(enqueue_mutex_);
   return stopping_;
 }
 
 std::vector<std::string> JobService::CancelQueued() {
   std::vector<std::string> started;
-  std::lock_guard lock(enqueue_mutex_);
+  MutexLock lock(enqueue_mutex_);
   stopping_ = true;
   // Queued jobs end now rather than start: Run() finds them final. After
   // this no job can start, so the running ones are those seen here.

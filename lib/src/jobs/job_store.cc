@@ -37,7 +37,7 @@ Status JobStore::Persist(const std::string& database_path, std::chrono::hours ma
   if (auto pruned = (*database)->Prune(oldest, capacity_); !pruned) return pruned;
   auto saved = (*database)->LoadNewest(capacity_);
   if (!saved) return saved.error();
-  std::lock_guard lock(mutex_);
+  MutexLock lock(mutex_);
   database_ = std::move(*database);
   max_age_ = max_age;
   // Saved jobs are older than any made before Persist(): they go first.
@@ -85,7 +85,7 @@ Job JobStore::Create(NewJob request) {
   job.digest = std::move(request.digest);
   job.request_id = std::move(request.request_id);
   job.created_at = util::NowMillis();
-  std::lock_guard lock(mutex_);
+  MutexLock lock(mutex_);
   ForgetOldFinished();
   jobs_.emplace(job.id, job);
   order_.push_back(job.id);
@@ -100,25 +100,25 @@ Job JobStore::Create(NewJob request) {
 }
 
 bool JobStore::persistent() const {
-  std::lock_guard lock(mutex_);
+  MutexLock lock(mutex_);
   return database_ != nullptr;
 }
 
 Status JobStore::CheckWritable() {
-  std::lock_guard lock(mutex_);
+  MutexLock lock(mutex_);
   if (!database_) return Error(ErrorCode::kFailedPrecondition, "jobs are kept in memory only");
   return database_->CheckWritable();
 }
 
 std::optional<Job> JobStore::Get(const std::string& id) const {
-  std::lock_guard lock(mutex_);
+  MutexLock lock(mutex_);
   auto it = jobs_.find(id);
   if (it == jobs_.end()) return std::nullopt;
   return it->second;
 }
 
 bool JobStore::Update(const std::string& id, const std::function<void(Job&)>& change) {
-  std::lock_guard lock(mutex_);
+  MutexLock lock(mutex_);
   auto it = jobs_.find(id);
   if (it == jobs_.end()) return false;
   const Job before = it->second;
@@ -137,7 +137,7 @@ bool JobStore::Update(const std::string& id, const std::function<void(Job&)>& ch
 std::optional<Job> JobStore::FindQueued(const std::string& project, const std::string& service,
                                         const std::string& action, const std::string& image,
                                         const std::string& digest) const {
-  std::lock_guard lock(mutex_);
+  MutexLock lock(mutex_);
   for (auto it = order_.rbegin(); it != order_.rend(); ++it) {
     const Job& job = jobs_.at(*it);
     if (job.state == JobState::kQueued && job.project == project && job.service == service &&
@@ -150,8 +150,8 @@ std::optional<Job> JobStore::FindQueued(const std::string& project, const std::s
 
 std::optional<Job> JobStore::WaitUntilFinal(const std::string& id,
                                             std::chrono::milliseconds timeout) const {
-  std::unique_lock lock(mutex_);
-  changed_.wait_for(lock, timeout, [&] {
+  MutexLock lock(mutex_);
+  lock.WaitFor(changed_, timeout, [&]() DELIVERYHOOK_REQUIRES(mutex_) {
     auto it = jobs_.find(id);
     return it == jobs_.end() || IsFinal(it->second.state);
   });
@@ -161,19 +161,20 @@ std::optional<Job> JobStore::WaitUntilFinal(const std::string& id,
 }
 
 std::uint64_t JobStore::Version() const {
-  std::lock_guard lock(mutex_);
+  MutexLock lock(mutex_);
   return version_;
 }
 
 std::uint64_t JobStore::WaitForChange(std::uint64_t seen_version,
                                       std::chrono::milliseconds timeout) const {
-  std::unique_lock lock(mutex_);
-  changed_.wait_for(lock, timeout, [&] { return version_ != seen_version; });
+  MutexLock lock(mutex_);
+  lock.WaitFor(changed_, timeout,
+               [&]() DELIVERYHOOK_REQUIRES(mutex_) { return version_ != seen_version; });
   return version_;
 }
 
 std::vector<Job> JobStore::List(std::size_t limit) const {
-  std::lock_guard lock(mutex_);
+  MutexLock lock(mutex_);
   std::vector<Job> newest_first;
   for (auto it = order_.rbegin(); it != order_.rend() && newest_first.size() < limit; ++it) {
     newest_first.push_back(jobs_.at(*it));
@@ -183,7 +184,7 @@ std::vector<Job> JobStore::List(std::size_t limit) const {
 
 void JobStore::ForgetOldFinished() {
   while (jobs_.size() >= capacity_) {
-    auto oldest_finished = std::find_if(order_.begin(), order_.end(), [&](const std::string& id) {
+    auto oldest_finished = std::find_if(order_.begin(), order_.end(), [&](const std::string& id) DELIVERYHOOK_REQUIRES(mutex_) {
       return IsFinal(jobs_.at(id).state);
     });
     if (oldest_finished == order_.end()) return;

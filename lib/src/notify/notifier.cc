@@ -4,10 +4,10 @@
 #include <condition_variable>
 #include <cstdio>
 #include <deque>
-#include <mutex>
 #include <thread>
 
 #include "deliveryhook/jobs/job_json.h"
+#include "deliveryhook/mutex.h"
 #include "deliveryhook/webhook/verifier.h"
 #include "util/crypto.h"
 #include "util/json_writer.h"
@@ -146,9 +146,9 @@ class Notifier::Channel {
     thread_ = std::thread([this] { Work(); });
   }
 
-  ~Channel() {
+  ~Channel() DELIVERYHOOK_EXCLUDES(mutex_) {
     {
-      std::lock_guard lock(mutex_);
+      MutexLock lock(mutex_);
       stopping_ = true;
       drain_deadline_ = std::chrono::steady_clock::now() + options_.drain_time;
     }
@@ -156,9 +156,9 @@ class Notifier::Channel {
     thread_.join();
   }
 
-  void Push(const jobs::Job& job) {
+  void Push(const jobs::Job& job) DELIVERYHOOK_EXCLUDES(mutex_) {
     {
-      std::lock_guard lock(mutex_);
+      MutexLock lock(mutex_);
       if (pending_.size() >= options_.max_pending) {
         Log("event=notify_dropped receiver=" + std::string(ToString(receiver_.format)) +
             " job=" + job.id + " reason=queue_full");
@@ -169,16 +169,19 @@ class Notifier::Channel {
     wake_.notify_all();
   }
 
-  bool WaitIdle(std::chrono::steady_clock::time_point deadline) {
-    std::unique_lock lock(mutex_);
-    return idle_.wait_until(lock, deadline, [this] { return pending_.empty() && !busy_; });
+  bool WaitIdle(std::chrono::steady_clock::time_point deadline) DELIVERYHOOK_EXCLUDES(mutex_) {
+    MutexLock lock(mutex_);
+    return lock.WaitUntil(idle_, deadline, [this]() DELIVERYHOOK_REQUIRES(mutex_) {
+      return pending_.empty() && !busy_;
+    });
   }
 
  private:
-  void Work() {
-    std::unique_lock lock(mutex_);
+  void Work() DELIVERYHOOK_EXCLUDES(mutex_) {
+    MutexLock lock(mutex_);
     for (;;) {
-      wake_.wait(lock, [this] { return stopping_ || !pending_.empty(); });
+      lock.Wait(wake_,
+                [this]() DELIVERYHOOK_REQUIRES(mutex_) { return stopping_ || !pending_.empty(); });
       if (pending_.empty()) break;
       if (stopping_ && std::chrono::steady_clock::now() >= drain_deadline_) {
         Log("event=notify_dropped receiver=" + std::string(ToString(receiver_.format)) +
@@ -189,16 +192,16 @@ class Notifier::Channel {
       jobs::Job job = std::move(pending_.front());
       pending_.pop_front();
       busy_ = true;
-      lock.unlock();
+      lock.Unlock();
       Deliver(job);
-      lock.lock();
+      lock.Lock();
       busy_ = false;
       idle_.notify_all();
     }
     idle_.notify_all();
   }
 
-  void Deliver(const jobs::Job& job) {
+  void Deliver(const jobs::Job& job) DELIVERYHOOK_EXCLUDES(mutex_) {
     const std::string who =
         "receiver=" + std::string(ToString(receiver_.format)) + " job=" + job.id;
     std::string reason;
@@ -216,10 +219,10 @@ class Notifier::Channel {
   }
 
   // False when the notifier is stopping: no more retries then.
-  bool WaitBeforeRetry(int next_attempt) {
-    std::unique_lock lock(mutex_);
-    return !wake_.wait_for(lock, RetryDelay(next_attempt, options_.first_retry_delay),
-                           [this] { return stopping_; });
+  bool WaitBeforeRetry(int next_attempt) DELIVERYHOOK_EXCLUDES(mutex_) {
+    MutexLock lock(mutex_);
+    return !lock.WaitFor(wake_, RetryDelay(next_attempt, options_.first_retry_delay),
+                         [this]() DELIVERYHOOK_REQUIRES(mutex_) { return stopping_; });
   }
 
   static std::string Escaped(const std::string& text) {
@@ -238,12 +241,12 @@ class Notifier::Channel {
   Receiver receiver_;
   std::shared_ptr<engine::Transport> transport_;
   const NotifierOptions& options_;
-  std::mutex mutex_;
+  Mutex mutex_;
   std::condition_variable wake_, idle_;
-  std::deque<jobs::Job> pending_;
-  bool busy_ = false;
-  bool stopping_ = false;
-  std::chrono::steady_clock::time_point drain_deadline_;
+  std::deque<jobs::Job> pending_ DELIVERYHOOK_GUARDED_BY(mutex_);
+  bool busy_ DELIVERYHOOK_GUARDED_BY(mutex_) = false;
+  bool stopping_ DELIVERYHOOK_GUARDED_BY(mutex_) = false;
+  std::chrono::steady_clock::time_point drain_deadline_ DELIVERYHOOK_GUARDED_BY(mutex_);
   std::thread thread_;
 };
 

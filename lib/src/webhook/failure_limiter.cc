@@ -38,7 +38,7 @@ FailureLimiter::Entry* FailureLimiter::Find(const std::string& bucket) {
 
 std::optional<std::int64_t> FailureLimiter::RetryAfter(const std::string& client) {
   if (options_.limit == 0) return std::nullopt;
-  std::lock_guard lock(mutex_);
+  MutexLock lock(mutex_);
   const Entry* entry = Find(BucketOf(client));
   const std::int64_t now = clock_();
   if (entry == nullptr || !Locked(*entry, now)) return std::nullopt;
@@ -60,7 +60,7 @@ bool FailureLimiter::EvictOne(std::int64_t now) {
 
 void FailureLimiter::RecordFailure(const std::string& client) {
   if (options_.limit == 0 || options_.capacity == 0) return;
-  std::lock_guard lock(mutex_);
+  MutexLock lock(mutex_);
   const std::int64_t now = clock_();
   const std::string bucket = BucketOf(client);
   Entry* entry = nullptr;
@@ -92,7 +92,7 @@ void FailureLimiter::RecordFailure(const std::string& client) {
 }
 
 std::optional<FailureLimiter::Report> FailureLimiter::CountRefusal(const std::string& client) {
-  std::lock_guard lock(mutex_);
+  MutexLock lock(mutex_);
   const std::string bucket = BucketOf(client);
   const bool tracked = entries_.count(bucket) != 0;
   Entry* entry = Find(bucket);
@@ -109,7 +109,7 @@ std::optional<FailureLimiter::Report> FailureLimiter::CountRefusal(const std::st
 }
 
 std::size_t FailureLimiter::tracked() const {
-  std::lock_guard lock(mutex_);
+  MutexLock lock(mutex_);
   return entries_.size();
 }
 

@@ -45,12 +45,12 @@
 #include <chrono>
 #include <cstdint>
 #include <list>
-#include <mutex>
 #include <optional>
 #include <string>
 #include <string_view>
 #include <unordered_map>
 
+#include "deliveryhook/mutex.h"
 #include "deliveryhook/webhook/verifier.h"
 
 namespace deliveryhook::webhook {
@@ -74,8 +74,8 @@ class FailureLimiter {
   explicit FailureLimiter(FailureLimitOptions options, Clock clock = SystemClock());
 
   // Seconds the client must wait, when it is over the limit.
-  std::optional<std::int64_t> RetryAfter(const std::string& client);
-  void RecordFailure(const std::string& client);
+  std::optional<std::int64_t> RetryAfter(const std::string& client) DELIVERYHOOK_EXCLUDES(mutex_);
+  void RecordFailure(const std::string& client) DELIVERYHOOK_EXCLUDES(mutex_);
 
   // Counts one refused request of the client. Returns, at most once per
   // window per bucket (the first refusal, then the first one a window after
@@ -85,9 +85,9 @@ class FailureLimiter {
     std::string bucket;
     std::uint64_t refused = 0;
   };
-  std::optional<Report> CountRefusal(const std::string& client);
+  std::optional<Report> CountRefusal(const std::string& client) DELIVERYHOOK_EXCLUDES(mutex_);
 
-  std::size_t tracked() const;
+  std::size_t tracked() const DELIVERYHOOK_EXCLUDES(mutex_);
 
  private:
   struct Entry {
@@ -101,16 +101,18 @@ class FailureLimiter {
   bool Locked(const Entry& entry, std::int64_t now) const;
   // The entry counting `bucket`: its own, else the overflow's when the
   // bucket is not tracked and the overflow is in use; null when neither.
-  Entry* Find(const std::string& bucket);
+  Entry* Find(const std::string& bucket) DELIVERYHOOK_REQUIRES(mutex_);
   // Makes room for one more bucket; false when every tracked one is locked.
-  bool EvictOne(std::int64_t now);
+  bool EvictOne(std::int64_t now) DELIVERYHOOK_REQUIRES(mutex_);
 
   FailureLimitOptions options_;
   Clock clock_;
-  mutable std::mutex mutex_;
-  std::unordered_map<std::string, Entry> entries_;
-  std::list<std::string> by_recency_;  // most recent failure first
-  std::optional<Entry> overflow_;     // not in entries_ nor by_recency_
+  mutable Mutex mutex_;
+  std::unordered_map<std::string, Entry> entries_ DELIVERYHOOK_GUARDED_BY(mutex_);
+  // Most recent failure first.
+  std::list<std::string> by_recency_ DELIVERYHOOK_GUARDED_BY(mutex_);
+  // Not in entries_ nor by_recency_.
+  std::optional<Entry> overflow_ DELIVERYHOOK_GUARDED_BY(mutex_);
 };
 
 }  // namespace deliveryhook::webhook

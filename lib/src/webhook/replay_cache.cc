@@ -5,7 +5,7 @@
 namespace deliveryhook::webhook {
 
 ReplayCache::Outcome ReplayCache::Reserve(const ReplayEntry& entry, std::int64_t now) {
-  std::lock_guard lock(mutex_);
+  MutexLock lock(mutex_);
   PerKey& entries = by_key_id_[entry.key_id];
   ForgetExpired(entries, now);
   if (entries.expiry_by_key.count(entry.replay_key) != 0) return Outcome::kReplay;
@@ -18,14 +18,14 @@ ReplayCache::Outcome ReplayCache::Reserve(const ReplayEntry& entry, std::int64_t
 void ReplayCache::Commit(const ReplayEntry& entry) {
   std::function<void(const ReplayEntry&)> journal;
   {
-    std::lock_guard lock(mutex_);
+    MutexLock lock(mutex_);
     journal = journal_;
   }
   if (journal) journal(entry);
 }
 
 void ReplayCache::Release(const ReplayEntry& entry) {
-  std::lock_guard lock(mutex_);
+  MutexLock lock(mutex_);
   auto per_key = by_key_id_.find(entry.key_id);
   if (per_key == by_key_id_.end()) return;
   PerKey& entries = per_key->second;
@@ -43,7 +43,7 @@ void ReplayCache::Release(const ReplayEntry& entry) {
 
 void ReplayCache::Restore(const ReplayEntry& entry, std::int64_t now) {
   if (entry.expires_at <= now) return;
-  std::lock_guard lock(mutex_);
+  MutexLock lock(mutex_);
   PerKey& entries = by_key_id_[entry.key_id];
   // Restored entries were accepted: they are kept even beyond the capacity
   // (a lower REPLAY_PER_KEY after a restart), or a replay would pass.
@@ -60,19 +60,19 @@ ReplayCache::Outcome ReplayCache::Remember(std::string_view key, std::int64_t ex
 }
 
 std::int64_t ReplayCache::SecondsUntilRoom(const std::string& key_id, std::int64_t now) const {
-  std::lock_guard lock(mutex_);
+  MutexLock lock(mutex_);
   auto per_key = by_key_id_.find(key_id);
   if (per_key == by_key_id_.end() || per_key->second.keys_by_expiry.empty()) return 1;
   return std::max<std::int64_t>(1, per_key->second.keys_by_expiry.begin()->first - now);
 }
 
 void ReplayCache::SetJournal(std::function<void(const ReplayEntry&)> journal) {
-  std::lock_guard lock(mutex_);
+  MutexLock lock(mutex_);
   journal_ = std::move(journal);
 }
 
 std::size_t ReplayCache::size() const {
-  std::lock_guard lock(mutex_);
+  MutexLock lock(mutex_);
   std::size_t total = 0;
   for (const auto& [id, entries] : by_key_id_) total += entries.expiry_by_key.size();
   return total;

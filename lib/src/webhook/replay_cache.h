@@ -19,11 +19,11 @@
 #include <cstdint>
 #include <functional>
 #include <map>
-#include <mutex>
 #include <string>
 #include <string_view>
 #include <unordered_map>
 
+#include "deliveryhook/mutex.h"
 #include "deliveryhook/webhook/verifier.h"  // ReplayEntry
 
 namespace deliveryhook::webhook {
@@ -37,24 +37,26 @@ class ReplayCache {
   // Holds `entry` for its request until Commit or Release. Entries whose
   // time has passed (`now` >= expiry) are forgotten first. kFull: the key
   // already holds per_key_capacity unexpired entries.
-  Outcome Reserve(const ReplayEntry& entry, std::int64_t now);
+  Outcome Reserve(const ReplayEntry& entry, std::int64_t now) DELIVERYHOOK_EXCLUDES(mutex_);
   // The reserved entry stays until its expiry, and goes to the journal.
-  void Commit(const ReplayEntry& entry);
+  void Commit(const ReplayEntry& entry) DELIVERYHOOK_EXCLUDES(mutex_);
   // The reserved entry is forgotten: the request was refused.
-  void Release(const ReplayEntry& entry);
+  void Release(const ReplayEntry& entry) DELIVERYHOOK_EXCLUDES(mutex_);
   // A committed entry read back from the journal (not journaled again).
-  void Restore(const ReplayEntry& entry, std::int64_t now);
+  void Restore(const ReplayEntry& entry, std::int64_t now) DELIVERYHOOK_EXCLUDES(mutex_);
 
   // Reserve and Commit in one, for a key with no id.
-  Outcome Remember(std::string_view key, std::int64_t expires_at, std::int64_t now);
+  Outcome Remember(std::string_view key, std::int64_t expires_at, std::int64_t now)
+      DELIVERYHOOK_EXCLUDES(mutex_);
 
   // Seconds until the key's oldest entry expires (at least 1).
-  std::int64_t SecondsUntilRoom(const std::string& key_id, std::int64_t now) const;
+  std::int64_t SecondsUntilRoom(const std::string& key_id, std::int64_t now) const
+      DELIVERYHOOK_EXCLUDES(mutex_);
 
   // Called with each committed entry, outside the cache's lock.
-  void SetJournal(std::function<void(const ReplayEntry&)> journal);
+  void SetJournal(std::function<void(const ReplayEntry&)> journal) DELIVERYHOOK_EXCLUDES(mutex_);
 
-  std::size_t size() const;
+  std::size_t size() const DELIVERYHOOK_EXCLUDES(mutex_);
 
  private:
   struct PerKey {
@@ -64,9 +66,9 @@ class ReplayCache {
   static void ForgetExpired(PerKey& entries, std::int64_t now);
 
   std::size_t capacity_;
-  mutable std::mutex mutex_;
-  std::map<std::string, PerKey> by_key_id_;
-  std::function<void(const ReplayEntry&)> journal_;
+  mutable Mutex mutex_;
+  std::map<std::string, PerKey> by_key_id_ DELIVERYHOOK_GUARDED_BY(mutex_);
+  std::function<void(const ReplayEntry&)> journal_ DELIVERYHOOK_GUARDED_BY(mutex_);
 };
 
 }  // namespace deliveryhook::webhook

@@ -106,13 +106,13 @@ SignatureVerifier::SignatureVerifier(std::vector<Key> keys, VerifierOptions opti
 SignatureVerifier::~SignatureVerifier() = default;
 
 std::shared_ptr<const SignatureVerifier::KeySet> SignatureVerifier::Keys() const {
-  std::lock_guard lock(keys_mutex_);
+  MutexLock lock(keys_mutex_);
   return keys_;
 }
 
 void SignatureVerifier::ReplaceKeys(std::vector<Key> keys) {
   auto replacement = std::make_shared<const KeySet>(std::move(keys));
-  std::lock_guard lock(keys_mutex_);
+  MutexLock lock(keys_mutex_);
   keys_ = std::move(replacement);
 }
 

@@ -10,11 +10,12 @@
 #include <cstddef>
 #include <deque>
 #include <functional>
-#include <mutex>
 #include <set>
 #include <string>
 #include <thread>
 #include <vector>
+
+#include "deliveryhook/mutex.h"
 
 namespace deliveryhook::jobs {
 
@@ -26,22 +27,22 @@ class JobRunner {
   JobRunner& operator=(const JobRunner&) = delete;
 
   // Queues `task` to run after every earlier task with the same key.
-  void Submit(std::string key, std::function<void()> task);
+  void Submit(std::string key, std::function<void()> task) DELIVERYHOOK_EXCLUDES(mutex_);
   // Tasks queued and not yet started.
-  std::size_t QueuedCount() const;
+  std::size_t QueuedCount() const DELIVERYHOOK_EXCLUDES(mutex_);
 
  private:
   struct Pending {
     std::string key;
     std::function<void()> task;
   };
-  void WorkLoop();
+  void WorkLoop() DELIVERYHOOK_EXCLUDES(mutex_);
 
-  mutable std::mutex mutex_;
+  mutable Mutex mutex_;
   std::condition_variable wake_;
-  std::deque<Pending> pending_;
-  std::set<std::string> busy_keys_;
-  bool stopping_ = false;
+  std::deque<Pending> pending_ DELIVERYHOOK_GUARDED_BY(mutex_);
+  std::set<std::string> busy_keys_ DELIVERYHOOK_GUARDED_BY(mutex_);
+  bool stopping_ DELIVERYHOOK_GUARDED_BY(mutex_) = false;
   std::vector<std::thread> threads_;
 };
 

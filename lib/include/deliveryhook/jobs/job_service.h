@@ -26,14 +26,15 @@
 #include <cstddef>
 #include <functional>
 #include <memory>
-#include <mutex>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "deliveryhook/deploy/deployer.h"
 #include "deliveryhook/jobs/job.h"
 #include "deliveryhook/jobs/job_runner.h"
 #include "deliveryhook/jobs/job_store.h"
+#include "deliveryhook/mutex.h"
 #include "deliveryhook/result.h"
 
 namespace deliveryhook::jobs {
@@ -84,11 +85,11 @@ class JobService {
   // `max_queued` jobs wait ("too many deploys are waiting; try again
   // later").
   Result<Enqueued> Enqueue(const deploy::Target& target, deploy::Action action,
-                           const std::string& request_id);
+                           const std::string& request_id) DELIVERYHOOK_EXCLUDES(enqueue_mutex_);
 
   // Jobs queued and not yet started.
   std::size_t QueuedCount() const;
-  bool stopping() const;
+  bool stopping() const DELIVERYHOOK_EXCLUDES(enqueue_mutex_);
 
   // Stops taking work, for a clean exit: Enqueue() refuses from now on,
   // queued jobs end failed at once (nothing on the host changed), running
@@ -101,13 +102,13 @@ class JobService {
  private:
   void Run(const std::string& job_id, const deploy::Target& target, deploy::Action action);
   // The jobs that may be running; ends the queued ones.
-  std::vector<std::string> CancelQueued();
+  std::vector<std::string> CancelQueued() DELIVERYHOOK_EXCLUDES(enqueue_mutex_);
 
   JobStore& store_;
   DeployFunction deploy_;
   JobServiceOptions options_;
-  mutable std::mutex enqueue_mutex_;
-  bool stopping_ = false;                  // enqueue_mutex_ held
+  mutable Mutex enqueue_mutex_;
+  bool stopping_ DELIVERYHOOK_GUARDED_BY(enqueue_mutex_) = false;
   std::atomic<bool> abort_running_{false};  // Stop()'s grace ran out
   // Declared last: destroyed first, so running jobs finish while the rest
   // of the service still exists.

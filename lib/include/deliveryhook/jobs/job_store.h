@@ -14,13 +14,13 @@
 #include <deque>
 #include <functional>
 #include <memory>
-#include <mutex>
 #include <optional>
 #include <string>
 #include <unordered_map>
 #include <vector>
 
 #include "deliveryhook/jobs/job.h"
+#include "deliveryhook/mutex.h"
 #include "deliveryhook/result.h"
 
 namespace deliveryhook::jobs {
@@ -49,51 +49,52 @@ class JobStore {
   // the jobs earlier runs saved; those still queued or running then are marked
   // failed (the hook stopped before they ended). Jobs older than `max_age`,
   // and all but the newest `capacity`, are pruned.
-  Status Persist(const std::string& database_path, std::chrono::hours max_age);
+  Status Persist(const std::string& database_path, std::chrono::hours max_age) DELIVERYHOOK_EXCLUDES(mutex_);
 
   // Stores a new queued job with a fresh id, token and creation time.
-  Job Create(NewJob job);
-  std::optional<Job> Get(const std::string& id) const;
+  Job Create(NewJob job) DELIVERYHOOK_EXCLUDES(mutex_);
+  std::optional<Job> Get(const std::string& id) const DELIVERYHOOK_EXCLUDES(mutex_);
   // Applies `change` to the job under the store's lock. Returns false when
   // the job is unknown.
-  bool Update(const std::string& id, const std::function<void(Job&)>& change);
+  bool Update(const std::string& id, const std::function<void(Job&)>& change) DELIVERYHOOK_EXCLUDES(mutex_);
   // Newest first.
-  std::vector<Job> List(std::size_t limit) const;
+  std::vector<Job> List(std::size_t limit) const DELIVERYHOOK_EXCLUDES(mutex_);
   // The queued (not yet running) job for this service and action, with the
   // same pin (image and digest; empty for none), if any: a new request for
   // it can join that job instead of queueing another.
   std::optional<Job> FindQueued(const std::string& project, const std::string& service,
                                 const std::string& action, const std::string& image = {},
-                                const std::string& digest = {}) const;
+                                const std::string& digest = {}) const
+      DELIVERYHOOK_EXCLUDES(mutex_);
   // Waits until the job is final or `timeout` passed; returns its state then.
-  std::optional<Job> WaitUntilFinal(const std::string& id, std::chrono::milliseconds timeout) const;
+  std::optional<Job> WaitUntilFinal(const std::string& id, std::chrono::milliseconds timeout) const DELIVERYHOOK_EXCLUDES(mutex_);
 
   // Whether jobs are kept in a database (Persist() succeeded).
-  bool persistent() const;
+  bool persistent() const DELIVERYHOOK_EXCLUDES(mutex_);
   // Writes a probe row to the database, for health checks; fails when the
   // database no longer takes writes (disk full, file gone read-only).
-  Status CheckWritable();
+  Status CheckWritable() DELIVERYHOOK_EXCLUDES(mutex_);
 
   // Change notification, for followers of a job (its event stream). Every
   // Create() and Update() gives the store the next version number.
   // WaitForChange() sleeps until the version differs from `seen_version` or
   // `timeout` passes, and returns the version then: a follower reads the job
   // again only when something changed, without polling.
-  std::uint64_t Version() const;
-  std::uint64_t WaitForChange(std::uint64_t seen_version, std::chrono::milliseconds timeout) const;
+  std::uint64_t Version() const DELIVERYHOOK_EXCLUDES(mutex_);
+  std::uint64_t WaitForChange(std::uint64_t seen_version, std::chrono::milliseconds timeout) const DELIVERYHOOK_EXCLUDES(mutex_);
 
  private:
-  void ForgetOldFinished();
-  void Save(const Job& job);  // to the database, if any; mutex_ held
+  void ForgetOldFinished() DELIVERYHOOK_REQUIRES(mutex_);
+  void Save(const Job& job) DELIVERYHOOK_REQUIRES(mutex_);  // to the database, if any
 
-  std::unique_ptr<JobDatabase> database_;
-  std::chrono::hours max_age_{0};
-  std::size_t capacity_;
-  mutable std::mutex mutex_;
+  const std::size_t capacity_;
+  mutable Mutex mutex_;
   mutable std::condition_variable changed_;
-  std::unordered_map<std::string, Job> jobs_;
-  std::deque<std::string> order_;  // ids, oldest first
-  std::uint64_t version_ = 0;      // one more with each change; mutex_ held
+  std::unique_ptr<JobDatabase> database_ DELIVERYHOOK_GUARDED_BY(mutex_);
+  std::chrono::hours max_age_ DELIVERYHOOK_GUARDED_BY(mutex_){0};
+  std::unordered_map<std::string, Job> jobs_ DELIVERYHOOK_GUARDED_BY(mutex_);
+  std::deque<std::string> order_ DELIVERYHOOK_GUARDED_BY(mutex_);  // ids, oldest first
+  std::uint64_t version_ DELIVERYHOOK_GUARDED_BY(mutex_) = 0;      // one more with each change
 };
 
 }  // namespace deliveryhook::jobs

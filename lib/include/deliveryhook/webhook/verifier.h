@@ -39,12 +39,12 @@
 #include <cstdint>
 #include <functional>
 #include <memory>
-#include <mutex>
 #include <string>
 #include <string_view>
 #include <utility>
 #include <vector>
 
+#include "deliveryhook/mutex.h"
 #include "deliveryhook/result.h"
 #include "deliveryhook/webhook/keys.h"
 
@@ -152,7 +152,7 @@ class SignatureVerifier {
   // Swaps in a new set of keys (a reload: SIGHUP). Requests being verified
   // finish with the keys they started with; remembered signatures and
   // webhook-ids stay remembered. Precondition: at least one key.
-  void ReplaceKeys(std::vector<Key> keys);
+  void ReplaceKeys(std::vector<Key> keys) DELIVERYHOOK_EXCLUDES(keys_mutex_);
 
   // The original scheme only, any key. On success the signature is
   // remembered so that the same request is refused the next time.
@@ -180,10 +180,12 @@ class SignatureVerifier {
                                     const std::string& key_name);
 
   using KeySet = std::vector<Key>;
-  std::shared_ptr<const KeySet> Keys() const;
+  std::shared_ptr<const KeySet> Keys() const DELIVERYHOOK_EXCLUDES(keys_mutex_);
 
-  mutable std::mutex keys_mutex_;
-  std::shared_ptr<const KeySet> keys_;  // keys_mutex_ held to read or swap the pointer
+  mutable Mutex keys_mutex_;
+  // Held to read or swap the pointer, not to use the keys: a set is never
+  // changed once made.
+  std::shared_ptr<const KeySet> keys_ DELIVERYHOOK_GUARDED_BY(keys_mutex_);
   VerifierOptions options_;
   Clock clock_;
   std::unique_ptr<ReplayCache> replays_;
