@@ -463,6 +463,8 @@ class Server::Impl {
     return port;
   }
   bool Serve() { return http_->listen_after_bind(); }
+  std::size_t ConnectionCount() const { return registry_.counted(); }
+
   void Stop() {
     http_->stop();
     // Connections waiting for a request end now, not at their keep-alive
@@ -604,5 +606,7 @@ int Server::Bind() { return impl_->Bind(); }
 std::string Server::StartupError() const { return impl_->startup_error(); }
 bool Server::Serve() { return impl_->Serve(); }
 void Server::Stop() { impl_->Stop(); }
+
+std::size_t Server::ConnectionCount() const { return impl_->ConnectionCount(); }
 
 }  // namespace deliveryhook::app

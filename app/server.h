@@ -53,6 +53,9 @@ class Server {
   // Stops accepting connections; Serve() returns once the connections being
   // served have ended (streams end with their job).
   void Stop();
+  // Connections open now and counted against max_connections (for tests,
+  // which wait on it rather than sleep).
+  std::size_t ConnectionCount() const;
 
  private:
   class Impl;

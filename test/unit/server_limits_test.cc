@@ -21,6 +21,7 @@
 #include "server.h"
 
 #include "handler_harness.h"
+#include "wait_until.h"
 
 namespace deliveryhook::app {
 namespace {
@@ -164,7 +165,9 @@ TEST_F(ServerLimitsTest, AtTheCapTheOldestIdleConnectionMakesRoom) {
   for (int i = 0; i < 2; ++i) {
     held.push_back(std::make_unique<Connection>(port_));
     held.back()->Send("GET /healthz HTTP/1.1\r\nHost: x\r\n");  // never finished
-    std::this_thread::sleep_for(100ms);
+    // Admitted before the next one connects, so it has waited longer.
+    ASSERT_TRUE(deliveryhook::testing::WaitUntil(
+        [&] { return server_->ConnectionCount() == held.size(); }));
   }
   const auto start = std::chrono::steady_clock::now();
   const std::string answer = Get("/healthz");
@@ -203,7 +206,7 @@ TEST_F(ServerLimitsTest, ConnectionsBeyondTheCapOfBusyOnesAre503AndTheCapFreesUp
     j.state = deliveryhook::jobs::JobState::kSucceeded;
   });
   busy.reset();
-  std::this_thread::sleep_for(300ms);
+  ASSERT_TRUE(deliveryhook::testing::WaitUntil([&] { return server_->ConnectionCount() == 0; }));
   EXPECT_EQ(Get("/healthz").rfind("HTTP/1.1 200", 0), 0u);
   EXPECT_NE(handler_->metrics().Render(0).find(
                 R"(deliveryhook_http_requests_total{endpoint="/healthz",status="503"} 1)"),

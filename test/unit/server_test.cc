@@ -17,6 +17,7 @@
 #include <vector>
 
 #include "handler_harness.h"
+#include "wait_until.h"
 #include "signed_request.h"
 
 namespace deliveryhook::app {
@@ -136,7 +137,7 @@ TEST_F(ServerTest, SlowClientsDoNotDelayOtherRequests) {
     ASSERT_TRUE(slow.back()->connected());
     slow.back()->Send("POST /pull HTTP/1.1\r\nHost: x\r\nX-Time");
   }
-  std::this_thread::sleep_for(std::chrono::milliseconds(300));
+  ASSERT_TRUE(deliveryhook::testing::WaitUntil([&] { return server_->ConnectionCount() == 64; }));
   const auto start = std::chrono::steady_clock::now();
   Socket client(port_);
   ASSERT_TRUE(client.connected());
