@@ -17,6 +17,8 @@ case "${1:-}" in
   --e2e-only) unit=0; e2e=1; shift ;;
 esac
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+# shellcheck source=scripts/lib/sanitizer_reports.sh
+. "$root/scripts/lib/sanitizer_reports.sh"
 build=${DELIVERYHOOK_ASAN_BUILD_DIR:-$root/build-asan}
 compiler=${CXX:-clang++}
 jobs=${JOBS:-2}
@@ -48,10 +50,4 @@ if [ "$e2e" = 1 ]; then
   (cd "$build" && ctest -L e2e --output-on-failure "$@") || status=1
 fi
 
-if compgen -G "$logs/*" >/dev/null; then
-  echo "sanitize.sh: sanitizer reports:" >&2
-  for report in "$logs"/*; do echo "--- $(basename "$report")" >&2; head -n 40 "$report" >&2; done
-  status=1
-fi
-[ "$status" = 0 ] && echo "sanitize.sh: clean"
-exit "$status"
+finish_sanitized_run sanitize.sh "$logs" 40 "$status"

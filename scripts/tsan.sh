@@ -10,6 +10,8 @@
 set -euo pipefail
 
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+# shellcheck source=scripts/lib/sanitizer_reports.sh
+. "$root/scripts/lib/sanitizer_reports.sh"
 build=${DELIVERYHOOK_TSAN_BUILD_DIR:-$root/build-tsan}
 compiler=${CXX:-clang++}
 jobs=${JOBS:-2}
@@ -33,10 +35,4 @@ export TSAN_OPTIONS="halt_on_error=1:second_deadlock_stack=1:ignore_noninstrumen
 status=0
 (cd "$build" && ctest -L unit -j"$jobs" --output-on-failure "$@") || status=1
 
-if compgen -G "$logs/*" >/dev/null; then
-  echo "tsan.sh: ThreadSanitizer reports:" >&2
-  for report in "$logs"/*; do echo "--- $(basename "$report")" >&2; head -n 60 "$report" >&2; done
-  status=1
-fi
-[ "$status" = 0 ] && echo "tsan.sh: clean"
-exit "$status"
+finish_sanitized_run tsan.sh "$logs" 60 "$status"
