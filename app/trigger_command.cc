@@ -64,6 +64,8 @@ std::string DescribeRefusal(int http_status, std::string_view error_message) {
     case 401:
       return answer + " (authentication refused: is SECRET_KEY the hook's, and the clock in sync?)";
     case 404:
+      // A rollback's "to" that the history does not know says so itself.
+      if (error_message.rfind("\"to\"", 0) == 0) return answer;
       return answer + " (an unknown container, or --url does not point at the hook)";
     case 429:
       return answer + " (too many deploys are queued; try again later)";
