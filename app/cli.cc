@@ -85,7 +85,7 @@ CommandLine ParseCommandLine(const std::vector<std::string>& args) {
   app.footer(Footer());
 
   CLI::App* serve = app.add_subcommand(
-      "serve", "Serve POST /pull, POST /build and GET /jobs (settings from the environment)");
+      "serve", "Serve POST /pull, /build, /rollback and GET /jobs (settings from the environment)");
   serve->add_flag("--dev", result.serve.dev,
                   "Generate a secret when SECRET_KEY is unset and listen on 127.0.0.1 "
                   "(for trying the hook out)");
