@@ -25,7 +25,7 @@ constexpr char kDescription[] =
     "delivery-hook: redeploy a Docker Compose service from a signed HTTP request";
 
 constexpr char kExitCodes[] = R"(
-Exit codes of trigger and jobs: 0 done (trigger --wait: the job succeeded), 1 the job
+Exit codes of trigger, rollback and jobs: 0 done (--wait: the job succeeded), 1 the job
 failed or was rolled back, 2 usage error, SECRET_KEY missing, request refused (401,
 other 4xx/5xx), hook unreachable, --timeout reached. healthcheck: 0 healthy, 1 not.
 )";
@@ -34,7 +34,7 @@ other 4xx/5xx), hook unreachable, --timeout reached. healthcheck: 0 healthy, 1 n
 // one table (settings.cc), so the help and the man page cannot drift.
 std::string Footer() {
   return std::string(kExitCodes) + "\n" + SettingsHelp() +
-         "\ntrigger, sign and jobs sign with SECRET_KEY (or SECRET_KEY_FILE) too. Every setting\n"
+         "\ntrigger, rollback, sign and jobs sign with SECRET_KEY (or SECRET_KEY_FILE) too. Every setting\n"
          "in full: docs/configuration.md (/usr/share/doc/delivery-hook/docs with the .deb).";
 }
 
@@ -85,7 +85,7 @@ CommandLine ParseCommandLine(const std::vector<std::string>& args) {
   app.footer(Footer());
 
   CLI::App* serve = app.add_subcommand(
-      "serve", "Serve POST /pull, POST /build and GET /jobs (settings from the environment)");
+      "serve", "Serve POST /pull, /build, /rollback and GET /jobs (settings from the environment)");
   serve->add_flag("--dev", result.serve.dev,
                   "Generate a secret when SECRET_KEY is unset and listen on 127.0.0.1 "
                   "(for trying the hook out)");
@@ -123,6 +123,36 @@ CommandLine ParseCommandLine(const std::vector<std::string>& args) {
                     "Follow the job until it ends; exit 0 only when it succeeded");
   trigger->add_option("--timeout", t.timeout_seconds,
                       "With --wait: give up after this many seconds (exit 2)")
+      ->check(CLI::Range(1, 86400))
+      ->capture_default_str();
+
+  TriggerOptions& r = result.rollback;
+  r.rollback = true;
+  CLI::App* rollback = app.add_subcommand(
+      "rollback", "Ask a running hook to put back the image a service ran before its last "
+                  "deploy, or an earlier one (POST /rollback), pinned by digest and signed "
+                  "with SECRET_KEY");
+  rollback->add_option("--url", r.url, "The hook's base URL, http[s]://host[:port][/prefix]")
+      ->required();
+  rollback->add_option("--cacert", r.ca_file,
+                       "With an https:// URL: verify the hook with these CA certificates (PEM)");
+  CLI::Option* r_container =
+      rollback->add_option("--container", r.container, "The container to roll back, by name");
+  CLI::Option* r_project =
+      rollback->add_option("--project", r.project, "The compose project (with --service)");
+  CLI::Option* r_service =
+      rollback->add_option("--service", r.service, "The compose service (with --project)");
+  r_project->needs(r_service);
+  r_service->needs(r_project);
+  r_container->excludes(r_project);
+  r_container->excludes(r_service);
+  rollback->add_option("--to", r.to,
+                       "Put back this image instead: a digest the service ran (sha256:...), "
+                       "registry/app@sha256:..., or the id of one of its succeeded jobs");
+  rollback->add_flag("--wait", r.wait,
+                     "Follow the job until it ends; exit 0 only when it succeeded");
+  rollback->add_option("--timeout", r.timeout_seconds,
+                       "With --wait: give up after this many seconds (exit 2)")
       ->check(CLI::Range(1, 86400))
       ->capture_default_str();
 
@@ -178,6 +208,13 @@ CommandLine ParseCommandLine(const std::vector<std::string>& args) {
                       "trigger: name the service with --container NAME, or with --project P "
                       "--service S\nRun with --help for more information.\n");
     }
+  } else if (app.got_subcommand(rollback)) {
+    result.command = Command::kRollback;
+    if (r.container.empty() && (r.project.empty() || r.service.empty())) {
+      return Finished(kExitError, "",
+                      "rollback: name the service with --container NAME, or with --project P "
+                      "--service S\nRun with --help for more information.\n");
+    }
   } else if (app.got_subcommand(sign)) {
     result.command = Command::kSign;
     result.sign.body_given = body->count() > 0;
@@ -224,6 +261,10 @@ int RunCli(int argc, char** argv) {
     case Command::kTrigger: {
       auto client = ClientFor("trigger", command_line.trigger.url, command_line.trigger.ca_file);
       return client ? RunTrigger(command_line.trigger, *client, io) : kExitError;
+    }
+    case Command::kRollback: {
+      auto client = ClientFor("rollback", command_line.rollback.url, command_line.rollback.ca_file);
+      return client ? RunTrigger(command_line.rollback, *client, io) : kExitError;
     }
     case Command::kJobs: {
       auto client = ClientFor("jobs", command_line.jobs.url, command_line.jobs.ca_file);

@@ -1,9 +1,10 @@
-// The `delivery-hook` command line (CLI11): serve, trigger, sign, jobs, healthcheck, check.
+// The `delivery-hook` command line (CLI11): serve, trigger, rollback, sign, jobs, healthcheck,
+// check.
 //
 // Parsing is separate from running so the tests can check it without a hook.
 // Exit codes, for every command that talks to a hook:
 //   0  the request did what was asked (trigger --wait: the job succeeded)
-//   1  trigger --wait: the job failed or was rolled back
+//   1  trigger --wait, rollback --wait: the job failed or was rolled back
 //   2  usage errors, a missing SECRET_KEY, a refused request (401, other
 //      4xx/5xx), no connection, a --timeout reached
 #ifndef DELIVERYHOOK_APP_CLI_H_
@@ -35,6 +36,8 @@ struct TriggerOptions {
   std::string ca_file;     // --cacert: CA certificates for an https:// hook
   std::string image;       // --image: pin a tag or digest of the service's repository
   std::string digest;      // --digest: the sha256 digest the pulled image must have
+  bool rollback = false;   // `rollback`: POST /rollback instead
+  std::string to;          // rollback --to: a digest, repository@digest or job id
 };
 
 struct SignOptions {
@@ -52,12 +55,13 @@ struct HealthcheckOptions {
   std::string url;  // empty: where serve listens, from PORT and LISTEN_ADDRESS
 };
 
-enum class Command { kNone, kServe, kTrigger, kSign, kJobs, kHealthcheck, kCheck };
+enum class Command { kNone, kServe, kTrigger, kRollback, kSign, kJobs, kHealthcheck, kCheck };
 
 struct CommandLine {
   Command command = Command::kNone;
   ServeOptions serve;
   TriggerOptions trigger;
+  TriggerOptions rollback;  // with rollback = true
   SignOptions sign;
   JobsOptions jobs;
   HealthcheckOptions healthcheck;

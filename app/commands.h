@@ -55,7 +55,8 @@ struct CommandIo {
 
 inline constexpr std::chrono::milliseconds kPollInterval{500};
 
-// Runs a trigger against `client` (already pointed at the options' URL).
+// Runs a trigger against `client` (already pointed at the options' URL);
+// with options.rollback, a rollback (POST /rollback, with options.to).
 int RunTrigger(const TriggerOptions& options, HookClient& client, const CommandIo& io);
 int RunJobs(const JobsOptions& options, HookClient& client, const CommandIo& io);
 // Prints the X-Timestamp and X-Signature lines for the body (options.body, or

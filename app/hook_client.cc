@@ -136,6 +136,12 @@ std::string WithPin(std::string body, std::string_view image, std::string_view d
   return body + "}";
 }
 
+std::string WithRollbackTo(std::string body, std::string_view to) {
+  if (to.empty()) return body;
+  body.pop_back();  // the closing brace
+  return body + ", \"to\": " + JsonString(to) + "}";
+}
+
 deliveryhook::Result<JobView> ParseJob(std::string_view json) {
   auto document = ParseObject(json);
   if (!document) return document.error();

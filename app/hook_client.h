@@ -51,6 +51,8 @@ std::string ContainerBody(std::string_view container_name);
 std::string ServiceBody(std::string_view project, std::string_view service);
 // `body` (one of the above) with "image" and "digest" added when not empty.
 std::string WithPin(std::string body, std::string_view image, std::string_view digest);
+// `body` with "to" (a /rollback target) added when not empty.
+std::string WithRollbackTo(std::string body, std::string_view to);
 
 // The fields of a job (a GET /jobs/<id> answer, an entry of GET /jobs, or a
 // ?wait answer) and of a 202 trigger answer the CLI uses.
@@ -96,7 +98,7 @@ class HookClient {
 
   const HookUrl& url() const { return url_; }
 
-  // POST /pull (action "pull") or /build (action "build"), signed.
+  // POST /pull (action "pull"), /build or /rollback, signed.
   deliveryhook::Result<deliveryhook::engine::HttpResponse> Trigger(std::string_view action,
                                                                    const std::string& body);
   // GET /jobs/<id> with Authorization: Bearer <token>.

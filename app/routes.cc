@@ -44,6 +44,7 @@ const std::vector<Route>& Routes() {
       {RouteId::kPull, "POST", "/pull"},           {RouteId::kBuild, "POST", "/build"},
       {RouteId::kJobList, "GET", "/jobs"},         {RouteId::kJobStatus, "GET", "/jobs/{job_id}"},
       {RouteId::kJobEvents, "GET", "/jobs/{job_id}/events"},
+      {RouteId::kRollback, "POST", "/rollback"},
       {RouteId::kHealth, "GET", "/healthz"},       {RouteId::kMetrics, "GET", "/metrics"},
       {RouteId::kOpenApi, "GET", "/openapi.json"}, {RouteId::kDocs, "GET", "/docs"},
   };

@@ -11,7 +11,7 @@
 namespace deliveryhook::app {
 
 enum class RouteId {
-  kPull, kBuild, kJobList, kJobStatus, kJobEvents, kHealth, kMetrics, kOpenApi, kDocs
+  kPull, kBuild, kRollback, kJobList, kJobStatus, kJobEvents, kHealth, kMetrics, kOpenApi, kDocs
 };
 
 struct Route {

@@ -1,4 +1,5 @@
-// `delivery-hook trigger`: sign and send a /pull or /build, optionally follow the job.
+// `delivery-hook trigger` and `rollback`: sign and send a /pull, /build or /rollback,
+// optionally follow the job.
 #include <sys/ioctl.h>
 #include <unistd.h>
 
@@ -33,6 +34,11 @@ std::string CutToWidth(const std::string& text, std::size_t width) {
   return text;
 }
 
+// "delivery-hook trigger: " or "delivery-hook rollback: ", before every message.
+std::string Prefix(const TriggerOptions& options) {
+  return options.rollback ? "delivery-hook rollback: " : "delivery-hook trigger: ";
+}
+
 std::string TargetOf(const TriggerOptions& options) {
   return options.container.empty() ? options.project + "/" + options.service : options.container;
 }
@@ -58,6 +64,8 @@ std::string DescribeRefusal(int http_status, std::string_view error_message) {
     case 401:
       return answer + " (authentication refused: is SECRET_KEY the hook's, and the clock in sync?)";
     case 404:
+      // A rollback's "to" that the history does not know says so itself.
+      if (error_message.rfind("\"to\"", 0) == 0) return answer;
       return answer + " (an unknown container, or --url does not point at the hook)";
     case 429:
       return answer + " (too many deploys are queued; try again later)";
@@ -128,12 +136,12 @@ class ProgressPrinter {
     EndLine();
     const int code = ExitCodeForJobState(job.state);
     if (code == kExitOk) {
-      err_ << "delivery-hook trigger: job " << job.id << " succeeded";
+      err_ << Prefix(options_) << "job " << job.id << " succeeded";
       if (!job.image_id.empty()) err_ << "; " << TargetOf(options_) << " runs " << job.image_id;
       err_ << "\n";
       return code;
     }
-    err_ << "delivery-hook trigger: job " << job.id << " " << job.state << ": "
+    err_ << Prefix(options_) << "job " << job.id << " " << job.state << ": "
          << (job.error.empty() ? "(no error given)" : job.error) << "\n";
     if (!job.log.empty()) {
       err_ << "last progress lines:\n";
@@ -190,13 +198,13 @@ int PollJob(const TriggerOptions& options, HookClient& client, const JobView& ac
     if (!response) {
       if (++failures >= kMaxPollFailures) {
         printer.EndLine();
-        err << "delivery-hook trigger: lost the hook while following job " << accepted.id << ": "
+        err << Prefix(options) << "lost the hook while following job " << accepted.id << ": "
             << response.error().message() << "\n";
         return kExitError;
       }
     } else if (response->status != 200) {
       printer.EndLine();
-      err << "delivery-hook trigger: GET /jobs/" << accepted.id << " answered " << response->status
+      err << Prefix(options) << "GET /jobs/" << accepted.id << " answered " << response->status
           << ": " << ErrorMessageOf(*response)
           << (response->status == 404 ? " (did the hook restart? it keeps jobs in memory)" : "")
           << "\n";
@@ -206,7 +214,7 @@ int PollJob(const TriggerOptions& options, HookClient& client, const JobView& ac
       auto parsed = ParseJob(response->body);
       if (!parsed) {
         printer.EndLine();
-        err << "delivery-hook trigger: " << parsed.error().message() << "\n";
+        err << Prefix(options) << parsed.error().message() << "\n";
         return kExitError;
       }
       job = std::move(*parsed);
@@ -216,7 +224,7 @@ int PollJob(const TriggerOptions& options, HookClient& client, const JobView& ac
     const auto now = io.now();
     if (now >= deadline) {
       printer.EndLine();
-      err << "delivery-hook trigger: timed out after " << options.timeout_seconds
+      err << Prefix(options) << "timed out after " << options.timeout_seconds
           << "s waiting for job " << accepted.id << " (still "
           << (job.state.empty() ? "queued" : job.state)
           << (job.step.empty() ? "" : ", step " + job.step)
@@ -243,29 +251,31 @@ int FollowJob(const TriggerOptions& options, HookClient& client, const JobView& 
 
 int RunTrigger(const TriggerOptions& options, HookClient& client, const CommandIo& io) {
   std::ostream& err = *io.err;
-  const std::string action = options.build ? "build" : "pull";
-  const std::string body = WithPin(options.container.empty()
-                                       ? ServiceBody(options.project, options.service)
-                                       : ContainerBody(options.container),
-                                   options.image, options.digest);
+  const std::string action = options.rollback ? "rollback" : options.build ? "build" : "pull";
+  const std::string target_body = options.container.empty()
+                                      ? ServiceBody(options.project, options.service)
+                                      : ContainerBody(options.container);
+  const std::string body = options.rollback
+                               ? WithRollbackTo(target_body, options.to)
+                               : WithPin(target_body, options.image, options.digest);
   auto response = client.Trigger(action, body);
   if (!response) {
-    err << "delivery-hook trigger: " << response.error().message() << "\n";
+    err << Prefix(options) << response.error().message() << "\n";
     return kExitError;
   }
   if (ExitCodeForTriggerStatus(response->status) != kExitOk) {
-    err << "delivery-hook trigger: " << DescribeRefusal(response->status, ErrorMessageOf(*response))
+    err << Prefix(options) << DescribeRefusal(response->status, ErrorMessageOf(*response))
         << "\n";
     return kExitError;
   }
   auto job = ParseJob(response->body);
   if (!job || job->token.empty()) {
-    err << "delivery-hook trigger: the hook accepted the request but its answer names no job "
+    err << Prefix(options) << "the hook accepted the request but its answer names no job "
            "(is --url the hook?)\n";
     return kExitError;
   }
   *io.out << job->id << std::endl;
-  err << "delivery-hook trigger: " << action << " of " << TargetOf(options) << " accepted as job "
+  err << Prefix(options) << action << " of " << TargetOf(options) << " accepted as job "
       << job->id << (job->joined ? " (joined the queued job for this service)" : "") << "\n";
   if (!options.wait) return kExitOk;
   return FollowJob(options, client, *job, io);

@@ -7,6 +7,8 @@
 #include <string_view>
 #include <utility>
 
+#include "deliveryhook/jobs/rollback.h"
+
 namespace deliveryhook::app {
 namespace {
 
@@ -97,6 +99,23 @@ Result<deploy::TargetSelector> ParseSelector(const std::string& body) {
     return pin.error();
   }
   return selector;
+}
+
+Result<std::string> ParseRollbackTo(const std::string& body) {
+  rapidjson::Document document;
+  document.Parse<rapidjson::kParseValidateEncodingFlag>(body.c_str(), body.size());
+  // ParseSelector has refused anything but one JSON object already.
+  if (document.HasParseError() || !document.IsObject()) {
+    return Error(ErrorCode::kInvalidArgument, "body must be a JSON object");
+  }
+  auto it = document.FindMember("to");
+  if (it == document.MemberEnd()) return std::string();
+  if (!it->value.IsString() || it->value.GetStringLength() == 0) {
+    return Error(ErrorCode::kInvalidArgument, "\"to\" must be a non-empty string");
+  }
+  std::string to(it->value.GetString(), it->value.GetStringLength());
+  if (auto checked = jobs::CheckRollbackTarget(to); !checked) return checked.error();
+  return to;
 }
 
 }  // namespace deliveryhook::app

@@ -17,6 +17,11 @@ namespace deliveryhook::app {
 // is no Docker name, both or neither target forms, a bad pin.
 Result<deploy::TargetSelector> ParseSelector(const std::string& body);
 
+// The optional "to" of a POST /rollback body ("" when absent), checked as
+// jobs::CheckRollbackTarget does. kInvalidArgument with the caller's
+// message (400). The body's target is read by ParseSelector.
+Result<std::string> ParseRollbackTo(const std::string& body);
+
 // ?wait=: "0".."max" whole seconds, or nothing.
 std::optional<int> ParseWait(const std::string& text, int max);
 

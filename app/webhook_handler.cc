@@ -8,6 +8,7 @@
 #include <string_view>
 
 #include "deliveryhook/jobs/job_json.h"
+#include "deliveryhook/jobs/rollback.h"
 #include "engine/engine_address.h"
 #include "job_events.h"
 #include "json_object.h"
@@ -154,6 +155,9 @@ Reply WebhookHandler::Dispatch(const IncomingRequest& request, const RouteMatch&
     case RouteId::kBuild:
       if (jobs_.stopping()) return ErrorReply(503, "the hook is stopping; try again when it is back");
       return Trigger(request, match.route->id == RouteId::kPull ? Action::kPull : Action::kBuild);
+    case RouteId::kRollback:
+      if (jobs_.stopping()) return ErrorReply(503, "the hook is stopping; try again when it is back");
+      return Trigger(request, Action::kPull, /*rollback=*/true);
     case RouteId::kJobList: return JobList(request);
     case RouteId::kJobStatus: return JobStatus(request, match.job_id);
     case RouteId::kJobEvents: return JobEvents(request, match.job_id);
@@ -220,7 +224,7 @@ std::optional<Reply> WebhookHandler::OverFailureLimit(const IncomingRequest& req
   return std::nullopt;
 }
 
-Reply WebhookHandler::Trigger(const IncomingRequest& request, Action action) {
+Reply WebhookHandler::Trigger(const IncomingRequest& request, Action action, bool rollback) {
   RequestLog log(request.client_address, request.path, request.request_id);
   if (request.body.size() > options_.max_body_bytes) {
     return log.Decide("too_large", TooLarge(options_.max_body_bytes));
@@ -247,9 +251,16 @@ Reply WebhookHandler::Trigger(const IncomingRequest& request, Action action) {
 
   auto selector = ParseSelector(request.body);
   if (!selector) return log.Decide("bad_request", ErrorReply(400, selector.error().message()));
-  if (action != Action::kPull && (!selector->image.empty() || !selector->digest.empty())) {
+  if ((action != Action::kPull || rollback) &&
+      (!selector->image.empty() || !selector->digest.empty())) {
     return log.Decide("bad_request",
                       ErrorReply(400, "\"image\" and \"digest\" are for /pull only"));
+  }
+  std::string rollback_to;
+  if (rollback) {
+    auto to = ParseRollbackTo(request.body);
+    if (!to) return log.Decide("bad_request", ErrorReply(400, to.error().message()));
+    rollback_to = std::move(*to);
   }
   log.SetTarget(selector->container_name.empty() ? selector->project + "/" + selector->service
                                                  : selector->container_name);
@@ -279,6 +290,24 @@ Reply WebhookHandler::Trigger(const IncomingRequest& request, Action action) {
     return log.Decide("denied_" + std::string(ToString(access)),
                       ErrorReply(404, UnknownTargetMessage(*selector)));
   }
+  if (rollback) {
+    // Only now, inside the key's reach: the history says which image.
+    auto pin = jobs::ChooseRollback(
+        target->project, target->service,
+        jobs_.store().History(target->project, target->service,
+                              std::numeric_limits<std::size_t>::max()),
+        rollback_to);
+    if (!pin) {
+      const ErrorCode code = pin.error().code();
+      const int status = code == ErrorCode::kInvalidArgument ? 400
+                         : code == ErrorCode::kNotFound      ? 404
+                                                             : 409;
+      return log.Decide(status == 400 ? "bad_request" : "no_rollback_image",
+                        ErrorReply(status, pin.error().message()));
+    }
+    selector->image = pin->image;
+    selector->digest = pin->digest;
+  }
   if (!selector->image.empty() || !selector->digest.empty()) {
     auto pinned = resolve_(*selector);
     if (!pinned) {
@@ -305,7 +334,7 @@ Reply WebhookHandler::Trigger(const IncomingRequest& request, Action action) {
                                             std::to_string(options_.max_wait_seconds)));
     }
   }
-  auto enqueued = jobs_.Enqueue(*target, action, request.request_id);
+  auto enqueued = jobs_.Enqueue(*target, action, request.request_id, rollback ? "rollback" : "");
   if (!enqueued) {
     Reply busy = ErrorReply(429, enqueued.error().message());
     busy.headers.emplace_back("Retry-After", std::to_string(kRetryAfterSeconds));
@@ -328,7 +357,9 @@ Reply WebhookHandler::Trigger(const IncomingRequest& request, Action action) {
                         {status, jobs::ToJson(*final, {.with_token = true, .joined = joined}), {}});
     }
   }
-  const std::string message = action == Action::kPull ? "pulling" : "building";
+  const std::string message = rollback                 ? "rolling back"
+                              : action == Action::kPull ? "pulling"
+                                                        : "building";
   return log.Decide(joined ? "joined" : "accepted",
                     {202, JsonObject([&](Writer& w) {
                        Field(w, "message", message);

@@ -83,7 +83,10 @@ class WebhookHandler {
 
  private:
   Reply Dispatch(const IncomingRequest& request, const RouteMatch& match);
-  Reply Trigger(const IncomingRequest& request, deliveryhook::deploy::Action action);
+  // POST /pull and /build; with `rollback`, POST /rollback: a /pull pinned
+  // to the digest jobs::ChooseRollback picks from the service's history.
+  Reply Trigger(const IncomingRequest& request, deliveryhook::deploy::Action action,
+                bool rollback = false);
   Reply JobStatus(const IncomingRequest& request, const std::string& job_id);
   Reply JobEvents(const IncomingRequest& request, const std::string& job_id);
   // The job, when the request may read it (its token, or the key's

@@ -1,5 +1,6 @@
-// The JSON request body: every input is a validly signed POST /pull or
-// /build, so it gets past the signature to the body parser and the target.
+// The JSON request body: every input is a validly signed POST /pull,
+// /build or /rollback, so it gets past the signature to the body parser and
+// the target.
 #include <cstdint>
 #include <string>
 
@@ -10,7 +11,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   fuzz::Harness& harness = fuzz::Harness::Get();
   deliveryhook::app::IncomingRequest request;
   request.method = "POST";
-  request.path = size % 2 ? "/pull" : "/build";
+  request.path = size % 3 == 0 ? "/pull" : size % 3 == 1 ? "/build" : "/rollback";
   request.body.assign(reinterpret_cast<const char*>(data), size);
   const std::string timestamp = std::to_string(++harness.now);
   request.headers["x-timestamp"] = timestamp;

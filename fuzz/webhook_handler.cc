@@ -13,7 +13,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   deliveryhook::app::IncomingRequest request;
   request.method = input.PickValueInArray({"GET", "POST", "PUT", "DELETE", "PATCH", "HEAD", ""});
   request.path = input.ConsumeBool()
-                     ? std::string(input.PickValueInArray({"/pull", "/build", "/healthz", "/jobs/", "/"}))
+                     ? std::string(input.PickValueInArray({"/pull", "/build", "/rollback", "/healthz", "/jobs/", "/"}))
                      : input.ConsumeRandomLengthString(64);
   if (request.path == "/jobs/") request.path += input.ConsumeRandomLengthString(40);
   const int header_count = input.ConsumeIntegralInRange(0, 6);

@@ -39,6 +39,23 @@ TEST(CliArgs, TriggerTakesAPin) {
   EXPECT_EQ(cl.trigger.digest, "sha256:abc");
 }
 
+TEST(CliArgs, RollbackTakesATargetAndTo) {
+  const CommandLine cl = Parse({"rollback", "--url=http://hook", "--container", "web", "--to",
+                                "sha256:abc", "--wait", "--timeout", "30"});
+  ASSERT_FALSE(cl.finished) << cl.err;
+  EXPECT_EQ(cl.command, Command::kRollback);
+  EXPECT_TRUE(cl.rollback.rollback);
+  EXPECT_EQ(cl.rollback.container, "web");
+  EXPECT_EQ(cl.rollback.to, "sha256:abc");
+  EXPECT_TRUE(cl.rollback.wait);
+  EXPECT_EQ(cl.rollback.timeout_seconds, 30);
+  const CommandLine by_service =
+      Parse({"rollback", "--url=http://hook", "--project", "shop", "--service", "web"});
+  ASSERT_FALSE(by_service.finished) << by_service.err;
+  EXPECT_EQ(by_service.rollback.project, "shop");
+  EXPECT_TRUE(by_service.rollback.to.empty());
+}
+
 struct UsageErrorCase {
   const char* name;
   std::vector<std::string> args;
@@ -75,6 +92,13 @@ INSTANTIATE_TEST_SUITE_P(
                        {"trigger", "--url", "http://h", "--container", "a", "--force"}},
         UsageErrorCase{"trigger_build_with_image",
                        {"trigger", "--url", "http://h", "--container", "a", "--build", "--image",
+                        "r/app:v2"}},
+        UsageErrorCase{"rollback_without_target", {"rollback", "--url", "http://h"}},
+        UsageErrorCase{"rollback_container_and_project",
+                       {"rollback", "--url", "http://h", "--container", "a", "--project", "p",
+                        "--service", "s"}},
+        UsageErrorCase{"rollback_with_image",
+                       {"rollback", "--url", "http://h", "--container", "a", "--image",
                         "r/app:v2"}},
         UsageErrorCase{"serve_unknown_flag", {"serve", "--prod"}},
         UsageErrorCase{"sign_two_bodies", {"sign", "a", "b"}},

@@ -182,6 +182,27 @@ TEST_F(CliTriggerTest, BuildPostsToBuild) {
   EXPECT_EQ(actions_, std::vector<std::string>{"build"});
 }
 
+TEST_F(CliTriggerTest, RollbackPostsToRollbackAndSaysWhyItIsRefused) {
+  HookClient client = Client();
+  TriggerOptions options = Options(true);
+  options.rollback = true;
+  // No succeeded deploy recorded what it replaced: nothing to go back to.
+  EXPECT_EQ(RunTrigger(options, client, Io()), kExitError);
+  EXPECT_NE(err_.str().find("delivery-hook rollback: the hook answered 409: no earlier image of "
+                            "app/web is known"),
+            std::string::npos)
+      << err_.str();
+  options.to = "latest";
+  EXPECT_EQ(RunTrigger(options, client, Io()), kExitError);
+  EXPECT_NE(err_.str().find("the hook answered 400: \"to\" must be a digest"), std::string::npos)
+      << err_.str();
+  options.to = "sha256:" + std::string(64, '0');
+  EXPECT_EQ(RunTrigger(options, client, Io()), kExitError);
+  EXPECT_NE(err_.str().find("the hook answered 404: \"to\": sha256:"), std::string::npos);
+  EXPECT_EQ(err_.str().find("an unknown container"), std::string::npos) << err_.str();
+  EXPECT_TRUE(actions_.empty());
+}
+
 TEST_F(CliTriggerTest, WaitOnATerminalRewritesOneLine) {
   MakeHandler(Ending::kBlocks);
   HookClient client = Client();

@@ -108,6 +108,33 @@ TEST_F(PhasesTest, AcquireImagePullsAPinAndPlansTheRetag) {
   EXPECT_EQ(engine_.calls().back(), "PullImage reg/app:v2");
 }
 
+TEST_F(PhasesTest, APinByDigestAlreadyHereIsNotPulledAgain) {
+  const std::string digest = "sha256:" + std::string(64, 'a');
+  const std::string by_digest = "reg/app@" + digest;
+  engine_.SetTag(by_digest, "sha256:old");
+  engine_.SetRepoDigests("sha256:old", {by_digest});
+  LoadedService loaded = Load("services:\n  web:\n    image: reg/app:v1\n", by_digest, digest);
+  auto plan = AcquireImage(engine_, loaded, Action::kPull, Recording());
+  ASSERT_TRUE(plan) << plan.error().message();
+  EXPECT_EQ(plan->pull_reference, by_digest);
+  EXPECT_TRUE(plan->retag);
+  EXPECT_THAT(engine_.calls(), ElementsAre("InspectContainer aaaaaaaaaaaa0000",
+                                           "InspectImage " + by_digest));
+  EXPECT_THAT(log_, ElementsAre(by_digest + " is here already: not pulling it"));
+  EXPECT_TRUE(steps_.empty());
+}
+
+TEST_F(PhasesTest, APinByDigestNotHereIsPulled) {
+  const std::string digest = "sha256:" + std::string(64, 'a');
+  const std::string by_digest = "reg/app@" + digest;
+  LoadedService loaded = Load("services:\n  web:\n    image: reg/app:v1\n", by_digest, digest);
+  auto plan = AcquireImage(engine_, loaded, Action::kPull, Recording());
+  ASSERT_TRUE(plan) << plan.error().message();
+  EXPECT_THAT(engine_.calls(), ElementsAre("InspectContainer aaaaaaaaaaaa0000",
+                                           "InspectImage " + by_digest, "PullImage " + by_digest));
+  EXPECT_THAT(steps_, ElementsAre("pulling"));
+}
+
 TEST_F(PhasesTest, PullPolicyNeverTakesTheLocalImage) {
   LoadedService loaded =
       Load("services:\n  web:\n    image: reg/app:v1\n    pull_policy: never\n");

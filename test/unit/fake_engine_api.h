@@ -60,6 +60,11 @@ class RecordingEngine : public engine::EngineApi {
     std::lock_guard lock(mutex_);
     tags_[reference] = image_id;
   }
+  // The RepoDigests InspectImage reports for an image id.
+  void SetRepoDigests(const std::string& image_id, std::vector<std::string> repo_digests) {
+    std::lock_guard lock(mutex_);
+    repo_digests_[image_id] = std::move(repo_digests);
+  }
   void SetNewContainerBehaviour(NewContainerBehaviour behaviour) {
     std::lock_guard lock(mutex_);
     new_behaviour_ = std::move(behaviour);
@@ -217,6 +222,9 @@ class RecordingEngine : public engine::EngineApi {
     }
     engine::ImageInfo info;
     info.id = it->second;
+    if (auto digests = repo_digests_.find(info.id); digests != repo_digests_.end()) {
+      info.repo_digests = digests->second;
+    }
     return info;
   }
 
@@ -283,6 +291,7 @@ class RecordingEngine : public engine::EngineApi {
   std::string api_version_ = "1.41";
   std::vector<Container> containers_;
   std::map<std::string, std::string> tags_;
+  std::map<std::string, std::vector<std::string>> repo_digests_;  // image id -> RepoDigests
   std::map<std::string, int> exit_codes_;
   NewContainerBehaviour new_behaviour_;
   std::vector<Fault> faults_;

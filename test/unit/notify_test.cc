@@ -122,7 +122,8 @@ TEST(NotifyPayloads, Generic) {
       R"({"event":"job.finished","job_id":"0123abcd","request_id":"req-7","action":"pull",)"
       R"("container_name":"shop-web-1","project":"shop","service":"web","image":"","digest":"",)"
       R"("state":"failed","step":"rolling back","error":"pull failed: \"x\"",)"
-      R"("image_id":"sha256:img","container_id":"c0ffee",)"
+      R"("image_id":"sha256:img","container_id":"c0ffee","repo_digest":"",)"
+      R"("previous_image_id":"","previous_repo_digest":"",)"
       R"("created_at":1700000000000,"started_at":1700000000500,"finished_at":1700000012800})");
   // The job's token never leaves the hook.
   EXPECT_EQ(GenericPayload(FinishedJob()).find("secret-token"), std::string::npos);

@@ -8,6 +8,7 @@
 
 #include "deploy/compose_labels.h"
 #include "deploy/container_spec.h"
+#include "deploy/image_pin.h"
 #include "deploy/image_tag.h"
 #include "deploy/progress.h"
 #include "deploy/swap_names.h"
@@ -119,6 +120,16 @@ Status Pull(engine::EngineApi& engine, const LoadedService& loaded, PullPlan& pl
   auto planned = PlanPull(loaded.image, loaded.target.image, loaded.target.digest);
   if (!planned) return planned.error();
   plan = std::move(*planned);
+  // A digest names one image for good: one already here with that digest
+  // is the image the registry would send (a rollback works while the
+  // registry is down); only when it is gone is it pulled by digest.
+  if (!plan.digest.empty() && plan.pull_reference.find('@') != std::string::npos) {
+    if (auto local = engine.InspectImage(plan.pull_reference);
+        local && VerifyDigest(plan, local->repo_digests)) {
+      Log(progress, plan.pull_reference + " is here already: not pulling it");
+      return Ok();
+    }
+  }
   Report(progress, Step::kPulling);
   auto on_progress = [&](const engine::ProgressEvent& event) {
     Log(progress, event.id.empty() ? event.status : event.id + ": " + event.status);

@@ -258,7 +258,7 @@ Result<DeployOutcome> Deployer::Deploy(const Target& requested, Action action,
     tag_guard.Disarm();  // the old container runs what the tag names
     Report(progress, Step::kUnchanged);
     Log(progress, "the container already runs this image and configuration");
-    return DeployOutcome{loaded->old_container.id, image->id};
+    return Outcome(loaded->old_container.id, loaded->image, *image, loaded->old_container);
   }
 
   if (AbortRequested(progress)) return AbortedBeforeSwap();
@@ -269,7 +269,20 @@ Result<DeployOutcome> Deployer::Deploy(const Target& requested, Action action,
 
   RecreateNamespaceDependants(loaded->project, loaded->service_name, progress);
   RestartDependants(loaded->project, loaded->service_name, progress);
-  return DeployOutcome{*new_id, image->id};
+  return Outcome(*new_id, loaded->image, *image, loaded->old_container);
+}
+
+DeployOutcome Deployer::Outcome(const std::string& container_id, const std::string& service_image,
+                                const engine::ImageInfo& image,
+                                const engine::ContainerInfo& old_container) {
+  DeployOutcome outcome{container_id, image.id, RepoDigestFor(service_image, image.repo_digests),
+                        old_container.image, {}};
+  if (old_container.image == image.id) {
+    outcome.previous_repo_digest = outcome.repo_digest;
+  } else if (auto previous = client_.InspectImage(old_container.image)) {
+    outcome.previous_repo_digest = RepoDigestFor(service_image, previous->repo_digests);
+  }
+  return outcome;
 }
 
 }  // namespace deliveryhook::deploy

@@ -102,4 +102,17 @@ Status VerifyDigest(const PullPlan& plan, const std::vector<std::string>& repo_d
                    ", not the requested " + plan.digest + "; nothing was changed");
 }
 
+std::string RepoDigestFor(std::string_view service_image,
+                          const std::vector<std::string>& repo_digests) {
+  auto service = engine::ParseImageReference(service_image);
+  if (!service) return {};
+  for (const auto& entry : repo_digests) {
+    auto reference = engine::ParseImageReference(entry);
+    if (reference && reference->Name() == service->Name() && !reference->digest.empty()) {
+      return entry;
+    }
+  }
+  return {};
+}
+
 }  // namespace deliveryhook::deploy

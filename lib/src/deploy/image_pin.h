@@ -38,6 +38,11 @@ Result<PullPlan> PlanPull(std::string_view service_image, std::string_view pinne
 // when the plan expects no digest.
 Status VerifyDigest(const PullPlan& plan, const std::vector<std::string>& repo_digests);
 
+// The entry of `repo_digests` ("<repo>@sha256:...", as the engine reports
+// them) for the repository of `service_image`; "" when there is none.
+std::string RepoDigestFor(std::string_view service_image,
+                          const std::vector<std::string>& repo_digests);
+
 }  // namespace deliveryhook::deploy
 
 #endif  // DELIVERYHOOK_DEPLOY_IMAGE_PIN_H_

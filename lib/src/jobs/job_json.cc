@@ -29,6 +29,9 @@ std::string ToJson(const Job& job, const JobJsonOptions& options) {
     optional_field("error", job.error);
     optional_field("image_id", job.image_id);
     optional_field("container_id", job.container_id);
+    optional_field("repo_digest", job.repo_digest);
+    optional_field("previous_image_id", job.previous_image_id);
+    optional_field("previous_repo_digest", job.previous_repo_digest);
     util::Int64Field(w, "created_at", job.created_at);
     util::Int64Field(w, "started_at", job.started_at);
     util::Int64Field(w, "finished_at", job.finished_at);

@@ -40,6 +40,9 @@ void RecordOutcome(Job& job, const Result<deploy::DeployOutcome>& outcome) {
     job.step = "done";
     job.image_id = outcome->image_id;
     job.container_id = outcome->container_id;
+    job.repo_digest = outcome->repo_digest;
+    job.previous_image_id = outcome->previous_image_id;
+    job.previous_repo_digest = outcome->previous_repo_digest;
   } else {
     job.state = outcome.error().rolled_back() ? JobState::kRolledBack : JobState::kFailed;
     job.error = engine::WithoutEngineAddress(outcome.error().message());
@@ -57,11 +60,13 @@ JobService::JobService(JobStore& store, DeployFunction deploy, JobServiceOptions
 JobService::~JobService() = default;
 
 Result<Enqueued> JobService::Enqueue(const deploy::Target& target, deploy::Action action,
-                                     const std::string& request_id) {
+                                     const std::string& request_id,
+                                     const std::string& job_action) {
   // One lock around find-or-create, so two requests cannot both create.
   MutexLock lock(enqueue_mutex_);
   if (stopping_) return Error(ErrorCode::kUnavailable, "the hook is stopping");
-  const std::string action_name(deploy::ToString(action));
+  const std::string action_name =
+      job_action.empty() ? std::string(deploy::ToString(action)) : job_action;
   if (auto queued = store_.FindQueued(target.project, target.service, action_name, target.image,
                                       target.digest)) {
     return Enqueued{*queued, true};

@@ -126,7 +126,10 @@ bool JobStore::Update(const std::string& id, const std::function<void(Job&)>& ch
   const Job& after = it->second;
   // Progress lines alone are not worth a write; every other change is.
   if (before.state != after.state || before.step != after.step || before.error != after.error ||
-      before.image_id != after.image_id || before.container_id != after.container_id) {
+      before.image_id != after.image_id || before.container_id != after.container_id ||
+      before.previous_image_id != after.previous_image_id ||
+      before.previous_repo_digest != after.previous_repo_digest ||
+      before.repo_digest != after.repo_digest) {
     Save(after);
   }
   ++version_;
@@ -178,6 +181,19 @@ std::vector<Job> JobStore::List(std::size_t limit) const {
   std::vector<Job> newest_first;
   for (auto it = order_.rbegin(); it != order_.rend() && newest_first.size() < limit; ++it) {
     newest_first.push_back(jobs_.at(*it));
+  }
+  return newest_first;
+}
+
+std::vector<Job> JobStore::History(const std::string& project, const std::string& service,
+                                   std::size_t limit) const {
+  MutexLock lock(mutex_);
+  std::vector<Job> newest_first;
+  for (auto it = order_.rbegin(); it != order_.rend() && newest_first.size() < limit; ++it) {
+    const Job& job = jobs_.at(*it);
+    if (job.state == JobState::kSucceeded && job.project == project && job.service == service) {
+      newest_first.push_back(job);
+    }
   }
   return newest_first;
 }

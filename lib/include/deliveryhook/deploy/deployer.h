@@ -110,6 +110,15 @@ struct DeployerOptions {
 struct DeployOutcome {
   std::string container_id;  // the container now serving
   std::string image_id;      // the image it runs
+  // image_id's registry digest for the service's repository,
+  // "<repository>@sha256:..." as the engine spells it; empty when it has
+  // none (a built image, or one never pulled or pushed).
+  std::string repo_digest;
+  // What the service ran before: the old container's image and its
+  // registry digest for the repository (empty when it has none, or the
+  // image is gone). The same as the above when nothing was recreated.
+  std::string previous_image_id;
+  std::string previous_repo_digest;
 };
 
 // Thread-safety: a Deployer holds no state of its own between calls beyond
@@ -152,6 +161,9 @@ class Deployer {
  private:
   Result<Target> ResolveMidSwap(const std::string& container_name);
   Result<Target> ResolveContainer(const TargetSelector& selector);
+  // What a deploy that left `container_id` serving `image` reports.
+  DeployOutcome Outcome(const std::string& container_id, const std::string& service_image,
+                        const engine::ImageInfo& image, const engine::ContainerInfo& old_container);
   void RestartDependants(const compose::Project& project, const std::string& service_name,
                          const ProgressSink& progress);
   void RecreateNamespaceDependants(const compose::Project& project,

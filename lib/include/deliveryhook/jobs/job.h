@@ -18,7 +18,7 @@ bool IsFinal(JobState state);
 struct Job {
   std::string id;     // 32 hex digits, random
   std::string token;  // secret that lets its holder read the job, 64 hex digits
-  std::string action;          // "pull" or "build"
+  std::string action;          // "pull", "build" or "rollback"
   std::string container_name;  // as requested
   std::string project;         // resolved from the container's labels
   std::string service;
@@ -30,6 +30,12 @@ struct Job {
   std::string error;   // why a job did not succeed
   std::string image_id;      // the image the service runs afterwards
   std::string container_id;  // the container that serves afterwards
+  // What a succeeded deploy replaced and what it left running, for the
+  // history and for rollbacks (empty for jobs an older hook recorded, and
+  // for deploys that did not succeed):
+  std::string previous_image_id;     // the image the service ran before
+  std::string previous_repo_digest;  // its "<repository>@sha256:...", if it had one
+  std::string repo_digest;           // "<repository>@sha256:..." of image_id, if any
   std::int64_t created_at = 0;   // UNIX milliseconds
   std::int64_t started_at = 0;
   std::int64_t finished_at = 0;

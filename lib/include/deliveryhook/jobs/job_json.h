@@ -5,7 +5,8 @@
 // Members, in this order: "event" (when given), "job_id", "job_token" and
 // "joined" (when given), "request_id", "action", "container_name",
 // "project", "service", "image", "digest", "state", "step", "error",
-// "image_id", "container_id", "created_at", "started_at", "finished_at"
+// "image_id", "container_id", "repo_digest", "previous_image_id",
+// "previous_repo_digest", "created_at", "started_at", "finished_at"
 // (UNIX milliseconds), "log" (when asked for). Empty strings are left out
 // unless `fixed_schema` asks for every member.
 #ifndef DELIVERYHOOK_JOBS_JOB_JSON_H_

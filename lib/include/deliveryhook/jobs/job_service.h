@@ -83,9 +83,12 @@ class JobService {
   // service, action and pin (joined), or a new one. kUnavailable, with
   // nothing queued, once Stop() began ("the hook is stopping") or when
   // `max_queued` jobs wait ("too many deploys are waiting; try again
-  // later").
+  // later"). `job_action` is the job's action as recorded and joined on
+  // ("rollback" for a pinned pull that puts an earlier image back); empty:
+  // deploy::ToString(action).
   Result<Enqueued> Enqueue(const deploy::Target& target, deploy::Action action,
-                           const std::string& request_id) DELIVERYHOOK_EXCLUDES(enqueue_mutex_);
+                           const std::string& request_id, const std::string& job_action = {})
+      DELIVERYHOOK_EXCLUDES(enqueue_mutex_);
 
   // Jobs queued and not yet started.
   std::size_t QueuedCount() const;

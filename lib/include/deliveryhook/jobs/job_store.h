@@ -29,7 +29,7 @@ class JobDatabase;
 
 // What a new job is for.
 struct NewJob {
-  std::string action;          // "pull" or "build"
+  std::string action;          // "pull", "build" or "rollback"
   std::string container_name;  // as requested
   std::string project;
   std::string service;
@@ -59,6 +59,18 @@ class JobStore {
   bool Update(const std::string& id, const std::function<void(Job&)>& change) DELIVERYHOOK_EXCLUDES(mutex_);
   // Newest first.
   std::vector<Job> List(std::size_t limit) const DELIVERYHOOK_EXCLUDES(mutex_);
+  // The deploy history of one service: its succeeded jobs (any action),
+  // newest first, at most `limit`. It reaches as far back as the store
+  // does: the jobs of this run and those Persist() loaded, within
+  // `capacity` and the database's `max_age` (JOB_HISTORY and
+  // JOB_RETENTION_DAYS in the hook). Jobs an older hook recorded carry no
+  // previous_* or repo_digest members.
+  //
+  //   for (const Job& job : store.History("shop", "web", 20)) {
+  //     std::cout << job.repo_digest << " replaced " << job.previous_repo_digest << "\n";
+  //   }
+  std::vector<Job> History(const std::string& project, const std::string& service,
+                           std::size_t limit) const DELIVERYHOOK_EXCLUDES(mutex_);
   // The queued (not yet running) job for this service and action, with the
   // same pin (image and digest; empty for none), if any: a new request for
   // it can join that job instead of queueing another.
