@@ -57,7 +57,7 @@ JobService::JobService(JobStore& store, DeployFunction deploy, JobServiceOptions
 JobService::~JobService() = default;
 
 Result<Enqueued> JobService::Enqueue(const deploy::Target& target, deploy::Action action,
-                                     const std::string& request_id) {
+                                     const std::string& request_id, const std::string& key_id) {
   // One lock around find-or-create, so two requests cannot both create.
   MutexLock lock(enqueue_mutex_);
   if (stopping_) return Error(ErrorCode::kUnavailable, "the hook is stopping");
@@ -75,7 +75,8 @@ Result<Enqueued> JobService::Enqueue(const deploy::Target& target, deploy::Actio
                            .service = target.service,
                            .image = target.image,
                            .digest = target.digest,
-                           .request_id = request_id});
+                           .request_id = request_id,
+                           .key_id = key_id});
   runner_->Submit(target.project + "/" + target.service,
                   [this, id = job.id, target, action] { Run(id, target, action); });
   return Enqueued{std::move(job), false};

@@ -84,8 +84,10 @@ class JobService {
   // nothing queued, once Stop() began ("the hook is stopping") or when
   // `max_queued` jobs wait ("too many deploys are waiting; try again
   // later").
+  // `key_id`: the key that signed the request, kept with a new job.
   Result<Enqueued> Enqueue(const deploy::Target& target, deploy::Action action,
-                           const std::string& request_id) DELIVERYHOOK_EXCLUDES(enqueue_mutex_);
+                           const std::string& request_id, const std::string& key_id = {})
+      DELIVERYHOOK_EXCLUDES(enqueue_mutex_);
 
   // Jobs queued and not yet started.
   std::size_t QueuedCount() const;
