@@ -357,6 +357,30 @@ TEST_F(UiTest, JobsAreFilteredAndScoped) {
   EXPECT_EQ(services.body, R"({"error":"the Docker engine is not reachable; try again shortly"})");
 }
 
+TEST_F(UiTest, BasePathAndTlsShapeTheCookie) {
+  Key viewer = MakeKey("viewer", kReadSecret);
+  viewer.read_only = true;
+  UiOptions options;
+  options.base_path = "/hook";
+  options.secure_cookie = true;
+  options.session_lifetime = std::chrono::seconds(7200);
+  UiPages ui(std::move(options), {viewer});
+  jobs::JobStore store(10);
+  deliveryhook::webhook::AccessPolicy access;
+  const UiContext context{store, access, {}, nullptr, nullptr};
+  IncomingRequest login = Post("/ui/login", "token=" + kReadSecret);
+  Reply reply = ui.Handle(login, MatchRoute("POST", "/ui/login"), context);
+  ASSERT_EQ(reply.status, 303);
+  const std::string set_cookie = Header(reply, "Set-Cookie");
+  EXPECT_EQ(set_cookie.substr(11 + 64),
+            "; Path=/hook/ui; Max-Age=7200; HttpOnly; SameSite=Strict; Secure");
+  // A reload that drops the key ends its sessions.
+  const std::string cookie = set_cookie.substr(11, 64);
+  EXPECT_EQ(ui.Handle(Get("/ui/api/session", cookie), MatchRoute("GET", "/ui/api/session"), context).status, 200);
+  ui.ReplaceKeys({MakeKey("viewer", kReadSecret)});  // no longer a read key
+  EXPECT_EQ(ui.Handle(Get("/ui/api/session", cookie), MatchRoute("GET", "/ui/api/session"), context).status, 401);
+}
+
 TEST_F(UiTest, FailedLoginsMeetTheFailureLimit) {
   auto handler = Make(true, /*fail_limit=*/2);
   EXPECT_EQ(handler->Handle(Post("/ui/login", "token=a")).status, 401);
