@@ -12,7 +12,8 @@ namespace deliveryhook::app {
 
 enum class RouteId {
   kPull, kBuild, kJobList, kJobStatus, kJobEvents, kHealth, kMetrics, kOpenApi, kDocs,
-  // The operator's page (app/ui/ui.h), served with UI=1.
+  // The operator's page (app/ui/ui.h), served with UI=1. Kept together,
+  // kUiRoot first and kUiAudit last: IsUiRoute() compares with both.
   kUiRoot, kUiPage, kUiAsset, kUiLogin, kUiLogout, kUiSession, kUiJobs, kUiJob, kUiJobEvents,
   kUiServices, kUiAudit
 };

@@ -1,6 +1,6 @@
 // Counts of refused requests per hour, by reason and client, for the
 // operator's page (Audit). Fed where the audit log writes a refusal
-// (RequestLog::Decide with a 4xx or 5xx status, and the aggregate
+// (RequestLog::Decide with a 4xx status, and the aggregate
 // rate-limit lines), so the page and the log never disagree.
 //
 // Bounded: the last `hours` hours are kept, and within each hour at most
