@@ -3,11 +3,13 @@
 // answers.
 #include <gtest/gtest.h>
 
+#include <map>
 #include <memory>
 #include <string>
 #include <vector>
 
 #include "deliveryhook/webhook/keys.h"
+#include "config.h"
 #include "handler_harness.h"
 #include "signed_request.h"
 #include "ui/refusals.h"
@@ -425,6 +427,44 @@ TEST(UiServiceJobs, NewestFirstOfOneService) {
   ASSERT_EQ(jobs.size(), 2u);
   EXPECT_EQ(jobs[0].id, newest.id);
   EXPECT_EQ(ServiceJobs(store, "p", "s", 1).size(), 1u);
+}
+
+}  // namespace
+}  // namespace deliveryhook::app
+
+namespace deliveryhook::app {
+namespace {
+
+TEST(UiConfig, ReadsAndChecksTheSettings) {
+  std::map<std::string, std::string> env = {{"SECRET_KEY", "s"}};
+  auto defaults = ConfigFromEnvironment(env, false);
+  ASSERT_TRUE(defaults.ok());
+  EXPECT_FALSE(defaults->ui);
+  EXPECT_EQ(defaults->ui_session_hours, 8);
+  env.insert({{"UI", "1"}, {"UI_TOKEN", "0123456789abcdef"}, {"UI_BASE_PATH", "/hook/"},
+              {"UI_SESSION_HOURS", "2"}});
+  auto set = ConfigFromEnvironment(env, false);
+  ASSERT_TRUE(set.ok()) << set.error().message();
+  EXPECT_TRUE(set->ui);
+  EXPECT_EQ(set->ui_token, "0123456789abcdef");
+  EXPECT_EQ(set->ui_base_path, "/hook");
+  EXPECT_EQ(set->ui_session_hours, 2);
+  auto refused = [&](const std::string& name, const std::string& value) {
+    auto bad = env;
+    bad[name] = value;
+    auto config = ConfigFromEnvironment(bad, false);
+    return config.ok() ? std::string("<accepted>") : config.error().message();
+  };
+  EXPECT_EQ(refused("UI", "maybe"), "UI must be true or false, not \"maybe\"");
+  EXPECT_EQ(refused("UI_TOKEN", "short"), "UI_TOKEN must be 16 characters or more");
+  EXPECT_EQ(refused("UI_TOKEN", "0123456789 abcdef"),
+            "UI_TOKEN must not contain spaces or control characters");
+  EXPECT_EQ(refused("UI_BASE_PATH", "hook"),
+            "UI_BASE_PATH must be a path such as /hook (letters, digits, / - _ . ~), not \"hook\"");
+  EXPECT_EQ(refused("UI_BASE_PATH", "/a/../b"),
+            "UI_BASE_PATH must be a path such as /hook (letters, digits, / - _ . ~), not \"/a/../b\"");
+  EXPECT_EQ(refused("UI_SESSION_HOURS", "0"),
+            "UI_SESSION_HOURS must be a whole number from 1 to 720, not \"0\"");
 }
 
 }  // namespace
