@@ -9,6 +9,7 @@
 # origin; the CSP header is there and the DOM has no inline script or
 # style. Screenshots at phone and desktop widths go to
 # <build>/ui-screenshots/ (UI_SCREENSHOT_DIR to choose another folder).
+# Then the page behind nginx under a path prefix (UI_BASE_PATH=/hook).
 # Then the page's bad input, with curl: each a clean 4xx.
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
@@ -50,6 +51,44 @@ for shot in jobs-desktop jobs-phone services-desktop services-phone job-desktop 
   [ -s "$screenshots/$shot.png" ] || fail "no screenshot $shot.png"
 done
 log "screenshots in $screenshots"
+
+# Behind nginx under a path prefix (UI_BASE_PATH): the same hook, its page
+# at /hook/ui/, every URL relative.
+hook_stop
+hook_start KEYS_FILE="$WORK/keys" UI=1 UI_BASE_PATH=/hook
+NGINX=$(command -v nginx || echo /usr/sbin/nginx)
+[ -x "$NGINX" ] || fail "nginx is not installed (scripts/install-deps.sh --with-test-tools)"
+proxy_port=$(free_port)
+mkdir -p "$WORK/nginx"
+cat >"$WORK/nginx/nginx.conf" <<CONF
+worker_processes 1;
+pid $WORK/nginx/nginx.pid;
+error_log $WORK/nginx/error.log;
+events { worker_connections 64; }
+http {
+  access_log off;
+  client_body_temp_path $WORK/nginx/body;
+  proxy_temp_path $WORK/nginx/proxy;
+  fastcgi_temp_path $WORK/nginx/fastcgi;
+  uwsgi_temp_path $WORK/nginx/uwsgi;
+  scgi_temp_path $WORK/nginx/scgi;
+  server {
+    listen 127.0.0.1:$proxy_port;
+    location /hook/ {
+      proxy_pass http://127.0.0.1:$HOOK_PORT/;
+      proxy_buffering off;
+      proxy_set_header X-Forwarded-For \$remote_addr;
+    }
+  }
+}
+CONF
+"$NGINX" -p "$WORK/nginx" -c "$WORK/nginx/nginx.conf" -g 'daemon off;' >"$WORK/nginx/stdout.log" 2>&1 &
+nginx_pid=$!
+on_cleanup "kill $nginx_pid 2>/dev/null || true"
+retry 20 curl -fsS --max-time 2 -o /dev/null "http://127.0.0.1:$proxy_port/hook/healthz" ||
+  fail "nginx did not come up: $(cat "$WORK/nginx/error.log" "$WORK/nginx/stdout.log" 2>/dev/null)"
+UI_PREFIX="http://127.0.0.1:$proxy_port/hook" API_BASE=$API_BASE READ_SECRET=$read_secret \
+  SCREENSHOT_DIR=$screenshots node "$E2E_DIR/ui_browser.js" || fail "the page behind the proxy failed"
 
 # Bad input: never a 5xx.
 code() { curl -s -o "$WORK/answer" -w '%{http_code}' "$@"; }
