@@ -154,6 +154,9 @@ async function behindPrefix(browser, shots) {
     check(live === "running" || live === "queued", "the job view opened while the job ran, not " + live);
     await waitUntil(page, () => document.body.dataset.jobState === "succeeded", null, 120000);
     check(await page.evaluate(() => window.__stayed === true), "the job view updated from the event stream, no reload");
+    const seen = await page.textContent("#job-steps");
+    step(seen);
+    check(/\u2192 done$/.test(seen), "the steps the job went through, live: " + seen);
     const log = await page.textContent("#job-log");
     check(log.length > 0, "the job view shows the log");
     await page.screenshot({ path: path.join(shots, "job-desktop.png"), fullPage: true });

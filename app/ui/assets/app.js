@@ -7,6 +7,8 @@
   let session = null;
   let refresh = null;
   let events = null;
+  // The steps a job was seen in while this page watched it.
+  let steps = { job: "", seen: [] };
 
   function el(tag, text, cls) {
     const node = document.createElement(tag);
@@ -109,6 +111,10 @@
     };
     add("State", job.state, "state state-" + job.state);
     add("Step", job.step);
+    if (steps.job !== job.job_id) steps = { job: job.job_id, seen: [] };
+    if (job.step && steps.seen[steps.seen.length - 1] !== job.step) steps.seen.push(job.step);
+    $("job-steps").hidden = steps.seen.length < 2;
+    $("job-steps").textContent = "Steps seen: " + steps.seen.join(" \u2192 ");
     add("Target", (job.container_name || "") + " (" + job.project + "/" + job.service + ")");
     add("Action", job.action);
     add("Key", job.key_id);
