@@ -55,6 +55,40 @@ deliveryhook::Result<bool> ParseBool(const std::string& name, const std::string&
   return Error(ErrorCode::kInvalidArgument, name + " must be true or false, not \"" + text + "\"");
 }
 
+// UI, UI_TOKEN, UI_BASE_PATH.
+deliveryhook::Status ReadUi(const std::map<std::string, std::string>& env, Config& config) {
+  if (auto ui = Get(env, "UI"); !ui.empty()) {
+    auto enabled = ParseBool("UI", ui);
+    if (!enabled) return enabled.error();
+    config.ui = *enabled;
+  }
+  config.ui_token = Get(env, "UI_TOKEN");
+  // The message never shows the token.
+  if (!config.ui_token.empty() && config.ui_token.size() < 16) {
+    return Error(ErrorCode::kInvalidArgument, "UI_TOKEN must be 16 characters or more");
+  }
+  for (char c : config.ui_token) {
+    if (static_cast<unsigned char>(c) <= ' ' || c == 0x7f) {
+      return Error(ErrorCode::kInvalidArgument, "UI_TOKEN must not contain spaces or control characters");
+    }
+  }
+  std::string base = Get(env, "UI_BASE_PATH");
+  while (!base.empty() && base.back() == '/') base.pop_back();
+  bool sane = base.empty() || base.front() == '/';
+  for (char c : base) {
+    const bool allowed = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+                         c == '/' || c == '-' || c == '_' || c == '.' || c == '~';
+    if (!allowed) sane = false;
+  }
+  if (!sane || base.find("//") != std::string::npos || base.find("/..") != std::string::npos) {
+    return Error(ErrorCode::kInvalidArgument,
+                 "UI_BASE_PATH must be a path such as /hook (letters, digits, / - _ . ~), not \"" +
+                     Get(env, "UI_BASE_PATH") + "\"");
+  }
+  config.ui_base_path = base;
+  return deliveryhook::Ok();
+}
+
 // LOG_LEVEL, METRICS and the NOTIFY_* settings.
 deliveryhook::Status ReadObservability(const std::map<std::string, std::string>& env,
                                        Config& config) {
@@ -201,6 +235,8 @@ deliveryhook::Result<Config> ConfigFromEnvironment(const std::map<std::string, s
        [&](long long v) { config.max_header_count = static_cast<std::size_t>(v); }},
       {"MAX_CONNECTIONS", 1, 100000,
        [&](long long v) { config.max_connections = static_cast<std::size_t>(v); }},
+      {"UI_SESSION_HOURS", 1, 720,
+       [&](long long v) { config.ui_session_hours = static_cast<int>(v); }},
       {"REPLAY_PER_KEY", 1, 10000000,
        [&](long long v) { config.replay_per_key = static_cast<std::size_t>(v); }},
   };
@@ -237,6 +273,7 @@ deliveryhook::Result<Config> ConfigFromEnvironment(const std::map<std::string, s
     config.data_dir = data_dir;
     config.data_dir_given = true;
   }
+  if (auto status = ReadUi(env, config); !status) return status.error();
   return config;
 }
 

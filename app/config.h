@@ -62,6 +62,11 @@ struct Config {
   std::size_t max_header_bytes = 16 * 1024;  // MAX_HEADER_BYTES
   std::size_t max_header_count = 100;        // MAX_HEADER_COUNT
   std::size_t max_connections = 512;         // MAX_CONNECTIONS
+  // The operator's page.
+  bool ui = false;                 // UI: serve /ui
+  std::string ui_token;            // UI_TOKEN: logs in with an unrestricted view
+  std::string ui_base_path;        // UI_BASE_PATH: "" or "/prefix"
+  int ui_session_hours = 8;        // UI_SESSION_HOURS
 };
 
 // Reads the settings from `env`. With `dev_mode`, a missing SECRET_KEY is

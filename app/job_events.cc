@@ -84,12 +84,14 @@ std::string_view ContentType(EventFormat format) {
 
 void FollowJob(const deliveryhook::jobs::JobStore& store, const std::string& job_id,
                const std::function<std::string(const Job&)>& job_json, EventFormat format,
-               const std::function<bool(std::string_view)>& write, const FollowOptions& options) {
+               const std::function<bool(std::string_view)>& write, const FollowOptions& options,
+               const std::function<void(Job&)>& redact) {
   using Clock = std::chrono::steady_clock;
   // The version first: a change after it wakes the wait below even when it
   // happened before the job was read.
   std::uint64_t version = store.Version();
   auto job = store.Get(job_id);
+  if (job && redact) redact(*job);
   if (!job || !write(Frame({"job", job_json(*job)}, format))) return;
   const auto end = Clock::now() + options.max_duration;
   auto next_keep_alive = Clock::now() + options.keep_alive;
@@ -104,6 +106,7 @@ void FollowJob(const deliveryhook::jobs::JobStore& store, const std::string& job
     if (version != seen) {  // some job changed; this one perhaps
       auto later = store.Get(job_id);
       if (!later) return;  // forgotten (the history is full): nothing more to say
+      if (redact) redact(*later);
       for (const JobEvent& event : EventsBetween(*job, *later)) batch += Frame(event, format);
       job = std::move(later);
     }

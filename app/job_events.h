@@ -59,10 +59,13 @@ struct FollowOptions {
 // slow), or the maximum duration passes. Waits on the store's change
 // notification, so it costs nothing while the job is quiet; writes happen
 // outside the store's lock, so a slow reader never holds a deploy up.
+// `redact`, when given, edits each reading of the job before it is compared
+// and written (the operator's page leaves host paths out).
 void FollowJob(const deliveryhook::jobs::JobStore& store, const std::string& job_id,
                const std::function<std::string(const deliveryhook::jobs::Job&)>& job_json,
                EventFormat format,
-               const std::function<bool(std::string_view)>& write, const FollowOptions& options);
+               const std::function<bool(std::string_view)>& write, const FollowOptions& options,
+               const std::function<void(deliveryhook::jobs::Job&)>& redact = nullptr);
 
 }  // namespace deliveryhook::app
 

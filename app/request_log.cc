@@ -7,6 +7,7 @@
 
 #include "deliveryhook/mutex.h"
 #include "http_exchange.h"
+#include "ui/refusals.h"
 
 namespace deliveryhook::app {
 namespace {
@@ -136,6 +137,9 @@ std::string RequestLog::Fields(const std::string& decision, int status) const {
 
 Reply RequestLog::Decide(const std::string& decision, Reply reply) const {
   Line(LevelOfDecision(decision), Fields(decision, reply.status));
+  // The operator's page counts the refusals (decision and client only); a
+  // ?wait answer's 500 for a failed job refused nothing.
+  if (reply.status >= 400 && reply.status < 500) Refusals().Record(decision, client_);
   return reply;
 }
 

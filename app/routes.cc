@@ -21,8 +21,9 @@ bool IsParameter(std::string_view segment) {
   return segment.size() > 2 && segment.front() == '{' && segment.back() == '}';
 }
 
-// Whether `path` fits the template; fills job_id from a {job_id} segment.
-bool Matches(std::string_view pattern, std::string_view path, std::string* job_id) {
+// Whether `path` fits the template; fills job_id and asset from their segments.
+bool Matches(std::string_view pattern, std::string_view path, std::string* job_id,
+             std::string* asset) {
   const auto want = Segments(pattern);
   const auto have = Segments(path);
   if (want.size() != have.size()) return false;
@@ -30,6 +31,7 @@ bool Matches(std::string_view pattern, std::string_view path, std::string* job_i
     if (IsParameter(want[i])) {
       if (have[i].empty()) return false;
       if (want[i] == "{job_id}") *job_id = std::string(have[i]);
+      if (want[i] == "{asset}") *asset = std::string(have[i]);
     } else if (want[i] != have[i]) {
       return false;
     }
@@ -47,17 +49,26 @@ const std::vector<Route>& Routes() {
       {RouteId::kRollback, "POST", "/rollback"},
       {RouteId::kHealth, "GET", "/healthz"},       {RouteId::kMetrics, "GET", "/metrics"},
       {RouteId::kOpenApi, "GET", "/openapi.json"}, {RouteId::kDocs, "GET", "/docs"},
+      {RouteId::kUiRoot, "GET", "/ui"},            {RouteId::kUiPage, "GET", "/ui/"},
+      {RouteId::kUiAsset, "GET", "/ui/{asset}"},   {RouteId::kUiLogin, "POST", "/ui/login"},
+      {RouteId::kUiLogout, "POST", "/ui/logout"},  {RouteId::kUiSession, "GET", "/ui/api/session"},
+      {RouteId::kUiJobs, "GET", "/ui/api/jobs"},   {RouteId::kUiJob, "GET", "/ui/api/jobs/{job_id}"},
+      {RouteId::kUiJobEvents, "GET", "/ui/api/jobs/{job_id}/events"},
+      {RouteId::kUiServices, "GET", "/ui/api/services"},
+      {RouteId::kUiAudit, "GET", "/ui/api/audit"},
   };
   return kRoutes;
 }
 
+bool IsUiRoute(RouteId id) { return id >= RouteId::kUiRoot && id <= RouteId::kUiAudit; }
+
 RouteMatch MatchRoute(std::string_view method, std::string_view path) {
   RouteMatch match;
   for (const Route& route : Routes()) {
-    std::string job_id;
-    if (!Matches(route.path, path, &job_id)) continue;
-    if (route.method == method) return {&route, true, job_id};
-    if (match.route == nullptr) match = {&route, false, job_id};
+    std::string job_id, asset;
+    if (!Matches(route.path, path, &job_id, &asset)) continue;
+    if (route.method == method) return {&route, true, job_id, asset};
+    if (match.route == nullptr) match = {&route, false, job_id, asset};
   }
   return match;
 }

@@ -11,8 +11,15 @@
 namespace deliveryhook::app {
 
 enum class RouteId {
-  kPull, kBuild, kRollback, kJobList, kJobStatus, kJobEvents, kHealth, kMetrics, kOpenApi, kDocs
+  kPull, kBuild, kRollback, kJobList, kJobStatus, kJobEvents, kHealth, kMetrics, kOpenApi, kDocs,
+  // The operator's page (app/ui/ui.h), served with UI=1. Kept together,
+  // kUiRoot first and kUiAudit last: IsUiRoute() compares with both.
+  kUiRoot, kUiPage, kUiAsset, kUiLogin, kUiLogout, kUiSession, kUiJobs, kUiJob, kUiJobEvents,
+  kUiServices, kUiAudit
 };
+
+// Whether the route is one of the operator's page's.
+bool IsUiRoute(RouteId id);
 
 struct Route {
   RouteId id;
@@ -29,6 +36,7 @@ struct RouteMatch {
   const Route* route = nullptr;
   bool method_allowed = false;
   std::string job_id;  // the {job_id} segment, when the template has one
+  std::string asset;   // the {asset} segment, when the template has one
 };
 
 RouteMatch MatchRoute(std::string_view method, std::string_view path);

@@ -28,6 +28,7 @@
 #include "metrics.h"
 #include "request_log.h"
 #include "server.h"
+#include "ui/ui.h"
 #include "version.h"
 #include "webhook_handler.h"
 
@@ -220,7 +221,7 @@ void LogKeys(const Config& config) {
 // so a key is added or retired without a restart. A file that no longer
 // reads or parses keeps the keys in use, and says why.
 void ReloadKeys(std::map<std::string, std::string> env, const Config& running,
-                deliveryhook::webhook::SignatureVerifier& verifier) {
+                deliveryhook::webhook::SignatureVerifier& verifier, UiPages* ui) {
   // A generated dev secret is not in the environment: keep it.
   if (running.secret_generated) env["SECRET_KEY"] = running.secret;
   auto reloaded = ConfigFromEnvironment(env, /*dev_mode=*/false);
@@ -230,6 +231,7 @@ void ReloadKeys(std::map<std::string, std::string> env, const Config& running,
     return;
   }
   verifier.ReplaceKeys(reloaded->keys);
+  if (ui != nullptr) ui->ReplaceKeys(reloaded->keys);
   std::string ids;
   for (const auto& key : reloaded->keys) ids += (ids.empty() ? "" : ",") + key.id;
   RequestLog::Line("event=keys_reloaded ids=" + LogValue(ids));
@@ -349,6 +351,23 @@ int Serve(bool dev_mode) {
   handler_options.auth_failures.limit = config->auth_fail_limit;
   handler_options.auth_failures.window = std::chrono::seconds(config->auth_fail_window_seconds);
   handler_options.trusted_proxies = config->trusted_proxies;
+  if (config->ui) {
+    UiOptions ui;
+    ui.token = config->ui_token;
+    ui.base_path = config->ui_base_path;
+    ui.secure_cookie = !config->tls_cert_file.empty();
+    ui.session_lifetime = std::chrono::hours(config->ui_session_hours);
+    ui.retention_days = config->job_retention_days;
+    ui.retention_jobs = config->job_history;
+    ui.engine = [&engine]() -> deliveryhook::Result<deliveryhook::engine::EngineApi*> {
+      auto client = engine.Get();
+      if (!client) return client.error();
+      return static_cast<deliveryhook::engine::EngineApi*>(*client);
+    };
+    handler_options.ui = std::make_shared<UiPages>(std::move(ui), config->keys);
+    RequestLog::Line("event=ui_enabled path=" + LogValue(config->ui_base_path + "/ui/") +
+                     " ui_token=" + (config->ui_token.empty() ? "unset" : "set"));
+  }
   LogKeys(*config);
   WebhookHandler handler(verifier, resolve, job_service, handler_options);
   // Declared after the handler: destroyed before it, never while in use by
@@ -390,7 +409,7 @@ int Serve(bool dev_mode) {
   std::thread signal_waiter([&] {
     int signal = 0;
     while (sigwait(&handled_signals, &signal) == 0 && signal == SIGHUP) {
-      ReloadKeys(env, *config, *verifier);
+      ReloadKeys(env, *config, *verifier, handler_options.ui.get());
     }
     RequestLog::Line("event=stopping signal=" + std::to_string(signal) +
                      " grace_seconds=" + std::to_string(config->stop_grace_seconds));

@@ -77,6 +77,14 @@ constexpr std::array kSettings = {
     Own("MAX_HEADER_COUNT", "100", "requests with more headers get 431"),
     Own("MAX_HEADER_BYTES", "16384", "requests with larger headers get 431"),
     Own("MAX_CONNECTIONS", "512", "connections held at once"),
+    Own("UI", "false",
+        "true: serve the read-only operator's page at /ui (docs/ui.md); a read key or "
+        "UI_TOKEN logs in"),
+    Own("UI_TOKEN", "",
+        "a token (16 characters or more) that logs in to the page with a view of everything"),
+    Own("UI_BASE_PATH", "",
+        "the path prefix a reverse proxy serves the hook under, e.g. /hook (the cookie's Path)"),
+    Own("UI_SESSION_HOURS", "8", "a page login lasts this long"),
 };
 
 }  // namespace

@@ -15,6 +15,8 @@
 #include "openapi.h"
 #include "request_log.h"
 #include "trigger_request.h"
+#include "ui/refusals.h"
+#include "ui/ui.h"
 #include "util/crypto.h"
 #include "version.h"
 
@@ -130,7 +132,8 @@ Reply WebhookHandler::Handle(const IncomingRequest& incoming) {
   options_.metrics->CountRequest(match.route ? std::string(match.route->path) : "other",
                                  reply.status);
   if (reply.status == 401) options_.metrics->CountAuthFailure();
-  const bool audited = match.route && match.method_allowed && match.route->id != RouteId::kHealth &&
+  const bool audited = match.route && match.method_allowed && !IsUiRoute(match.route->id) &&
+                       match.route->id != RouteId::kHealth &&
                        match.route->id != RouteId::kMetrics && match.route->id != RouteId::kOpenApi &&
                        match.route->id != RouteId::kDocs;
   // Triggers and job reads write their own audit line (with the key and the
@@ -150,6 +153,17 @@ Reply WebhookHandler::Handle(const IncomingRequest& incoming) {
 Reply WebhookHandler::Dispatch(const IncomingRequest& request, const RouteMatch& match) {
   if (match.route == nullptr) return NotFound();
   if (!match.method_allowed) return MethodNotAllowed();
+  if (IsUiRoute(match.route->id)) {
+    // Off (UI unset): the unknown-route answer.
+    if (!options_.ui) return NotFound();
+    FollowOptions follow;
+    follow.keep_alive = options_.events_keep_alive;
+    follow.max_duration = options_.events_max_duration;
+    const UiContext context{jobs_.store(), options_.access, follow,
+                            [this, &request] { return OverFailureLimit(request); },
+                            [this, &request] { auth_failures_.RecordFailure(request.client_address); }};
+    return options_.ui->Handle(request, match, context);
+  }
   switch (match.route->id) {
     case RouteId::kPull:
     case RouteId::kBuild:
@@ -182,6 +196,7 @@ Reply WebhookHandler::Dispatch(const IncomingRequest& request, const RouteMatch&
       reply.content_type = "text/html; charset=utf-8";
       return reply;
     }
+    default: break;
   }
   return NotFound();
 }
@@ -208,6 +223,7 @@ Reply WebhookHandler::RefuseAuthentication(const IncomingRequest& request,
 std::optional<Reply> WebhookHandler::OverFailureLimit(const IncomingRequest& request) {
   if (auto wait = auth_failures_.RetryAfter(request.client_address)) {
     options_.metrics->CountRateLimited();
+    Refusals().Record("rate_limited", request.client_address);
     if (auto report = auth_failures_.CountRefusal(request.client_address)) {
       RequestLog::Line(LogLevel::kWarn,
                        "event=rate_limited client=" + LogValue(report->bucket) +
@@ -235,6 +251,10 @@ Reply WebhookHandler::Trigger(const IncomingRequest& request, Action action, boo
   if (!authenticated) return RefuseAuthentication(request, authenticated.error(), log);
   const auto& key = authenticated->key;
   log.SetKey(key->id);
+  if (key->read_only) {
+    return log.Decide("denied_read_only",
+                      ErrorReply(403, "this key may only read; it cannot trigger deploys"));
+  }
   // From here an identical request is a replay; dropping the reservation on
   // any refusal below lets the caller send this one again.
   auto reservation = verifier_->Reserve(*authenticated);
@@ -334,7 +354,10 @@ Reply WebhookHandler::Trigger(const IncomingRequest& request, Action action, boo
                                             std::to_string(options_.max_wait_seconds)));
     }
   }
-  auto enqueued = jobs_.Enqueue(*target, action, request.request_id, rollback ? "rollback" : "");
+  auto enqueued = jobs_.Enqueue(*target, action,
+                                {.request_id = request.request_id,
+                                 .key_id = key->id,
+                                 .action = rollback ? "rollback" : ""});
   if (!enqueued) {
     Reply busy = ErrorReply(429, enqueued.error().message());
     busy.headers.emplace_back("Retry-After", std::to_string(kRetryAfterSeconds));

@@ -34,6 +34,7 @@
 namespace deliveryhook::app {
 
 class RequestLog;
+class UiPages;
 
 // Finds the service container a request names; in production
 // Deployer::Resolve.
@@ -62,6 +63,8 @@ struct HandlerOptions {
   // GET /jobs/<id>/events: keep-alive interval and longest stream.
   std::chrono::milliseconds events_keep_alive{15000};
   std::chrono::milliseconds events_max_duration{std::chrono::minutes(30)};
+  // The operator's page (UI=1, app/ui/ui.h); null: the /ui routes answer 404.
+  std::shared_ptr<UiPages> ui;
 };
 
 // Thread-safe: the server calls Handle() from its connection threads at

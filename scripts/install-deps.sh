@@ -17,6 +17,7 @@ test_packages=(
   systemd-container           # systemd-nspawn: t_deb_package.sh boots the .deb's unit under systemd
   clang libclang-rt-14-dev   # scripts/fuzz.sh (libFuzzer) and scripts/sanitize.sh
   nginx                       # the reverse proxy of test/e2e/t_front_door_proxy.sh (run as a plain process)
+  chromium                    # the headless browser of test/e2e/t_ui.sh (driven by playwright-core)
 )
 # test/e2e/test_tools.sh fetches the OpenAPI validator with npm: Debian's npm
 # package, unless an npm is already there (a nodejs package built elsewhere,

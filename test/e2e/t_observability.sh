@@ -101,7 +101,7 @@ assert_eq 404 "$RESP_CODE" "/docs without SHOW_DOCS"
 assert_eq "$unknown_body" "$RESP_BODY" "/docs without SHOW_DOCS is the unknown-route answer"
 
 hook_stop
-hook_start SHOW_DOCS=true METRICS=false LOG_LEVEL=debug
+hook_start SHOW_DOCS=true METRICS=false LOG_LEVEL=debug UI=1
 # The API description validates and lists only what the server serves.
 get /openapi.json
 assert_eq 200 "$RESP_CODE" "GET /openapi.json with SHOW_DOCS"
@@ -111,7 +111,7 @@ mapfile -t operations < <(python3 -c '
 import json, sys
 for path, item in json.load(open(sys.argv[1]))["paths"].items():
     for method in item:
-        print(method.upper(), path.replace("{job_id}", "0000"))' "$WORK/openapi.json")
+        print(method.upper(), path.replace("{job_id}", "0000").replace("{asset}", "app.css"))' "$WORK/openapi.json")
 [ "${#operations[@]}" -ge 8 ] || fail "the document lists ${#operations[@]} operations"
 for operation in "${operations[@]}"; do
   read -r method path <<<"$operation"

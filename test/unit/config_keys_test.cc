@@ -74,7 +74,7 @@ TEST_F(ConfigKeysTest, KeysFileAddsKeysAfterTheDefault) {
 
   EXPECT_EQ(ErrorOf({{"KEYS_FILE", Write("bad", "a s1\nb\n")}}),
             "KEYS_FILE " + (dir_ / "bad").string() +
-                ": line 2: expected \"<id> <secret> [projects=...] [services=...] [allow_self]\"");
+                ": line 2: expected \"<id> <secret> [projects=...] [services=...] [allow_self] [read]\"");
   EXPECT_EQ(ErrorOf({{"SECRET_KEY", "s"}, {"KEYS_FILE", Write("dup", "default x\n")}}),
             "KEYS_FILE " + (dir_ / "dup").string() +
                 ": the key id \"default\" is SECRET_KEY's; name it otherwise");

@@ -115,7 +115,7 @@ class JobServiceTest : public ::testing::Test {
 TEST_F(JobServiceTest, RunsAJobToSuccessAndRecordsItsProgress) {
   auto service_owner = std::make_unique<JobService>(store_, Gated(), Options());
   JobService& service = *service_owner;
-  auto enqueued = service.Enqueue(TargetOf("web"), deploy::Action::kPull, "req-1");
+  auto enqueued = service.Enqueue(TargetOf("web"), deploy::Action::kPull, {.request_id = "req-1"});
   ASSERT_TRUE(enqueued);
   EXPECT_FALSE(enqueued->joined);
   EXPECT_EQ(enqueued->job.state, JobState::kQueued);
@@ -136,7 +136,7 @@ TEST_F(JobServiceTest, RunsAJobToSuccessAndRecordsItsProgress) {
 TEST_F(JobServiceTest, AFailedJobKeepsTheErrorWithoutTheEngineAddress) {
   auto service_owner = std::make_unique<JobService>(store_, Gated(), Options());
   JobService& service = *service_owner;
-  auto enqueued = service.Enqueue(TargetOf("web"), deploy::Action::kBuild, "");
+  auto enqueued = service.Enqueue(TargetOf("web"), deploy::Action::kBuild);
   ASSERT_TRUE(enqueued);
   gate_.Open("no space left");
   const Job job = Final(enqueued->job.id);
@@ -151,14 +151,14 @@ TEST_F(JobServiceTest, AFailedJobKeepsTheErrorWithoutTheEngineAddress) {
 TEST_F(JobServiceTest, ARequestForTheSameQueuedDeployJoinsIt) {
   auto service_owner = std::make_unique<JobService>(store_, Gated(), Options());
   JobService& service = *service_owner;
-  auto running = service.Enqueue(TargetOf("web"), deploy::Action::kPull, "");
+  auto running = service.Enqueue(TargetOf("web"), deploy::Action::kPull);
   gate_.WaitForStarted(1);
-  auto queued = service.Enqueue(TargetOf("web"), deploy::Action::kPull, "");
-  auto joined = service.Enqueue(TargetOf("web"), deploy::Action::kPull, "");
-  auto other_action = service.Enqueue(TargetOf("web"), deploy::Action::kBuild, "");
+  auto queued = service.Enqueue(TargetOf("web"), deploy::Action::kPull);
+  auto joined = service.Enqueue(TargetOf("web"), deploy::Action::kPull);
+  auto other_action = service.Enqueue(TargetOf("web"), deploy::Action::kBuild);
   deploy::Target pinned = TargetOf("web");
   pinned.image = "reg/app:v2";
-  auto other_pin = service.Enqueue(pinned, deploy::Action::kPull, "");
+  auto other_pin = service.Enqueue(pinned, deploy::Action::kPull);
   ASSERT_TRUE(running && queued && joined && other_action && other_pin);
   EXPECT_FALSE(queued->joined);
   EXPECT_TRUE(joined->joined);
@@ -176,10 +176,10 @@ TEST_F(JobServiceTest, ARequestForTheSameQueuedDeployJoinsIt) {
 TEST_F(JobServiceTest, AFullQueueRefusesWithNothingQueued) {
   auto service_owner = std::make_unique<JobService>(store_, Gated(), Options(/*max_queued=*/1));
   JobService& service = *service_owner;
-  ASSERT_TRUE(service.Enqueue(TargetOf("a"), deploy::Action::kPull, ""));
+  ASSERT_TRUE(service.Enqueue(TargetOf("a"), deploy::Action::kPull));
   gate_.WaitForStarted(1);
-  ASSERT_TRUE(service.Enqueue(TargetOf("b"), deploy::Action::kPull, ""));
-  auto refused = service.Enqueue(TargetOf("c"), deploy::Action::kPull, "");
+  ASSERT_TRUE(service.Enqueue(TargetOf("b"), deploy::Action::kPull));
+  auto refused = service.Enqueue(TargetOf("c"), deploy::Action::kPull);
   ASSERT_FALSE(refused);
   EXPECT_EQ(refused.error().code(), ErrorCode::kUnavailable);
   EXPECT_EQ(refused.error().message(), "too many deploys are waiting; try again later");
@@ -190,9 +190,9 @@ TEST_F(JobServiceTest, AFullQueueRefusesWithNothingQueued) {
 TEST_F(JobServiceTest, StopEndsQueuedJobsAndLetsTheRunningOneFinish) {
   auto service_owner = std::make_unique<JobService>(store_, Gated(), Options());
   JobService& service = *service_owner;
-  auto running = service.Enqueue(TargetOf("a"), deploy::Action::kPull, "");
+  auto running = service.Enqueue(TargetOf("a"), deploy::Action::kPull);
   gate_.WaitForStarted(1);
-  auto queued = service.Enqueue(TargetOf("b"), deploy::Action::kPull, "");
+  auto queued = service.Enqueue(TargetOf("b"), deploy::Action::kPull);
   ASSERT_TRUE(running && queued);
   std::thread opener([&] {
     // Opened only once Stop() has ended the queued job.
@@ -207,7 +207,7 @@ TEST_F(JobServiceTest, StopEndsQueuedJobsAndLetsTheRunningOneFinish) {
   EXPECT_EQ(cancelled.error, "the hook stopped before the job started; nothing on the host changed");
   EXPECT_EQ(cancelled.started_at, 0);
   EXPECT_EQ(Final(running->job.id).state, JobState::kSucceeded);
-  auto refused = service.Enqueue(TargetOf("c"), deploy::Action::kPull, "");
+  auto refused = service.Enqueue(TargetOf("c"), deploy::Action::kPull);
   ASSERT_FALSE(refused);
   EXPECT_EQ(refused.error().message(), "the hook is stopping");
   service_owner.reset();  // every observer call has returned
@@ -218,7 +218,7 @@ TEST_F(JobServiceTest, StopEndsQueuedJobsAndLetsTheRunningOneFinish) {
 TEST_F(JobServiceTest, AJobStillRunningAfterTheGraceIsAbortedAndRolledBack) {
   auto service_owner = std::make_unique<JobService>(store_, Gated(), Options());
   JobService& service = *service_owner;
-  auto running = service.Enqueue(TargetOf("a"), deploy::Action::kPull, "");
+  auto running = service.Enqueue(TargetOf("a"), deploy::Action::kPull);
   ASSERT_TRUE(running);
   gate_.WaitForStarted(1);
   std::thread poker([&] {

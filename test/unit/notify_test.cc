@@ -119,7 +119,7 @@ NotifierOptions FastOptions(std::vector<std::string>* log = nullptr) {
 TEST(NotifyPayloads, Generic) {
   EXPECT_EQ(
       GenericPayload(FinishedJob(jobs::JobState::kFailed, "pull failed: \"x\"")),
-      R"({"event":"job.finished","job_id":"0123abcd","request_id":"req-7","action":"pull",)"
+      R"({"event":"job.finished","job_id":"0123abcd","request_id":"req-7","key_id":"","action":"pull",)"
       R"("container_name":"shop-web-1","project":"shop","service":"web","image":"","digest":"",)"
       R"("state":"failed","step":"rolling back","error":"pull failed: \"x\"",)"
       R"("image_id":"sha256:img","container_id":"c0ffee","repo_digest":"",)"

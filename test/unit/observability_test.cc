@@ -19,6 +19,7 @@
 #include "openapi.h"
 #include "request_log.h"
 #include "routes.h"
+#include "ui/ui.h"
 #include "util/crypto.h"
 #include "signed_request.h"
 #include "handler_harness.h"
@@ -631,6 +632,7 @@ TEST(OpenApi, TheFileIsJsonAndItsReferencesResolve) {
 TEST(OpenApi, EveryRouteInTheTableIsServed) {
   HandlerOptions options;
   options.show_docs = true;
+  options.ui = std::make_shared<UiPages>(UiOptions{}, std::vector<webhook::Key>{});
   auto handler = MakeHandler(options);
   for (const Route& route : Routes()) {
     IncomingRequest request = Get(std::string(route.path));

@@ -135,7 +135,8 @@ TEST(SettingsDocs, HookSettingsAreKeptFromCompose) {
       "AUTH_FAIL_LIMIT", "AUTH_FAIL_WINDOW_SECONDS", "TLS_CERT_FILE", "TLS_KEY_FILE",
       "STOP_GRACE_SECONDS", "READ_TIMEOUT_SECONDS", "WRITE_TIMEOUT_SECONDS",
       "HEADER_TIMEOUT_SECONDS", "BODY_TIMEOUT_SECONDS", "MAX_HEADER_BYTES", "MAX_HEADER_COUNT",
-      "MAX_CONNECTIONS", "TRUSTED_PROXIES", "REPLAY_PER_KEY"};
+      "MAX_CONNECTIONS", "TRUSTED_PROXIES", "REPLAY_PER_KEY", "UI", "UI_TOKEN", "UI_BASE_PATH",
+      "UI_SESSION_HOURS"};
   for (const auto& name : hook_settings) EXPECT_TRUE(IsHookSetting(name)) << name;
   for (const auto& setting : Settings()) {
     EXPECT_EQ(IsHookSetting(std::string(setting.name)), hook_settings.count(std::string(setting.name)) == 1)

@@ -65,14 +65,14 @@ TEST(KeysFileTest, ParsesIdsSecretsAndScopes) {
 TEST(KeysFileTest, ErrorsNameTheLine) {
   EXPECT_EQ(ErrorOf("# only a comment\n"), "the keys file has no keys");
   EXPECT_EQ(ErrorOf("ok secret\nlonely\n"),
-            "line 2: expected \"<id> <secret> [projects=...] [services=...] [allow_self]\"");
+            "line 2: expected \"<id> <secret> [projects=...] [services=...] [allow_self] [read]\"");
   EXPECT_EQ(ErrorOf("\n\nbad/id secret\n"),
             "line 3: key id \"bad/id\" must be 1 to 64 letters, digits, '.', '_' or '-'");
   EXPECT_EQ(ErrorOf("a s1\nb s2\na s3\n"), "line 3: key id \"a\" is already used on line 1");
   EXPECT_EQ(ErrorOf("a s1 project=shop\n"),
-            "line 1: unknown option \"project=shop\" (expected projects=, services= or allow_self)");
+            "line 1: unknown option \"project=shop\" (expected projects=, services=, allow_self or read)");
   EXPECT_EQ(ErrorOf("a s1 allow_self=yes\n"),
-            "line 1: unknown option \"allow_self=yes\" (expected projects=, services= or allow_self)");
+            "line 1: unknown option \"allow_self=yes\" (expected projects=, services=, allow_self or read)");
   EXPECT_EQ(ErrorOf("a s1 services=web\n"), "line 1: \"web\" in services= must be project/service");
   EXPECT_EQ(ErrorOf("a s1 services=shop/\n"), "line 1: \"shop/\" in services= must be project/service");
   EXPECT_EQ(ErrorOf("a s1 services=\n"), "line 1: services= needs at least one project/service");

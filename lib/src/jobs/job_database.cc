@@ -41,8 +41,9 @@ constexpr char kSchema[] = R"sql(
 
 // Columns added after the first release: a database an older hook made
 // gets them (empty) when opened, and keeps its history.
-constexpr const char* kAddedColumns[] = {"image", "digest", "request_id", "previous_image_id",
-                                         "previous_repo_digest", "repo_digest"};
+constexpr const char* kAddedColumns[] = {"image",       "digest",          "request_id",
+                                         "previous_image_id", "previous_repo_digest",
+                                         "repo_digest", "key_id"};
 
 JobState StateFromName(const std::string& name) {
   for (JobState state : {JobState::kQueued, JobState::kRunning, JobState::kSucceeded,
@@ -152,9 +153,9 @@ Status JobDatabase::Save(const Job& job) {
   Statement insert(handle_->db, R"sql(
       INSERT OR REPLACE INTO jobs (id, token, action, container_name, project, service, state,
         step, error, image_id, container_id, created_at, started_at, finished_at, log, image,
-        digest, request_id, previous_image_id, previous_repo_digest, repo_digest)
+        digest, request_id, previous_image_id, previous_repo_digest, repo_digest, key_id)
       VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18,
-        ?19, ?20, ?21))sql");
+        ?19, ?20, ?21, ?22))sql");
   if (!insert.ok()) return handle_->Failure("prepare save");
   int i = 1;
   for (const std::string* text : {&job.id, &job.token, &job.action, &job.container_name,
@@ -174,7 +175,8 @@ Status JobDatabase::Save(const Job& job) {
   insert.Bind(i++, job.request_id);
   insert.Bind(i++, job.previous_image_id);
   insert.Bind(i++, job.previous_repo_digest);
-  insert.Bind(i, job.repo_digest);
+  insert.Bind(i++, job.repo_digest);
+  insert.Bind(i, job.key_id);
   if (insert.Step() != SQLITE_DONE) return handle_->Failure("save job " + job.id);
   return Ok();
 }
@@ -183,7 +185,7 @@ Result<std::vector<Job>> JobDatabase::LoadNewest(std::size_t limit) {
   Statement select(handle_->db, R"sql(
       SELECT id, token, action, container_name, project, service, state, step, error,
         image_id, container_id, created_at, started_at, finished_at, log, image, digest,
-        request_id, previous_image_id, previous_repo_digest, repo_digest
+        request_id, previous_image_id, previous_repo_digest, repo_digest, key_id
       FROM jobs ORDER BY created_at DESC LIMIT ?1)sql");
   if (!select.ok()) return handle_->Failure("prepare load");
   select.Bind(1, static_cast<std::int64_t>(limit));
@@ -212,6 +214,7 @@ Result<std::vector<Job>> JobDatabase::LoadNewest(std::size_t limit) {
     job.previous_image_id = select.Text(18);
     job.previous_repo_digest = select.Text(19);
     job.repo_digest = select.Text(20);
+    job.key_id = select.Text(21);
     jobs.push_back(std::move(job));
   }
   if (status != SQLITE_DONE) return handle_->Failure("load jobs");

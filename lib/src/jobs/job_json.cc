@@ -18,6 +18,7 @@ std::string ToJson(const Job& job, const JobJsonOptions& options) {
       w.Bool(*options.joined);
     }
     optional_field("request_id", job.request_id);
+    optional_field("key_id", job.key_id);
     Field(w, "action", job.action);
     Field(w, "container_name", job.container_name);
     Field(w, "project", job.project);

@@ -60,13 +60,12 @@ JobService::JobService(JobStore& store, DeployFunction deploy, JobServiceOptions
 JobService::~JobService() = default;
 
 Result<Enqueued> JobService::Enqueue(const deploy::Target& target, deploy::Action action,
-                                     const std::string& request_id,
-                                     const std::string& job_action) {
+                                     const JobOrigin& origin) {
   // One lock around find-or-create, so two requests cannot both create.
   MutexLock lock(enqueue_mutex_);
   if (stopping_) return Error(ErrorCode::kUnavailable, "the hook is stopping");
   const std::string action_name =
-      job_action.empty() ? std::string(deploy::ToString(action)) : job_action;
+      origin.action.empty() ? std::string(deploy::ToString(action)) : origin.action;
   if (auto queued = store_.FindQueued(target.project, target.service, action_name, target.image,
                                       target.digest)) {
     return Enqueued{*queued, true};
@@ -80,7 +79,8 @@ Result<Enqueued> JobService::Enqueue(const deploy::Target& target, deploy::Actio
                            .service = target.service,
                            .image = target.image,
                            .digest = target.digest,
-                           .request_id = request_id});
+                           .request_id = origin.request_id,
+                           .key_id = origin.key_id});
   runner_->Submit(target.project + "/" + target.service,
                   [this, id = job.id, target, action] { Run(id, target, action); });
   return Enqueued{std::move(job), false};

@@ -84,6 +84,7 @@ Job JobStore::Create(NewJob request) {
   job.image = std::move(request.image);
   job.digest = std::move(request.digest);
   job.request_id = std::move(request.request_id);
+  job.key_id = std::move(request.key_id);
   job.created_at = util::NowMillis();
   MutexLock lock(mutex_);
   ForgetOldFinished();

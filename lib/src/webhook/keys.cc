@@ -79,18 +79,22 @@ Status ParseOption(const std::string& option, Key& key) {
     key.allow_self = true;
     return Ok();
   }
+  if (option == "read") {
+    key.read_only = true;
+    return Ok();
+  }
   const auto equals = option.find('=');
   const std::string name = option.substr(0, equals);
   const std::string value = equals == std::string::npos ? "" : option.substr(equals + 1);
   if (equals != std::string::npos && name == "projects") return ParseProjects(value, key);
   if (equals != std::string::npos && name == "services") return ParseServices(value, key);
-  return Invalid("unknown option \"" + option + "\" (expected projects=, services= or allow_self)");
+  return Invalid("unknown option \"" + option + "\" (expected projects=, services=, allow_self or read)");
 }
 
 Result<Key> ParseLine(std::string_view line, const SecretFileReader& read_file) {
   const auto words = Words(line);
   if (words.size() < 2) {
-    return Invalid("expected \"<id> <secret> [projects=...] [services=...] [allow_self]\"");
+    return Invalid("expected \"<id> <secret> [projects=...] [services=...] [allow_self] [read]\"");
   }
   Key key;
   key.id = words[0];

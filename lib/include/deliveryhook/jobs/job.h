@@ -25,6 +25,7 @@ struct Job {
   std::string image;   // the pinned image reference requested, if any
   std::string digest;  // the digest the image had to carry, if any
   std::string request_id;      // X-Request-Id of the request that created the job
+  std::string key_id;          // the key that signed that request
   JobState state = JobState::kQueued;
   std::string step;    // what a running job is doing: "pulling", "recreating", ...
   std::string error;   // why a job did not succeed

@@ -3,7 +3,7 @@
 // operator's page.
 //
 // Members, in this order: "event" (when given), "job_id", "job_token" and
-// "joined" (when given), "request_id", "action", "container_name",
+// "joined" (when given), "request_id", "key_id" (when known), "action", "container_name",
 // "project", "service", "image", "digest", "state", "step", "error",
 // "image_id", "container_id", "repo_digest", "previous_image_id",
 // "previous_repo_digest", "created_at", "started_at", "finished_at"

@@ -11,7 +11,7 @@
 //   jobs::JobService service(store, [&](auto& target, auto action, auto& sink) {
 //     return deployer.Deploy(target, action, sink);
 //   }, {});
-//   auto enqueued = service.Enqueue(*target, deploy::Action::kPull, "req-1");
+//   auto enqueued = service.Enqueue(*target, deploy::Action::kPull, {.request_id = "req-1"});
 //   if (!enqueued) return enqueued.error();  // kUnavailable: stopping or full
 //   store.WaitUntilFinal(enqueued->job.id, std::chrono::minutes(5));
 //
@@ -72,6 +72,15 @@ struct Enqueued {
   bool joined = false;  // the request joined a job already queued
 };
 
+// Who asked for a job, and as what; kept with the job it creates.
+struct JobOrigin {
+  std::string request_id;  // the X-Request-Id of the request
+  std::string key_id;      // the key that signed it
+  // The job's action as recorded and joined on: "rollback" for a pinned pull
+  // that puts an earlier image back; empty: deploy::ToString(action).
+  std::string action;
+};
+
 class JobService {
  public:
   JobService(JobStore& store, DeployFunction deploy, JobServiceOptions options);
@@ -83,11 +92,10 @@ class JobService {
   // service, action and pin (joined), or a new one. kUnavailable, with
   // nothing queued, once Stop() began ("the hook is stopping") or when
   // `max_queued` jobs wait ("too many deploys are waiting; try again
-  // later"). `job_action` is the job's action as recorded and joined on
-  // ("rollback" for a pinned pull that puts an earlier image back); empty:
-  // deploy::ToString(action).
+  // later"). `origin` is recorded on a new job; its `action` is also
+  // joined on.
   Result<Enqueued> Enqueue(const deploy::Target& target, deploy::Action action,
-                           const std::string& request_id, const std::string& job_action = {})
+                           const JobOrigin& origin = {})
       DELIVERYHOOK_EXCLUDES(enqueue_mutex_);
 
   // Jobs queued and not yet started.

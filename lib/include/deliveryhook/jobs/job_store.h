@@ -36,6 +36,7 @@ struct NewJob {
   std::string image = {};       // the request's pin, if any
   std::string digest = {};
   std::string request_id = {};  // X-Request-Id of the request
+  std::string key_id = {};      // the key that signed it
 };
 
 class JobStore {

@@ -10,6 +10,7 @@
 //   ci-shop     6b0f...e1                  projects=shop
 //   ci-blog     whsec_Wm9vZ2x5...          services=blog/web,blog/worker
 //   ops         file:/run/secrets/ops_key  allow_self
+//   viewer      3f9c...0a                  read projects=shop
 //
 //   - id: letters, digits, '.', '_', '-' (at most 64);
 //   - secret: the text itself (no spaces), `whsec_<base64>` (Standard
@@ -18,7 +19,11 @@
 //   - projects=a,b: every service of these compose projects;
 //   - services=p/s,...: these services of these projects;
 //     with both, a target matching either is allowed; with neither, any;
-//   - allow_self: the key may redeploy the hook's own container.
+//   - allow_self: the key may redeploy the hook's own container;
+//   - read: the key may only read (GET /jobs, the jobs of its scope, and a
+//     login to the web page, UI=1); a trigger it signs is refused with 403.
+//     Only read keys (and UI_TOKEN) log in to the page, so a pipeline's
+//     signing secret never has to be typed into a browser.
 //   Blank lines and lines starting with '#' are ignored.
 //
 // Example:
@@ -45,6 +50,7 @@ struct Key {
   std::vector<std::string> projects;                          // empty: no project-wide grant
   std::vector<std::pair<std::string, std::string>> services;  // (project, service)
   bool allow_self = false;
+  bool read_only = false;  // the `read` option: reads, never triggers
 
   // The bytes a Standard Webhooks signature is made with: the base64-decoded
   // part after "whsec_", or the secret's own bytes when it has no prefix.
