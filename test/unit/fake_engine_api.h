@@ -69,6 +69,11 @@ class RecordingEngine : public engine::EngineApi {
     std::lock_guard lock(mutex_);
     volumes_[name] = std::move(labels_json);
   }
+  // What inspecting and listing the container `id` report as its labels.
+  void SetLabels(const std::string& id, std::map<std::string, std::string> labels) {
+    std::lock_guard lock(mutex_);
+    labels_[id] = std::move(labels);
+  }
   void SetTag(const std::string& reference, const std::string& image_id) {
     std::lock_guard lock(mutex_);
     tags_[reference] = image_id;
@@ -111,7 +116,7 @@ class RecordingEngine : public engine::EngineApi {
     if (auto fault = Record("ListContainers")) return *fault;
     std::vector<engine::ContainerSummary> listed;
     for (const auto& c : containers_) {
-      listed.push_back({c.id, c.name, c.image, c.running ? "running" : "exited", {}});
+      listed.push_back({c.id, c.name, c.image, c.running ? "running" : "exited", labels_[c.id]});
     }
     return listed;
   }
@@ -129,6 +134,7 @@ class RecordingEngine : public engine::EngineApi {
     info.state.status = c->running ? "running" : "exited";
     info.state.exit_code = c->running ? 0 : exit_codes_[c->id];
     info.state.health = c->running ? c->health : "";
+    info.labels = labels_[c->id];
     info.raw_json = R"({"Config":{"Image":")" + c->config_image + R"("}})";
     return info;
   }
@@ -139,7 +145,7 @@ class RecordingEngine : public engine::EngineApi {
     if (auto fault = Record("CreateContainer " + std::string(name))) return *fault;
     if (Find(name) != nullptr) return NameInUse(name);
     Container created{"new" + std::to_string(++created_), std::string(name), "", false,
-                      new_behaviour_.health};
+                      new_behaviour_.health, ""};
     containers_.push_back(created);
     return created.id;
   }
@@ -341,6 +347,7 @@ class RecordingEngine : public engine::EngineApi {
   std::string api_version_ = "1.41";
   std::vector<Container> containers_;
   std::map<std::string, std::string> tags_;
+  std::map<std::string, std::map<std::string, std::string>> labels_;  // by container id
   std::map<std::string, std::string> networks_;  // name -> labels JSON
   std::map<std::string, std::string> volumes_;   // name -> labels JSON
   std::map<std::string, int> exit_codes_;
