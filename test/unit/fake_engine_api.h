@@ -17,6 +17,10 @@
 //   ConnectNetwork <network> <id>       InspectImage <reference>
 //   PullImage <reference>               TagImage <image id> <reference>
 //   BuildImage <first tag>            CopyToContainer <id> <path>
+//   InspectNetwork <id or name>         CreateNetwork <body>
+//   InspectVolume <name>                CreateVolume <body>
+// Networks and volumes exist by name (AddNetwork, AddVolume, or created);
+// inspecting one answers {"Name":..,"Id":..,"Labels":{..}}.
 // A failing call is recorded too, and changes nothing. Created containers get
 // the ids "new1", "new2", ...
 #ifndef DELIVERYHOOK_TEST_UNIT_FAKE_ENGINE_API_H_
@@ -55,6 +59,20 @@ class RecordingEngine : public engine::EngineApi {
   void AddContainer(Container container) {
     std::lock_guard lock(mutex_);
     containers_.push_back(std::move(container));
+  }
+  // A network or volume that exists, with its labels as a JSON object.
+  void AddNetwork(const std::string& name, std::string labels_json = "{}") {
+    std::lock_guard lock(mutex_);
+    networks_[name] = std::move(labels_json);
+  }
+  void AddVolume(const std::string& name, std::string labels_json = "{}") {
+    std::lock_guard lock(mutex_);
+    volumes_[name] = std::move(labels_json);
+  }
+  // What inspecting and listing the container `id` report as its labels.
+  void SetLabels(const std::string& id, std::map<std::string, std::string> labels) {
+    std::lock_guard lock(mutex_);
+    labels_[id] = std::move(labels);
   }
   void SetTag(const std::string& reference, const std::string& image_id) {
     std::lock_guard lock(mutex_);
@@ -103,7 +121,7 @@ class RecordingEngine : public engine::EngineApi {
     if (auto fault = Record("ListContainers")) return *fault;
     std::vector<engine::ContainerSummary> listed;
     for (const auto& c : containers_) {
-      listed.push_back({c.id, c.name, c.image, c.running ? "running" : "exited", {}});
+      listed.push_back({c.id, c.name, c.image, c.running ? "running" : "exited", labels_[c.id]});
     }
     return listed;
   }
@@ -121,6 +139,7 @@ class RecordingEngine : public engine::EngineApi {
     info.state.status = c->running ? "running" : "exited";
     info.state.exit_code = c->running ? 0 : exit_codes_[c->id];
     info.state.health = c->running ? c->health : "";
+    info.labels = labels_[c->id];
     info.raw_json = R"({"Config":{"Image":")" + c->config_image + R"("}})";
     return info;
   }
@@ -131,7 +150,7 @@ class RecordingEngine : public engine::EngineApi {
     if (auto fault = Record("CreateContainer " + std::string(name))) return *fault;
     if (Find(name) != nullptr) return NameInUse(name);
     Container created{"new" + std::to_string(++created_), std::string(name), "", false,
-                      new_behaviour_.health};
+                      new_behaviour_.health, ""};
     containers_.push_back(created);
     return created.id;
   }
@@ -213,6 +232,42 @@ class RecordingEngine : public engine::EngineApi {
     return Ok();
   }
 
+  Result<std::string> InspectNetwork(std::string_view id_or_name) override {
+    std::lock_guard lock(mutex_);
+    if (auto fault = Record("InspectNetwork " + std::string(id_or_name))) return *fault;
+    auto it = networks_.find(std::string(id_or_name));
+    if (it == networks_.end()) {
+      return Error(ErrorCode::kNotFound, "network " + std::string(id_or_name) + " not found", 404);
+    }
+    return R"({"Name":")" + it->first + R"(","Id":"net-)" + it->first + R"(","Labels":)" +
+           it->second + "}";
+  }
+
+  Result<std::string> CreateNetwork(std::string_view body_json) override {
+    std::lock_guard lock(mutex_);
+    if (auto fault = Record("CreateNetwork " + std::string(body_json))) return *fault;
+    const std::string name = NameIn(body_json);
+    networks_[name] = "{}";
+    return "net-" + name;
+  }
+
+  Result<std::string> InspectVolume(std::string_view name) override {
+    std::lock_guard lock(mutex_);
+    if (auto fault = Record("InspectVolume " + std::string(name))) return *fault;
+    auto it = volumes_.find(std::string(name));
+    if (it == volumes_.end()) {
+      return Error(ErrorCode::kNotFound, "get " + std::string(name) + ": no such volume", 404);
+    }
+    return R"({"Name":")" + it->first + R"(","Labels":)" + it->second + "}";
+  }
+
+  Status CreateVolume(std::string_view body_json) override {
+    std::lock_guard lock(mutex_);
+    if (auto fault = Record("CreateVolume " + std::string(body_json))) return *fault;
+    volumes_[NameIn(body_json)] = "{}";
+    return Ok();
+  }
+
   Result<engine::ImageInfo> InspectImage(std::string_view reference) override {
     std::lock_guard lock(mutex_);
     if (auto fault = Record("InspectImage " + std::string(reference))) return *fault;
@@ -271,6 +326,15 @@ class RecordingEngine : public engine::EngineApi {
     return std::nullopt;
   }
 
+  // The value of the body's "Name" (no escapes in test names).
+  static std::string NameIn(std::string_view body) {
+    const std::string_view key = R"("Name":")";
+    const auto at = body.find(key);
+    if (at == std::string_view::npos) return {};
+    const auto start = at + key.size();
+    return std::string(body.substr(start, body.find('"', start) - start));
+  }
+
   Container* Find(std::string_view id_or_name) {
     for (auto& c : containers_) {
       if (c.id == id_or_name || c.name == id_or_name) return &c;
@@ -292,6 +356,9 @@ class RecordingEngine : public engine::EngineApi {
   std::vector<Container> containers_;
   std::map<std::string, std::string> tags_;
   std::map<std::string, std::vector<std::string>> repo_digests_;  // image id -> RepoDigests
+  std::map<std::string, std::map<std::string, std::string>> labels_;  // by container id
+  std::map<std::string, std::string> networks_;  // name -> labels JSON
+  std::map<std::string, std::string> volumes_;   // name -> labels JSON
   std::map<std::string, int> exit_codes_;
   NewContainerBehaviour new_behaviour_;
   std::vector<Fault> faults_;

@@ -113,3 +113,23 @@ std::string ServiceConfigHash(const Service& service, const ComposeVersion& vers
 }
 
 }  // namespace deliveryhook::compose
+
+namespace deliveryhook::compose {
+
+std::string NetworkConfigHash(const Network& network) { return Sha256Hex(network.canonical_json); }
+
+std::string VolumeConfigHash(const Volume& volume) {
+  Result<Json> parsed = ParseJson(volume.canonical_json);
+  if (!parsed || !parsed->is_object()) return Sha256Hex(volume.canonical_json);
+  if (parsed->Find("driver") != nullptr) return Sha256Hex(volume.canonical_json);
+  // VolumeHash: a volume without a driver is hashed as driver "local", in
+  // the struct's place, right after the name.
+  Json config = Json::Struct();
+  for (const auto& [key, value] : parsed->members()) {
+    config.Set(key, value);
+    if (key == "name") config.Set("driver", Json::String("local"));
+  }
+  return Sha256Hex(EncodeGoJson(config));
+}
+
+}  // namespace deliveryhook::compose

@@ -11,6 +11,7 @@
 #include "deploy/image_pin.h"
 #include "deploy/image_tag.h"
 #include "deploy/progress.h"
+#include "deploy/project_resources.h"
 #include "deploy/swap.h"
 #include "deploy/swap_names.h"
 #include "deploy/swap_order.h"
@@ -237,6 +238,15 @@ Result<DeployOutcome> Deployer::Deploy(const Target& requested, Action action,
   current->digest = requested.digest;
   auto loaded = LoadService(client_, *current, options_.environment);
   if (!loaded) return loaded.error();
+  // The networks and volumes the service needs that are missing: an external
+  // one fails the deploy here, before anything changes; the others are
+  // created right before the new container.
+  const ResourceLabelInputs resource_labels{
+      loaded->project.name,
+      LabelOr(loaded->old_container.labels, kVersionLabel, current->compose_version.ToString()),
+      current->compose_version};
+  auto resources = PlanProjectResources(client_, loaded->project, loaded->service(), resource_labels);
+  if (!resources) return resources.error();
   if (AbortRequested(progress)) return AbortedBeforeSwap();
 
   // The new image, before anything on the host changes.
@@ -263,6 +273,9 @@ Result<DeployOutcome> Deployer::Deploy(const Target& requested, Action action,
 
   if (AbortRequested(progress)) return AbortedBeforeSwap();
   Report(progress, Step::kRecreating);
+  if (auto created = CreateProjectResources(client_, *resources, progress); !created) {
+    return created.error();  // the guard points the tag back
+  }
   tag_guard.Disarm();  // from here the swap points the tag back on failure
   auto new_id = RunSwap(client_, plan->swap, progress);
   if (!new_id) return new_id.error();

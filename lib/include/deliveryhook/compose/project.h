@@ -186,6 +186,13 @@ struct ComposeVersion {
 // before 2.30.2; from 5.0 a bind's `create_host_path: true` is left out.
 std::string ServiceConfigHash(const Service& service, const ComposeVersion& version);
 
+// The `com.docker.compose.config-hash` label compose puts on a network it
+// creates (from 2.31.0) and on a volume (from 2.32.0): the SHA-256 of the
+// definition's canonical JSON, a volume without a driver hashed with
+// driver "local" (compose's NetworkHash and VolumeHash).
+std::string NetworkConfigHash(const Network& network);
+std::string VolumeConfigHash(const Volume& volume);
+
 }  // namespace deliveryhook::compose
 
 #endif  // DELIVERYHOOK_COMPOSE_PROJECT_H_

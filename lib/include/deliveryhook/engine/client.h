@@ -51,8 +51,7 @@ struct ClientOptions {
   TransportOptions transport;
 };
 
-// The EngineApi over HTTP, plus the calls only tools need (ping, networks,
-// volumes).
+// The EngineApi over HTTP, plus the calls only tools need (ping).
 class Client final : public EngineApi {
  public:
   // Reads ClientOptions, makes the curl transport and negotiates the API
@@ -116,16 +115,16 @@ class Client final : public EngineApi {
                                  const ProgressCallback& on_progress) override;
 
   // GET /networks/{id}/json  raw JSON.
-  Result<std::string> InspectNetwork(std::string_view id_or_name);
+  Result<std::string> InspectNetwork(std::string_view id_or_name) override;
   // POST /networks/create  body JSON; returns the id.
-  Result<std::string> CreateNetwork(std::string_view body_json);
+  Result<std::string> CreateNetwork(std::string_view body_json) override;
   // POST /networks/{id}/connect  {"Container": id, "EndpointConfig": ...}
   Status ConnectNetwork(std::string_view network, std::string_view container_id,
                         std::string_view endpoint_config_json) override;
   // GET /volumes/{name}  raw JSON.
-  Result<std::string> InspectVolume(std::string_view name);
+  Result<std::string> InspectVolume(std::string_view name) override;
   // POST /volumes/create  body JSON.
-  Status CreateVolume(std::string_view body_json);
+  Status CreateVolume(std::string_view body_json) override;
 
  private:
   Result<HttpResponse> Call(std::string_view method, std::string target,

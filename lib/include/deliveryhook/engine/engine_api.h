@@ -51,6 +51,10 @@ class EngineApi {
                                  bool copy_uid_gid) = 0;
   virtual Status ConnectNetwork(std::string_view network, std::string_view container_id,
                                 std::string_view endpoint_config_json) = 0;
+  virtual Result<std::string> InspectNetwork(std::string_view id_or_name) = 0;
+  virtual Result<std::string> CreateNetwork(std::string_view body_json) = 0;
+  virtual Result<std::string> InspectVolume(std::string_view name) = 0;
+  virtual Status CreateVolume(std::string_view body_json) = 0;
 
   virtual Result<ImageInfo> InspectImage(std::string_view reference) = 0;
   virtual Status PullImage(std::string_view reference, const ProgressCallback& on_progress,
