@@ -197,7 +197,7 @@ async function behindPrefix(browser, shots) {
     check(cardText.includes("sha256:"), "the running digest is shown");
     const commands = await page.$$eval(card + " .command code", (c) => c.map((x) => x.textContent));
     step("rollback commands: " + commands.join(" | "));
-    check(commands.length >= 1 && /^delivery-hook rollback --container \S+ --to sha256:[0-9a-f]{64}$/.test(commands[0]),
+    check(commands.length >= 1 && /^delivery-hook rollback --container \S+ --to (\S+@)?sha256:[0-9a-f]{64}$/.test(commands[0]),
           "a copy-ready rollback command per earlier digest");
     check(await page.$(`.card[data-service="${env("BAD_PROJECT")}/web"]`), "the viewer sees the other service too");
     await page.screenshot({ path: path.join(shots, "services-desktop.png"), fullPage: true });
