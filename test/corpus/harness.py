@@ -56,8 +56,9 @@ def run(cmd, cwd=None, timeout=300, env=None):
 
 
 def short(text, n=300):
+    """The end of text on one line (errors come last)."""
     text = " ".join(text.split())
-    return text if len(text) <= n else text[:n] + "..."
+    return text if len(text) <= n else "..." + text[-n:]
 
 
 # --- the project copy ------------------------------------------------------
@@ -70,6 +71,7 @@ def prepare(project, version, index):
     name = f"{PREFIX}-{project}-{vtag}"
     dest = os.path.join(WORK, vtag, name)
     shutil.copytree(os.path.join(PROJECTS_DIR, project), dest, symlinks=True)
+    adapt_to_bed(dest)
     envfile = os.path.join(dest, ".env")
     original = open(envfile).read() if os.path.exists(envfile) else ""
     original = re.sub(r"(?m)^COMPOSE_PROJECT_NAME=.*$", f"COMPOSE_PROJECT_NAME={name}", original)
@@ -89,6 +91,29 @@ def prepare(project, version, index):
             with open(path, "w") as f:
                 f.write(head + body)
     return name, dest
+
+
+def adapt_to_bed(dest):
+    """What this engine cannot start, lowered in the copy (same keys, the
+    corpus keeps the original values): nofile limits above the engine's hard
+    limit (CORPUS_NOFILE_MAX) and, where privileged containers are refused
+    (CORPUS_PRIVILEGED=false), `privileged: true`."""
+    limit = int(os.environ.get("CORPUS_NOFILE_MAX", "0") or 0)
+    privileged = os.environ.get("CORPUS_PRIVILEGED", "true") == "true"
+    for root, _, names in os.walk(dest):
+        for n in names:
+            if not n.endswith((".yaml", ".yml")):
+                continue
+            path = os.path.join(root, n)
+            text = open(path).read()
+            new = text
+            if limit:
+                new = re.sub(r"(?m)^(\s+(?:soft|hard): )(\d+)\s*$",
+                             lambda m: m.group(1) + str(min(int(m.group(2)), limit)), new)
+            if not privileged:
+                new = re.sub(r"(?m)^(\s+privileged: )true\s*$", r"\1false", new)
+            if new != text:
+                open(path, "w").write(new)
 
 
 def compose_files(dest):
@@ -192,14 +217,21 @@ def inspect_views(ids):
     for line in out2.splitlines():
         i, _, n = line.partition(" ")
         names[i] = n
+    shorts = {i[:12]: n for i, n in names.items()}
     views = {}
     for c in json.loads(out):
         sid = c["Id"][:12]
         cfg = dict(c["Config"])
         if cfg.get("Hostname") == sid:
             cfg["Hostname"] = "<short id>"
+        elif cfg.get("Hostname") in shorts:
+            cfg["Hostname"] = "<short id of " + shorts[cfg["Hostname"]] + ">"
         labels = dict(cfg.get("Labels") or {})
-        for k in ("com.docker.compose.image", "com.docker.compose.version", "com.docker.compose.replace"):
+        # config-hash is judged by the hash and noop checks (and it takes in
+        # the id of a `network_mode: service:` parent, which compose's
+        # --force-recreate recreates); the release label comes from the image.
+        for k in ("com.docker.compose.image", "com.docker.compose.version", "com.docker.compose.replace",
+                  "com.docker.compose.config-hash", "org.deliveryhook.corpus.release"):
             labels.pop(k, None)
         if "com.docker.compose.depends_on" in labels:
             labels["com.docker.compose.depends_on"] = ",".join(sorted(labels["com.docker.compose.depends_on"].split(",")))
@@ -298,7 +330,9 @@ def run_project(project, version, index, deploy):
     for service in sorted(running):
         code, out = run([HOOK, "trigger", "--url", os.environ["HOOK_URL"], "--project", name, "--service", service,
                          "--wait", "--timeout", "200"], timeout=240)
-        deployed[service] = (code == 0, short(out.strip().splitlines()[-1] if out.strip() else out, 400))
+        lines = [l for l in out.strip().splitlines() if "error" in l.lower() or "fail" in l.lower() or
+                 "rolled" in l.lower()] or out.strip().splitlines()[-1:]
+        deployed[service] = (code == 0, short(" | ".join(lines[:3]), 400))
     hook_ids = containers(name)
     hook_views = inspect_views(hook_ids)
     code, out = run(compose + ["up", "-d"], cwd=dest, timeout=240)

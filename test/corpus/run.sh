@@ -69,6 +69,12 @@ registry_forget_corpus() {
 on_cleanup registry_forget_corpus
 
 build_stub_image
+# What the engine allows (the harness lowers the rest in its copies).
+CORPUS_NOFILE_MAX=$(docker run --rm --entrypoint sh "$STUB_REF" -c 'ulimit -Hn')
+CORPUS_PRIVILEGED=false
+docker run --rm --privileged --entrypoint true "$STUB_REF" >/dev/null 2>&1 && CORPUS_PRIVILEGED=true
+export CORPUS_NOFILE_MAX CORPUS_PRIVILEGED
+log "engine: nofile hard limit $CORPUS_NOFILE_MAX, privileged containers: $CORPUS_PRIVILEGED"
 # SETTLE_MS: how long a new container must run before the old one goes;
 # shorter than the default to keep the run short, it changes no container.
 hook_start WORKERS=4 SETTLE_MS=300

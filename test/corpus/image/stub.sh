@@ -10,7 +10,8 @@ marker=/dev/shm/.corpus-main
 is_stub() { grep -q corpus-main "$1" 2>/dev/null; }
 if [ ! -e "$marker" ]; then
   : >"$marker" 2>/dev/null
-  if [ -n "${1:-}" ] && target=$(command -v "$1" 2>/dev/null) && [ -f "$target" ] && ! is_stub "$target"; then
+  # (busybox sh names its applets without a path: those are real too)
+  if [ -n "${1:-}" ] && target=$(command -v "$1" 2>/dev/null) && { [ ! -f "$target" ] || ! is_stub "$target"; }; then
     rm -f "$marker"
     exec "$@"
   fi
