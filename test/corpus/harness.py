@@ -75,7 +75,7 @@ def prepare(project, version, index):
     envfile = os.path.join(dest, ".env")
     original = open(envfile).read() if os.path.exists(envfile) else ""
     original = re.sub(r"(?m)^COMPOSE_PROJECT_NAME=.*$", f"COMPOSE_PROJECT_NAME={name}", original)
-    net = 200 + (index % 50) + (0 if version == VERSIONS[0] else 50)
+    net = 100 + (index % 50) + (0 if version == VERSIONS[0] else 50)
     head = (f"CORPUS_PREFIX={name}\nCORPUS_NET24=10.{net}.{(os.getpid() + index) % 250}\n"
             f"CORPUS_BRIDGE={os.urandom(4).hex()}\n")
     head += f"CORPUS_REGISTRY={REGISTRY}/{project}-{vtag}\n"
