@@ -240,6 +240,8 @@ def inspect_views(ids):
         host = dict(c["HostConfig"])
         # The order of binds means nothing to the engine (one per target).
         host["Binds"] = sorted(host.get("Binds") or [])
+        # compose 2.26.1 orders long-syntax mounts differently from run to run.
+        host["Mounts"] = sorted(host.get("Mounts") or [], key=lambda m: m.get("Target", ""))
         for k in ("NetworkMode", "IpcMode", "PidMode"):
             v = host.get(k) or ""
             if v.startswith("container:"):
