@@ -1,0 +1,3 @@
+#!/bin/sh
+echo init
+exit 0
