@@ -44,11 +44,14 @@ build_stub_image() {
   stubs=$(grep -v '^#' "$CORPUS_DIR/image/stubs.txt" | tr '\n' ' ')
   sed -e "s|@BASE@|$DH_BASE_IMAGE|" -e "s|@LABEL@|$E2E_LABEL=$PREFIX|" -e "s|@STUBS@|$stubs|" \
     "$CORPUS_DIR/image/Dockerfile.in" >"$ctx/Dockerfile"
-  DOCKER_BUILDKIT=0 docker build -q -t "$STUB_REF" "$ctx" >"$ctx.log" 2>&1 ||
+  # --network none: the RUN steps need no network, and so do not depend on
+  # the engine's default bridge (docker0), which this machine has been seen
+  # to lose while the engine kept running.
+  DOCKER_BUILDKIT=0 docker build -q --network none -t "$STUB_REF" "$ctx" >"$ctx.log" 2>&1 ||
     fail "docker build of the corpus image failed: $(cat "$ctx.log")"
   # The next release: the same image with one more layer of metadata.
   printf 'FROM %s\nLABEL org.deliveryhook.corpus.release=2\n' "$STUB_REF" >"$ctx/Dockerfile.v2"
-  DOCKER_BUILDKIT=0 docker build -q -t "$STUB2_REF" -f "$ctx/Dockerfile.v2" "$ctx" >>"$ctx.log" 2>&1 ||
+  DOCKER_BUILDKIT=0 docker build -q --network none -t "$STUB2_REF" -f "$ctx/Dockerfile.v2" "$ctx" >>"$ctx.log" 2>&1 ||
     fail "docker build of the corpus image v2 failed: $(cat "$ctx.log")"
 }
 
@@ -70,9 +73,9 @@ on_cleanup registry_forget_corpus
 
 build_stub_image
 # What the engine allows (the harness lowers the rest in its copies).
-CORPUS_NOFILE_MAX=$(docker run --rm --entrypoint sh "$STUB_REF" -c 'ulimit -Hn')
+CORPUS_NOFILE_MAX=$(docker run --rm --network none --entrypoint sh "$STUB_REF" -c 'ulimit -Hn')
 CORPUS_PRIVILEGED=false
-docker run --rm --privileged --entrypoint true "$STUB_REF" >/dev/null 2>&1 && CORPUS_PRIVILEGED=true
+docker run --rm --network none --privileged --entrypoint true "$STUB_REF" >/dev/null 2>&1 && CORPUS_PRIVILEGED=true
 export CORPUS_NOFILE_MAX CORPUS_PRIVILEGED
 log "engine: nofile hard limit $CORPUS_NOFILE_MAX, privileged containers: $CORPUS_PRIVILEGED"
 # SETTLE_MS: how long a new container must run before the old one goes;
