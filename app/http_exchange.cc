@@ -13,4 +13,18 @@ Reply ErrorReply(int status, const std::string& message) {
   return {status, JsonObject([&](JsonWriter& w) { Field(w, "error", message); }), {}};
 }
 
+std::string HtmlEscape(std::string_view text) {
+  std::string out;
+  for (char c : text) {
+    switch (c) {
+      case '&': out += "&amp;"; break;
+      case '<': out += "&lt;"; break;
+      case '>': out += "&gt;"; break;
+      case '"': out += "&quot;"; break;
+      default: out += c;
+    }
+  }
+  return out;
+}
+
 }  // namespace deliveryhook::app

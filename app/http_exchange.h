@@ -44,6 +44,9 @@ struct Reply {
 // {"error": message} with the given status.
 Reply ErrorReply(int status, const std::string& message);
 
+// `text` made safe inside HTML text and double-quoted attributes.
+std::string HtmlEscape(std::string_view text);
+
 }  // namespace deliveryhook::app
 
 #endif  // DELIVERYHOOK_APP_HTTP_EXCHANGE_H_

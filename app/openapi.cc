@@ -8,24 +8,11 @@
 
 #include <string>
 
+#include "http_exchange.h"
 #include "util/json_fields.h"
 
 namespace deliveryhook::app {
 namespace {
-
-std::string Escape(std::string_view text) {
-  std::string out;
-  for (char c : text) {
-    switch (c) {
-      case '&': out += "&amp;"; break;
-      case '<': out += "&lt;"; break;
-      case '>': out += "&gt;"; break;
-      case '"': out += "&quot;"; break;
-      default: out += c;
-    }
-  }
-  return out;
-}
 
 std::string Pretty(const rapidjson::Value& value) {
   rapidjson::StringBuffer buffer;
@@ -59,10 +46,10 @@ const rapidjson::Value& Resolve(const rapidjson::Value& document, const rapidjso
 std::string OperationHtml(const rapidjson::Value& document, const std::string& method,
                           const std::string& path, const rapidjson::Value& operation) {
   std::string html = "<section class=\"op\"><h3><span class=\"method " + method + "\">" + method +
-                     "</span> <code>" + Escape(path) + "</code></h3>\n";
-  html += "<p><strong>" + Escape(GetString(operation, "summary")) + "</strong></p>\n";
+                     "</span> <code>" + HtmlEscape(path) + "</code></h3>\n";
+  html += "<p><strong>" + HtmlEscape(GetString(operation, "summary")) + "</strong></p>\n";
   if (auto description = GetString(operation, "description"); !description.empty()) {
-    html += "<p>" + Escape(description) + "</p>\n";
+    html += "<p>" + HtmlEscape(description) + "</p>\n";
   }
   if (operation.HasMember("requestBody")) {
     html += "<p>Body: <a href=\"#schema-TriggerBody\">TriggerBody</a> (application/json)</p>\n";
@@ -72,8 +59,8 @@ std::string OperationHtml(const rapidjson::Value& document, const std::string& m
     html += "<p>Parameters:</p><ul>\n";
     for (const auto& reference : params->value.GetArray()) {
       const rapidjson::Value& param = Resolve(document, reference);
-      html += "<li><code>" + Escape(GetString(param, "name")) + "</code> (" +
-              Escape(GetString(param, "in")) + ") " + Escape(GetString(param, "description")) +
+      html += "<li><code>" + HtmlEscape(GetString(param, "name")) + "</code> (" +
+              HtmlEscape(GetString(param, "in")) + ") " + HtmlEscape(GetString(param, "description")) +
               "</li>\n";
     }
     html += "</ul>\n";
@@ -81,7 +68,7 @@ std::string OperationHtml(const rapidjson::Value& document, const std::string& m
   html += "<table><tr><th>status</th><th>meaning</th></tr>\n";
   for (const auto& response : operation["responses"].GetObject()) {
     std::string meaning = GetString(Resolve(document, response.value), "description");
-    html += "<tr><td>" + Escape(response.name.GetString()) + "</td><td>" + Escape(meaning) +
+    html += "<tr><td>" + HtmlEscape(response.name.GetString()) + "</td><td>" + HtmlEscape(meaning) +
             "</td></tr>\n";
   }
   return html + "</table></section>\n";
@@ -122,9 +109,9 @@ table{border-collapse:collapse}td,th{border:1px solid #ddd;padding:.2rem .6rem;t
   if (doc.HasParseError() || !doc.IsObject() || !doc.HasMember("paths")) {
     return html + "<p>The API description could not be read.</p></body></html>\n";
   }
-  html += "<h1>" + Escape(GetString(doc["info"], "title")) + " <small>" +
-          Escape(GetString(doc["info"], "version")) + "</small></h1>\n<p>" +
-          Escape(GetString(doc["info"], "description")) +
+  html += "<h1>" + HtmlEscape(GetString(doc["info"], "title")) + " <small>" +
+          HtmlEscape(GetString(doc["info"], "version")) + "</small></h1>\n<p>" +
+          HtmlEscape(GetString(doc["info"], "description")) +
           "</p>\n<p>The machine-readable description: <a href=\"/openapi.json\">/openapi.json</a> "
           "(OpenAPI 3.0).</p>\n<h2>Operations</h2>\n";
   for (const auto& path : doc["paths"].GetObject()) {
@@ -136,13 +123,13 @@ table{border-collapse:collapse}td,th{border:1px solid #ddd;padding:.2rem .6rem;t
   }
   html += "<h2>Authentication</h2>\n";
   for (const auto& scheme : doc["components"]["securitySchemes"].GetObject()) {
-    html += "<p><code>" + Escape(scheme.name.GetString()) +
-            "</code>: " + Escape(GetString(scheme.value, "description")) + "</p>\n";
+    html += "<p><code>" + HtmlEscape(scheme.name.GetString()) +
+            "</code>: " + HtmlEscape(GetString(scheme.value, "description")) + "</p>\n";
   }
   html += "<h2>Schemas</h2>\n";
   for (const auto& schema : doc["components"]["schemas"].GetObject()) {
-    html += "<h3 id=\"schema-" + Escape(schema.name.GetString()) + "\">" +
-            Escape(schema.name.GetString()) + "</h3>\n<pre>" + Escape(Pretty(schema.value)) +
+    html += "<h3 id=\"schema-" + HtmlEscape(schema.name.GetString()) + "\">" +
+            HtmlEscape(schema.name.GetString()) + "</h3>\n<pre>" + HtmlEscape(Pretty(schema.value)) +
             "</pre>\n";
   }
   return html + "</body></html>\n";

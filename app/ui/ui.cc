@@ -48,20 +48,6 @@ Reply UiError(int status, const std::string& message) {
   return WithSecurityHeaders(ErrorReply(status, message));
 }
 
-std::string HtmlEscape(std::string_view text) {
-  std::string out;
-  for (char c : text) {
-    switch (c) {
-      case '&': out += "&amp;"; break;
-      case '<': out += "&lt;"; break;
-      case '>': out += "&gt;"; break;
-      case '"': out += "&quot;"; break;
-      default: out += c;
-    }
-  }
-  return out;
-}
-
 // A short page of its own (a refused login): no script, the page's style.
 Reply HtmlPage(int status, std::string_view title, std::string_view message) {
   Reply reply{status,
